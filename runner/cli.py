@@ -1,0 +1,215 @@
+"""The ``pgcadence`` command line: one verb per job.
+
+Exit codes: 0 success, 1 a failure the message explains, 2 bad usage.
+Errors are one line on stderr; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+import psycopg
+
+from runner import __version__, db, doctor as doctor_mod, embedded, migrate as migrate_mod
+from runner.errors import CadenceError
+
+DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
+
+
+def _say(msg: str) -> None:
+    click.echo(f"pgcadence: {msg}", err=True)
+
+
+class Group(click.Group):
+    """Turns CadenceError and database errors into one clear line."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CadenceError as exc:
+            _say(f"error: {exc}")
+            ctx.exit(exc.exit_code)
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            _say(f"database error: {first}")
+            ctx.exit(1)
+
+
+database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_HELP)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pgcadence")
+def cli() -> None:
+    """Scheduled work on PostgreSQL: pg_cron, a pg_net-compatible sender, Vault-style
+    secrets and a job queue, with this thin runner beside the database.
+
+    \b
+    Start here:  pgcadence up        (a local PostgreSQL with pg_cron, migrated)
+                 pgcadence doctor    (is this database ready?)
+    """
+
+
+# ---------------------------------------------------------------- migrations
+@cli.command()
+@database_option
+def migrate(database: str | None) -> None:
+    """Apply every pending migration (each in its own transaction).
+
+    Refuses, changing nothing, a database where pg_cron is not preloaded or
+    cron.database_name names another database.
+    """
+    dsn = db.resolve_dsn(database)
+    click.echo(f"migrating {db.describe(dsn)}")
+    t0 = time.monotonic()
+    done = migrate_mod.apply(dsn, progress=lambda m: click.echo(f"  {m}"))
+    click.echo(f"{len(done)} migration(s) applied in {time.monotonic() - t0:.2f} s" if done else "already up to date")
+
+
+@cli.command()
+@database_option
+@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True, help="How many migrations to undo.")
+@click.option("--all", "all_", is_flag=True, help="Undo every applied migration.")
+def rollback(database: str | None, steps: int, all_: bool) -> None:
+    """Undo the most recently applied migration(s)."""
+    dsn = db.resolve_dsn(database)
+    done = migrate_mod.rollback(dsn, None if all_ else steps, progress=lambda m: click.echo(f"  {m}"))
+    click.echo(f"{len(done)} migration(s) rolled back" if done else "nothing to roll back")
+
+
+@cli.command()
+@database_option
+def status(database: str | None) -> None:
+    """Applied and pending migrations, pg_cron presence and versions."""
+    dsn = db.resolve_dsn(database)
+    with db.connect(dsn) as conn:
+        server = conn.execute("select current_setting('server_version'), current_database()").fetchone()
+        cron = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()
+    st = migrate_mod.status(dsn)
+    click.echo(f"pgcadence {__version__}; PostgreSQL {server[0]}; database {server[1]}")
+    click.echo(f"pg_cron: {'version ' + cron[0] if cron else 'not installed in this database'}")
+    click.echo(f"migrations: {len(st.applied)} applied, {len(st.pending)} pending")
+    for mid in st.applied:
+        click.echo(f"  [x] {mid}")
+    for mid in st.pending:
+        click.echo(f"  [ ] {mid}")
+
+
+@cli.command()
+@database_option
+def doctor(database: str | None) -> None:
+    """Check a database: pg_cron, pgcrypto, roles, migrations. Exit 1 on any FAIL."""
+    dsn = db.resolve_dsn(database)
+    with db.connect(dsn) as conn:
+        checks = doctor_mod.run_checks(conn, dsn)
+    for c in checks:
+        click.echo(c.line())
+    failed = sum(c.level == "FAIL" for c in checks)
+    warned = sum(c.level == "WARN" for c in checks)
+    click.echo(f"{len(checks)} checks: {failed} failed, {warned} warnings")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("dump-schema")
+@database_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def dump_schema(database: str | None, output: Path | None) -> None:
+    """Print the normalised schema snapshot (what sql/schema.sql holds)."""
+    from runner import schema_dump
+
+    text = schema_dump.dump(db.resolve_dsn(database))
+    if output:
+        output.write_text(text)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+# ---------------------------------------------------------------- embedded cluster
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Where the cluster lives. Default: $PGCADENCE_HOME, ./.pgcadence in a checkout, else ~/.local/share/pgcadence.",
+)
+port_option = click.option("--port", type=click.IntRange(1024, 65535), default=embedded.DEFAULT_PORT,
+                           show_default=True, help="TCP port on 127.0.0.1.")
+
+
+def _start_embedded(data_dir: Path | None, port: int) -> embedded.Cluster:
+    cluster = embedded.Cluster((data_dir or embedded.default_base()).resolve(), port=port)
+    progress = lambda m: click.echo(f"  {m}")  # noqa: E731
+    cluster.init(progress)
+    cluster.start(progress)
+    url = cluster.url()
+    done = migrate_mod.apply(url, progress=progress)
+    click.echo(f"  {len(done)} migration(s) applied" if done else "  migrations up to date")
+    return cluster
+
+
+@cli.command()
+@data_dir_option
+@port_option
+def up(data_dir: Path | None, port: int) -> None:
+    """Start (or reuse) the embedded PostgreSQL with pg_cron, migrate it, print its URL."""
+    cluster = _start_embedded(data_dir, port)
+    click.echo(cluster.url())
+
+
+@cli.command()
+@data_dir_option
+def down(data_dir: Path | None) -> None:
+    """Stop the embedded PostgreSQL (its data stays on disk)."""
+    cluster = embedded.Cluster((data_dir or embedded.default_base()).resolve())
+    cluster.stop(lambda m: click.echo(f"  {m}"))
+
+
+@cli.command()
+@data_dir_option
+@port_option
+@click.option("--keep-running", is_flag=True, help="Leave PostgreSQL running when this command exits.")
+def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
+    """The whole system on the embedded default, in the foreground until Ctrl-C."""
+    click.echo("pgcadence run: starting the embedded cluster")
+    cluster = _start_embedded(data_dir, port)
+    url = cluster.url()
+    click.echo(f"database: {url}")
+    click.echo("ready. In another shell: .venv/bin/pgcadence doctor    (Ctrl-C here stops everything)")
+
+    stop = {"flag": False}
+
+    def _stop(signum, frame):  # noqa: ARG001
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    last_beats = None
+    try:
+        while not stop["flag"]:
+            time.sleep(1)
+            if not cluster.running():
+                raise CadenceError("PostgreSQL stopped unexpectedly; see " + str(cluster.logfile))
+            try:
+                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+                    beats, at = conn.execute("select beats, beat_at from pgcadence.cron_heartbeat").fetchone()
+            except psycopg.Error:
+                continue
+            if beats != last_beats:
+                if last_beats is not None or beats:
+                    click.echo(f"{time.strftime('%H:%M:%S')} pg_cron tick #{beats} at {at:%H:%M:%S} UTC")
+                last_beats = beats
+    finally:
+        if not keep_running:
+            click.echo("shutting down")
+            cluster.stop(lambda m: click.echo(f"  {m}"))
+
+
+def main() -> None:
+    cli(prog_name="pgcadence")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Throwaway PostgreSQL clusters for the tests, started through pytest-postgresql.
+
+pytest-postgresql drives ``pg_ctl``; PostgreSQL refuses to run as root, so when the
+tests run as root (CI does) ``pg_ctl`` is a generated wrapper that runs the real one
+as the ``postgres`` OS user, in a directory that user owns.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from port_for import get_port
+from pytest_postgresql.executors import PostgreSQLExecutor
+
+from runner.embedded import SERVER_USER, pg_bindir
+
+CRON_OPTIONS = (
+    "-c shared_preload_libraries=pg_cron -c cron.database_name=pgcadence "
+    "-c cron.use_background_workers=on -c cron.max_running_jobs=8 -c max_worker_processes=32 "
+    "-c max_connections=200 -c fsync=off -c listen_addresses=127.0.0.1"
+)
+PLAIN_OPTIONS = "-c fsync=off -c listen_addresses=127.0.0.1"
+
+
+@dataclass
+class TestCluster:
+    executor: PostgreSQLExecutor
+    base: Path
+
+    @property
+    def port(self) -> int:
+        return self.executor.port
+
+    def url(self, dbname: str = "pgcadence") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def stop(self) -> None:
+        try:
+            if self.executor.running():
+                self.executor.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _wrapper(base: Path) -> Path:
+    real = pg_bindir() / "pg_ctl"
+    script = base / "pg_ctl"
+    if os.geteuid() == 0:
+        body = f'#!/bin/sh\ncd /\nexec runuser -u {SERVER_USER} -- "{real}" "$@"\n'
+    else:
+        body = f'#!/bin/sh\nexec "{real}" "$@"\n'
+    script.write_text(body)
+    script.chmod(0o755)
+    return script
+
+
+def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> TestCluster:
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-test-", dir="/tmp"))
+    base.chmod(0o755)
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam(SERVER_USER)
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+    executor = PostgreSQLExecutor(
+        executable=str(_wrapper(base)),
+        host="127.0.0.1",
+        port=get_port(None),
+        datadir=str(base / "data"),
+        unixsocketdir=str(base),
+        logfile=str(base / "postgres.log"),
+        startparams="-w",
+        dbname=dbname,
+        postgres_options=options,
+    )
+    cluster = TestCluster(executor, base)
+    try:
+        executor.start()
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'create database "{dbname}"')
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster

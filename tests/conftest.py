@@ -1,0 +1,58 @@
+"""Shared fixtures: one real PostgreSQL 15 with pg_cron for the whole session.
+
+The database ``pgcadence`` is the one pg_cron runs in (cron.database_name); it is
+migrated once. Tests that change its schema put it back (see ``migrated_url``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from runner import migrate
+from tests.cluster import start_cluster
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "runner"]
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    c = start_cluster()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def db_url(cluster) -> str:
+    """URL of the pg_cron database, migrated to head once per session."""
+    migrate.apply(cluster.url(), progress=lambda m: None)
+    return cluster.url()
+
+
+@pytest.fixture
+def migrated_url(db_url) -> str:
+    """Like db_url, but guarantees head before the test (after tests that roll back)."""
+    migrate.apply(db_url, progress=lambda m: None)
+    return db_url
+
+
+@pytest.fixture
+def conn(migrated_url):
+    """A connection whose work is rolled back after the test."""
+    with psycopg.connect(migrated_url) as c:
+        yield c
+        c.rollback()
+
+
+def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m runner ARGS`` as a user would, capturing output."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    full_env["PGCADENCE_HOME"] = "/nonexistent/pgcadence-tests"  # never pick up a developer's cluster
+    full_env.update(env or {})
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=full_env, cwd=ROOT, input=input, timeout=120)

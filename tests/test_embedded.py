@@ -1,0 +1,47 @@
+"""pgcadence up / down: the embedded cluster, as root (via the postgres OS user) or not."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+from port_for import get_port
+
+from tests.conftest import run_cli
+
+
+def test_up_is_restartable_and_keeps_data():
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-up-", dir="/tmp"))
+    port = str(get_port(None))
+    try:
+        r = run_cli("up", "--data-dir", str(base), "--port", port)
+        assert r.returncode == 0, r.stderr
+        url = r.stdout.strip().splitlines()[-1]
+        assert url.startswith(f"postgresql://postgres:") and url.endswith(f"@127.0.0.1:{port}/pgcadence")
+        assert oct((base / "cluster.json").stat().st_mode & 0o777) == "0o600"
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("create table public.survivor (v text)")
+            c.execute("insert into public.survivor values ('still here')")
+            if os.geteuid() == 0:
+                assert c.execute("select current_setting('data_directory')").fetchone()[0] == str(base / "pgdata")
+        # a second up on a running cluster reuses it
+        r = run_cli("up", "--data-dir", str(base), "--port", port)
+        assert r.returncode == 0 and "already running" in r.stdout
+        # down, then up again: the data survived
+        assert run_cli("down", "--data-dir", str(base)).returncode == 0
+        r = run_cli("up", "--data-dir", str(base), "--port", port)
+        assert r.returncode == 0, r.stderr
+        assert "initdb" not in r.stdout and "migrations up to date" in r.stdout
+        with psycopg.connect(url) as c:
+            assert c.execute("select v from public.survivor").fetchone()[0] == "still here"
+        r = run_cli("doctor", "--database", url)
+        assert "FAIL" not in r.stdout.replace("0 failed", ""), r.stdout
+    finally:
+        run_cli("down", "--data-dir", str(base))
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_down_when_not_running_is_harmless(tmp_path):
+    r = run_cli("down", "--data-dir", str(tmp_path))
+    assert r.returncode == 0 and "not running" in r.stdout

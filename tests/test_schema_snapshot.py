@@ -1,0 +1,14 @@
+"""sql/schema.sql is exactly what the migrations produce (run 'make schema' to refresh it)."""
+
+import difflib
+
+from runner import schema_dump
+
+
+def test_snapshot_matches_migrations(migrated_url):
+    live = schema_dump.dump(migrated_url)
+    saved = schema_dump.SNAPSHOT.read_text()
+    if live != saved:
+        diff = "".join(list(difflib.unified_diff(saved.splitlines(True), live.splitlines(True),
+                                                 "sql/schema.sql", "migrated database"))[:80])
+        raise AssertionError("sql/schema.sql drifted from the migrations; run 'make schema'\n" + diff)
