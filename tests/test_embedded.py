@@ -45,3 +45,37 @@ def test_up_is_restartable_and_keeps_data():
 def test_down_when_not_running_is_harmless(tmp_path):
     r = run_cli("down", "--data-dir", str(tmp_path))
     assert r.returncode == 0 and "not running" in r.stdout
+
+
+def test_up_as_a_normal_user(tmp_path):
+    """Without root, up runs initdb/pg_ctl directly (here as the postgres OS user)."""
+    import pwd
+    import subprocess
+    import pytest
+
+    from tests.conftest import ROOT
+
+    import sysconfig
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to another user")
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin")  # root's pyenv is not readable by others
+    if not python or subprocess.run(["runuser", "-u", "postgres", "--", python, "-c", "1"], cwd="/").returncode:
+        pytest.skip("no Python the postgres user can run")
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-user-", dir="/tmp"))
+    pw = pwd.getpwnam("postgres")
+    os.chown(base, pw.pw_uid, pw.pw_gid)
+    port = str(get_port(None))
+    cmd = ["runuser", "-u", "postgres", "--", python, "-m", "runner"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(base),
+           "PYTHONPATH": f"{ROOT}:{sysconfig.get_paths()['purelib']}"}
+    try:
+        r = subprocess.run([*cmd, "up", "--data-dir", str(base / "c"), "--port", port],
+                           capture_output=True, text=True, env=env, cwd="/", timeout=120)
+        assert r.returncode == 0, r.stderr
+        url = r.stdout.strip().splitlines()[-1]
+        with psycopg.connect(url) as c:
+            assert c.execute("select count(*) from _yoyo_migration").fetchone()[0] >= 1
+    finally:
+        subprocess.run([*cmd, "down", "--data-dir", str(base / "c")], capture_output=True, env=env, cwd="/")
+        shutil.rmtree(base, ignore_errors=True)
