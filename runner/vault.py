@@ -171,3 +171,30 @@ def ensure_key_file(pgdata: Path, server_user: str | None = None) -> bool:
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- doctor
+def doctor_checks(conn: psycopg.Connection) -> list:
+    """``pgcadence doctor``: is the key ring there, readable, and does it hold every key in use?"""
+    from runner.doctor import Check
+
+    if conn.execute("select to_regclass('vault.secrets') is null").fetchone()[0]:
+        return []
+    if conn.execute("select exists (select 1 from pg_extension where extname = 'supabase_vault')").fetchone()[0]:
+        return [Check("PASS", "vault", "supabase_vault extension (key managed by Supabase)")]
+    try:
+        path, nkeys = conn.execute("select vault._key_file(), (select count(*) from vault._keys())").fetchone()
+        missing = conn.execute(
+            "select count(*) from vault.secrets where key_id is null or key_id not in (select key_id from vault._keys())"
+        ).fetchone()[0]
+    except psycopg.errors.InsufficientPrivilege:
+        return [Check("WARN", "vault key file", "cannot check (needs a superuser connection)",
+                      "run pgcadence doctor as a superuser")]
+    except psycopg.Error as exc:
+        diag = exc.diag
+        return [Check("FAIL", "vault key file", (diag.message_primary or str(exc)).splitlines()[0],
+                      diag.message_hint or "see README 'Vault secrets'")]
+    if missing:
+        return [Check("FAIL", "vault key file", f"{path}: {missing} secret(s) use a key that is not in the file",
+                      "restore the key file that holds those keys")]
+    return [Check("PASS", "vault key file", f"{path}: {nkeys} key(s), every secret decryptable by key id")]
