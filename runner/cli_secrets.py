@@ -125,6 +125,12 @@ def _shim_key_file(conn: psycopg.Connection) -> tuple[Path, str | None]:
     return Path(path), digest
 
 
+def _lock_ring(conn: psycopg.Connection) -> None:
+    """One key ring writer at a time (session advisory lock, released when the connection closes)."""
+    if not conn.execute("select pg_try_advisory_lock(hashtext('pgcadence.vault.keyring'))").fetchone()[0]:
+        raise CadenceError("another 'pgcadence secrets rotate-key' or 'init-key' is running on this database; try again when it ends")
+
+
 def _same_file(path: Path, server_digest: str | None) -> None:
     """The key ring must be readable here and identical to what the server reads."""
     if server_digest is None:
@@ -156,6 +162,8 @@ def rotate_key(prune: bool, database: str | None) -> None:
     """
     with _Conn(database) as conn:
         path, digest = _shim_key_file(conn)
+        _lock_ring(conn)
+        digest = conn.execute("select vault._key_file_digest()").fetchone()[0]
         _same_file(path, digest)
         keys = vault.parse_ring(path.read_text(), path)
         new = vault.new_key()
@@ -188,6 +196,8 @@ def init_key(pgdata: Path | None, database: str | None) -> None:
         return
     with _Conn(database) as conn:
         path, digest = _shim_key_file(conn)
+        _lock_ring(conn)
+        digest = conn.execute("select vault._key_file_digest()").fetchone()[0]
         if digest is not None:
             click.echo(f"kept existing {path}")
             return

@@ -55,6 +55,7 @@ def set_secret(conn: psycopg.Connection, name: str, value: str, description: str
     if value is None or value == "":
         raise CadenceError(f"refusing to store an empty value for secret '{name}'")
     with conn.transaction():
+        _quiet(conn)
         # serialise concurrent set_secret calls for the same name
         conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.vault:' || %s))", (name,))
         row = conn.execute("select id from vault.secrets where name = %s", (name,)).fetchone()
@@ -69,6 +70,16 @@ def set_secret(conn: psycopg.Connection, name: str, value: str, description: str
             (value, name, description or ""),
         ).fetchone()
         return str(row[0])
+
+
+def _quiet(conn: psycopg.Connection) -> None:
+    """Keep the value out of the server log for this transaction (log_statement = all would
+    print bind parameters), where this role may change those settings (superuser or GRANT SET)."""
+    conn.execute(
+        "select set_config(name, value, true) from (values ('log_statement', 'none'),"
+        " ('log_min_duration_statement', '-1'), ('log_parameter_max_length', '0')) as v(name, value)"
+        " where has_parameter_privilege(name, 'SET')"
+    )
 
 
 def delete_secret(conn: psycopg.Connection, name: str) -> bool:

@@ -133,6 +133,10 @@ def test_rotate_key_reencrypts_every_secret(clean_secrets, key_file):
             assert c.execute("select key_id::text from vault.secrets where name = 'fresh'").fetchone()[0] == new_id
             c.commit()
 
+        # one key ring writer at a time
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("select pg_advisory_lock(hashtext('pgcadence.vault.keyring'))")
+            assert "another 'pgcadence secrets rotate-key'" in _one_line_error(run_cli("secrets", "rotate-key", "-d", url))
         r = run_cli("secrets", "rotate-key", "--prune", "-d", url)
         assert r.returncode == 0, r.stderr
         ring = vault.parse_ring(key_file.read_text())
@@ -233,7 +237,16 @@ def test_key_and_values_never_visible(cluster, clean_secrets, key_file):
             busy.rollback()
         dump = subprocess.run([_pg_dump(), "--data-only", "--dbname", url], capture_output=True, text=True, check=True).stdout
         assert "service_role_key" in dump  # the dump does hold the vault rows...
+        # with log_statement = all, a bare call logs its bind parameters; set_secret keeps them out
+        logged, hidden = f"logged-{uuid.uuid4()}", f"hidden-{uuid.uuid4()}"
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("set log_statement = 'all'")
+            c.execute("select vault.create_secret(%s)", (logged,))  # control: proves the log is written
+            vault.set_secret(c, "logged_probe", hidden)
+            vault.set_secret(c, "logged_probe", hidden + "-v2")
         log = (cluster.base / "postgres.log").read_text(errors="replace")
+        assert logged in log
+        assert hidden not in log
         for text in [*seen, dump, log]:
             for k in root_keys:
                 assert k not in text
