@@ -27,7 +27,7 @@ BEGIN
         RETURN;  -- hosted Supabase: already there
     END IF;
     IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'supabase_vault') THEN
-        CREATE EXTENSION supabase_vault;
+        CREATE EXTENSION supabase_vault CASCADE;  -- pulls in pgsodium
         INSERT INTO pgcadence.created_objects VALUES ('extension', 'supabase_vault');
         RETURN;
     END IF;

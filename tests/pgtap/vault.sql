@@ -1,5 +1,5 @@
 -- Vault shim (migration 0002): API shape, privileges, authenticated encryption, seed 003 helpers.
-SELECT plan(69);
+SELECT plan(73);
 
 -- ------------------------------------------------------------ shape
 SELECT has_schema('vault');
@@ -131,14 +131,20 @@ SELECT lives_ok($$SELECT vault.create_secret('sr', 'made_by_service_role')$$, 's
 SELECT throws_ok($$INSERT INTO vault.secrets (secret) VALUES ('x')$$, '42501', NULL, 'service_role cannot INSERT directly');
 SELECT throws_ok($$UPDATE vault.secrets SET name = 'x'$$, '42501', NULL, 'service_role cannot UPDATE directly');
 SELECT is(public.get_supabase_url(), 'https://new.example.org', 'get_supabase_url reads Vault project_url');
+SELECT lives_ok($$SELECT vault.update_secret((SELECT id FROM vault.secrets WHERE name = 'made_by_service_role'), new_secret := 'sr2')$$,
+                'service_role updates secrets');
+SELECT is(public.get_service_role_key(), 's3cr3t-value', 'get_service_role_key reads Vault service_role_key');
 RESET ROLE;
 
 -- ------------------------------------------------------------ seed 003 fallback
 DELETE FROM vault.secrets WHERE name IN ('project_url', 'service_role_key');
 SELECT throws_like('SELECT public.get_supabase_url()', '%app.settings.supabase_url%',
                    'no Vault secret, no setting: the error names what to set');
+SELECT throws_like('SELECT public.get_service_role_key()', '%app.settings.service_role_key%',
+                   'get_service_role_key: the error names what to set');
 SET LOCAL app.settings.supabase_url = 'https://from-setting.example.org';
 SET LOCAL app.settings.service_role_key = 'key-from-setting';
 SELECT is(public.get_supabase_url(), 'https://from-setting.example.org', 'falls back to app.settings.supabase_url');
+SELECT is(public.get_service_role_key(), 'key-from-setting', 'falls back to app.settings.service_role_key');
 
 SELECT * FROM finish();
