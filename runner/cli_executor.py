@@ -15,7 +15,7 @@ from runner import db
 from runner.errors import CadenceError
 from runner.executor import auth, keys, logs
 from runner.executor.app import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
-from runner.executor.serve import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, serve as serve_async
+from runner.executor.serve import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, check_database, serve as serve_async
 from runner.executor.services import SERVICES, FatalServiceError
 
 DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
@@ -197,7 +197,12 @@ def run_in_foreground(cluster, url: str, serve_port: int, kwargs: dict) -> None:
     """``pgcadence run``: serve + services + heartbeat until SIGTERM/Ctrl-C."""
     opts = _options_from(url, DEFAULT_HOST, serve_port, kwargs)
     logs.setup()
-    click.echo(f"starting the executor on http://{DEFAULT_HOST}:{serve_port} and the background services")
+    try:
+        check_database(url)
+        click.echo(f"starting the executor on http://{DEFAULT_HOST}:{serve_port} and the background services")
+    except CadenceError as exc:
+        opts.executor = False
+        click.echo(f"not starting the executor: {exc}; starting the background services")
     asyncio.run(serve_async(opts, extra=[("heartbeat", lambda: Heartbeat(cluster, url))],
                             on_ready=_describe_ready(opts)))
 

@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +81,16 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
     cluster = TestCluster(executor, base)
     try:
         executor.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'create database "{dbname}"')
+        deadline = time.monotonic() + 60
+        while True:  # pg_ctl -w can return while the server still says "starting up"
+            try:
+                with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+                    conn.execute(f'create database "{dbname}"')
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     except BaseException:
         cluster.stop()
         raise

@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -371,19 +372,24 @@ def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr], daemon=True).start()
 
+    seen: list[dict] = []
+
     def wait_for(event: str) -> dict:
+        """The first log record with this event, in order of appearance, whenever it came."""
         while True:
+            for rec in seen:
+                if rec.get("event") == event:
+                    return rec
             line = lines.get(timeout=60)
             try:
-                rec = json.loads(line)
+                seen.append(json.loads(line))
             except ValueError:
                 continue
-            if rec.get("event") == event:
-                return rec
 
     result: dict = {}
     try:
         wait_for("listening")
+        wait_for("test_service_running")
         marker = tmp_path / "finish"
 
         def call():
@@ -396,12 +402,63 @@ def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path)
         wait_for("test_handler_started")
         proc.send_signal(signal.SIGTERM)
         wait_for("shutdown_requested")
+        while True:  # new connections are refused from now on...
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            except OSError:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # ...give a too-eager shutdown the chance to drop the in-flight request
         marker.touch()  # only now may the in-flight request finish
         caller.join(timeout=60)
         assert result["r"].status_code == 200 and result["r"].json() == {"finished": True}
+        wait_for("test_service_stopping")  # the background service was told to stop, and did
+        assert wait_for("service_stopped")["service"] == "test-svc"
         assert proc.wait(timeout=60) == 0
         assert "stopped" in proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ------------------------------------------------------------------ the service supervisor
+def test_supervisor_restarts_a_crashed_service_and_stops_sync_ones():
+    from runner.executor.services import FatalServiceError, Supervisor
+
+    runs: list[str] = []
+
+    class Flaky:
+        async def run(self, stop):
+            runs.append("flaky")
+            if runs.count("flaky") == 1:
+                raise RuntimeError("first run fails")
+            await stop.wait()
+
+    class Blocking:  # a plain-thread service gets a threading.Event
+        def run(self, stop):
+            runs.append("blocking")
+            stop.wait()
+            runs.append("blocking-stopped")
+
+    async def main():
+        stop = asyncio.Event()
+        sup = Supervisor(stop, first_backoff=0.01)
+        tasks = [asyncio.create_task(sup.run_service("flaky", Flaky)),
+                 asyncio.create_task(sup.run_service("blocking", Blocking))]
+        while runs.count("flaky") < 2 or "blocking" not in runs:
+            await asyncio.sleep(0.01)
+        assert sup.status == {"flaky": "running", "blocking": "running"}
+        stop.set()
+        await asyncio.gather(*tasks)
+        assert sup.status == {"flaky": "stopped", "blocking": "stopped"}
+
+        class Fatal:
+            async def run(self, stop):
+                raise FatalServiceError("cannot go on")
+
+        with pytest.raises(FatalServiceError):
+            await Supervisor(asyncio.Event()).run_service("fatal", Fatal)
+
+    asyncio.run(main())
+    assert runs.count("flaky") == 2 and runs[-1] == "blocking-stopped" or "blocking-stopped" in runs
