@@ -195,6 +195,7 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
 
 
 cli_executor.register(cli)
+cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
 
 
 def main() -> None:
