@@ -144,11 +144,12 @@ def mint(database: str | None, sub: str, role: str, ttl: int, email: str | None)
 @database_option
 @click.option("--project-url", metavar="URL", help="Base URL of the executor to store as Vault 'project_url'.")
 def init(database: str | None, project_url: str | None) -> None:
-    """Create the project JWT secret and the anon/service_role keys in Vault if missing."""
+    """Create the project JWT secret and the anon/service_role keys in Vault if missing;
+    with --project-url, also store (or replace) the executor's base URL."""
     if project_url and not project_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--project-url")
     with db.connect(db.resolve_dsn(database)) as conn:
-        changes = keys.ensure_project_keys(conn, project_url.rstrip("/") if project_url else None)
+        changes = keys.ensure_project_keys(conn, project_url.rstrip("/") if project_url else None, replace_url=True)
     for line in changes:
         click.echo(f"  {line}")
     click.echo("keys ready" if changes else "keys already in place")

@@ -1,8 +1,5 @@
-"""The HTTP executor on a real uvicorn server, against the session database.
-
-A Vault is needed for the project keys; until the Vault migration lands on this branch a
-plaintext stand-in with the same API is created for this module only (and dropped after).
-"""
+"""The HTTP executor on a real uvicorn server, against the session database (project keys
+in the Vault of migration 0002)."""
 
 from __future__ import annotations
 
@@ -35,37 +32,15 @@ from tests.conftest import CLI, ROOT, run_cli
 RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex
 OUR_SECRETS = (keys.JWT_SECRET, keys.ANON_KEY, keys.SERVICE_ROLE_KEY, keys.PROJECT_URL, "job_queue_runner_secret")
 
-STAND_IN_VAULT = """
-create schema vault;
-create table vault.secrets (id uuid primary key default gen_random_uuid(), name text unique,
-    description text not null default '', secret text not null, created_at timestamptz default now(),
-    updated_at timestamptz default now());
-create view vault.decrypted_secrets as select id, name, description, secret, secret as decrypted_secret from vault.secrets;
-create function vault.create_secret(new_secret text, new_name text = null, new_description text = '', new_key_id uuid = null)
-returns uuid language sql as $$ insert into vault.secrets (secret, name, description)
-    values (new_secret, new_name, new_description) returning id $$;
-create function vault.update_secret(secret_id uuid, new_secret text = null, new_name text = null,
-    new_description text = null, new_key_id uuid = null) returns void language sql as $$
-    update vault.secrets set secret = coalesce(new_secret, secret), name = coalesce(new_name, name),
-    description = coalesce(new_description, description), updated_at = now() where id = secret_id $$;
-"""
-
-
 @pytest.fixture(scope="module")
 def vault_url(db_url):
     """The session database with project keys and the runner secret in Vault."""
     with psycopg.connect(db_url, autocommit=True) as conn:
-        stand_in = not keys.vault_installed(conn)
-        if stand_in:
-            conn.execute(STAND_IN_VAULT)
         keys.ensure_project_keys(conn, "http://127.0.0.1:1")
         keys.set_secret(conn, "job_queue_runner_secret", RUNNER_SECRET)
     yield db_url
     with psycopg.connect(db_url, autocommit=True) as conn:
-        if stand_in:
-            conn.execute("drop schema vault cascade")
-        else:
-            conn.execute("delete from vault.secrets where name = any(%s)", (list(OUR_SECRETS),))
+        conn.execute("delete from vault.secrets where name = any(%s)", (list(OUR_SECRETS),))
 
 
 @pytest.fixture(scope="module")
@@ -339,6 +314,15 @@ def test_keys_prints_stable_valid_keys(vault_url, project):
     r = run_cli("keys", "init", "--database", vault_url)
     assert r.returncode == 0 and "already in place" in r.stdout
     assert json.loads(run_cli("keys", "--database", vault_url, "--json").stdout) == found
+    # an explicit --project-url replaces the URL; up's hook then keeps what was set
+    r = run_cli("keys", "init", "--database", vault_url, "--project-url", "https://functions.example.test/")
+    assert r.returncode == 0 and "project_url = https://functions.example.test" in r.stdout
+    with psycopg.connect(vault_url, autocommit=True) as conn:
+        notes = keys.ensure_project_keys(conn, "http://127.0.0.1:1")
+        assert keys.get_secret(conn, "project_url") == "https://functions.example.test"
+    assert len(notes) == 1 and notes[0].startswith("kept Vault secret project_url")
+    r = run_cli("keys", "init", "--database", vault_url, "--project-url", "ftp://x")
+    assert r.returncode == 2
 
 
 def test_keys_mint_a_user_token(vault_url, project):
@@ -462,3 +446,46 @@ def test_supervisor_restarts_a_crashed_service_and_stops_sync_ones():
 
     asyncio.run(main())
     assert runs.count("flaky") == 2 and runs[-1] == "blocking-stopped" or "blocking-stopped" in runs
+
+
+# ------------------------------------------------------------------ pgcadence run (= up + serve)
+def test_run_creates_the_keys_and_serves_until_sigterm():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-run-", dir="/tmp"))
+    port, serve_port = get_port(None), get_port(None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    proc = subprocess.Popen([*CLI, "run", "--data-dir", str(base), "--port", str(port), "--serve-port", str(serve_port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out: list[str] = []
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith("pgcadence serve:"):
+                break
+        assert out and out[-1].startswith("pgcadence serve: executor on"), "".join(out)
+        text = "".join(out)
+        assert "stored Vault secret service_role_key" in text and f"project_url = http://127.0.0.1:{serve_port}" in text
+        url = next(l.split(" ", 1)[1].strip() for l in out if l.startswith("database: "))
+        with psycopg.connect(url, autocommit=True) as conn:
+            # what seed 002's cron command reads
+            base_url = keys.get_secret(conn, "project_url")
+            service_key = keys.get_secret(conn, "service_role_key")
+            secret = keys.get_secret(conn, keys.JWT_SECRET)
+        assert base_url == f"http://127.0.0.1:{serve_port}"
+        assert auth.verify(service_key, secret)["role"] == "service_role"
+        r = httpx.post(base_url + "/functions/v1/echo", headers=bearer(service_key), json={"from": "test"}, timeout=30)
+        assert r.status_code == 200 and r.json()["role"] == "service_role", r.text
+        assert httpx.get(base_url + "/healthz", timeout=30).json()["services"] == {"heartbeat": "running"}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        rest = proc.stdout.read()
+        assert "shutting down" in rest and "stopping PostgreSQL" in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        run_cli("down", "--data-dir", str(base))
+        shutil.rmtree(base, ignore_errors=True)
