@@ -76,6 +76,10 @@ def _test_registry() -> dict:
         await asyncio.sleep(60)
         return {}
 
+    @function("t-hidden", registry=reg)
+    async def hidden(ctx):
+        return {}
+
     @function("t-boom", registry=reg)
     async def boom(ctx):
         raise RuntimeError("the handler's private detail")
@@ -103,7 +107,10 @@ class LogCapture(logging.Handler):
 @pytest.fixture(scope="module")
 def server(vault_url, tmp_path_factory):
     cfg_file = tmp_path_factory.mktemp("supabase") / "config.toml"
-    cfg_file.write_text('project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n')
+    cfg_file.write_text(
+        'project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n'
+        '[functions.t-service]\nverify_jwt = false  # cannot open a service-only function\n'
+        '[functions.t-hidden]\nenabled = false\n[functions.not-registered-here]\nverify_jwt = false\n')
     settings = Settings(dsn=vault_url, registry=_test_registry(), config=load_config(cfg_file),
                         max_body=1024, request_timeout=30)
     app = create_app(settings)
@@ -251,6 +258,8 @@ def test_errors_are_json_with_stable_codes(server, project):
     r = server.post("/functions/v1/t-boom", headers=h)
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
     assert "private detail" not in r.text and r.headers["x-request-id"] in r.text
+    r = server.post("/functions/v1/t-hidden", headers=h)
+    assert r.status_code == 404 and r.json()["error"] == "function_disabled"
     r = server.post("/functions/v1/t-teapot", headers=h)
     assert r.status_code == 418 and r.json() == {"error": "teapot", "message": "short and stout"}
 
@@ -273,6 +282,8 @@ def test_openapi_lists_the_functions_with_their_auth(server):
     assert paths["/functions/v1/echo"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/functions/v1/cleanup-sessions"]["post"]["security"] == []
     assert list(paths["/api/jobs/run"]) == ["post"]
+    assert "/functions/v1/t-hidden" not in paths
+    assert paths["/functions/v1/t-service"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/api/jobs/run"]["post"]["x-service-only"] is True
 
 
@@ -479,6 +490,8 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
         r = httpx.post(base_url + "/functions/v1/echo", headers=bearer(service_key), json={"from": "test"}, timeout=30)
         assert r.status_code == 200 and r.json()["role"] == "service_role", r.text
         assert httpx.get(base_url + "/healthz", timeout=30).json()["services"] == {"heartbeat": "running"}
+        r = run_cli("doctor", "--database", url)
+        assert f"PASS  project keys: anon and service_role keys valid; project_url = {base_url}" in r.stdout, r.stdout
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         rest = proc.stdout.read()
