@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -241,6 +241,8 @@ def make_endpoint(fn: Function, settings: Settings):
             if deadline.expired():
                 return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
             raise
+        except PoolTimeout:
+            return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
             return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
         except psycopg.Error as exc:
