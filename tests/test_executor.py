@@ -502,3 +502,17 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
             proc.wait()
         run_cli("down", "--data-dir", str(base))
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_service_logs_become_json_lines_too():
+    import io
+
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.setFormatter(logs.JsonFormatter())
+    for name, msg in (("pgcadence.queue", '{"event": "worker_start", "worker": "w1"}'),
+                      ("pgcadence.net", "database connection lost; reconnecting")):
+        handler.emit(logging.LogRecord(name, logging.INFO, __file__, 1, msg, None, None))
+    first, second = (json.loads(line) for line in buf.getvalue().splitlines())
+    assert first["event"] == "worker_start" and first["worker"] == "w1" and first["logger"] == "pgcadence.queue"
+    assert second == {**second, "event": "log", "logger": "pgcadence.net", "message": "database connection lost; reconnecting"}
