@@ -516,3 +516,10 @@ def test_service_logs_become_json_lines_too():
     first, second = (json.loads(line) for line in buf.getvalue().splitlines())
     assert first["event"] == "worker_start" and first["worker"] == "w1" and first["logger"] == "pgcadence.queue"
     assert second == {**second, "event": "log", "logger": "pgcadence.net", "message": "database connection lost; reconnecting"}
+
+
+@pytest.mark.parametrize("verb", [["serve"], ["keys"], ["keys", "mint"], ["keys", "init"]])
+def test_executor_verbs_have_help(verb):
+    r = run_cli(*verb, "--help")
+    assert r.returncode == 0 and "Usage: pgcadence " + " ".join(verb) in r.stdout
+    assert len(r.stdout.splitlines()) > 3
