@@ -523,3 +523,32 @@ def test_executor_verbs_have_help(verb):
     r = run_cli(*verb, "--help")
     assert r.returncode == 0 and "Usage: pgcadence " + " ".join(verb) in r.stdout
     assert len(r.stdout.splitlines()) > 3
+
+
+def test_pool_connections_come_back_clean(vault_url):
+    from runner.executor.sqlctx import as_role, make_pool
+
+    async def main():
+        pool = make_pool(vault_url, min_size=1, max_size=1)
+        await pool.open()
+        try:
+            async with pool.connection() as conn:  # a careless handler: session-level settings
+                await conn.execute("set role anon")
+                await conn.execute("""set request.jwt.claims = '{"sub": "leaked"}'""")
+            async with pool.connection() as conn:
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            claims = {"role": "authenticated", "sub": "00000000-0000-0000-0000-000000000001"}
+            async with as_role(pool, "authenticated", claims) as conn:
+                cur = await conn.execute("select current_user, auth.uid()::text")
+                assert await cur.fetchone() == ("authenticated", claims["sub"])
+            async with pool.connection() as conn:  # transaction-local: gone after commit
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            with pytest.raises(ValueError):
+                async with as_role(pool, "postgres"):
+                    pass
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
