@@ -26,7 +26,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -241,6 +241,9 @@ def make_endpoint(fn: Function, settings: Settings):
             if deadline.expired():
                 return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
             raise
+        except ClientDisconnect:
+            state["exception"] = "ClientDisconnect"
+            return error(400, "client_disconnected", "the client went away while sending the body")
         except PoolTimeout:
             return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
