@@ -84,6 +84,10 @@ def _test_registry() -> dict:
     async def boom(ctx):
         raise RuntimeError("the handler's private detail")
 
+    @function("t-own-timeout", registry=reg)
+    async def own_timeout(ctx):
+        await asyncio.wait_for(asyncio.sleep(10), timeout=0.01)  # the handler's timeout, not the server's
+
     @function("t-teapot", registry=reg)
     async def teapot(ctx):
         raise ApiError(418, "teapot", "short and stout")
@@ -258,6 +262,8 @@ def test_errors_are_json_with_stable_codes(server, project):
     r = server.post("/functions/v1/t-boom", headers=h)
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
     assert "private detail" not in r.text and r.headers["x-request-id"] in r.text
+    r = server.post("/functions/v1/t-own-timeout", headers=h)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
     r = server.post("/functions/v1/t-hidden", headers=h)
     assert r.status_code == 404 and r.json()["error"] == "function_disabled"
     r = server.post("/functions/v1/t-teapot", headers=h)

@@ -197,6 +197,12 @@ def _as_response(result: Any) -> Response:
     return JSON(result)
 
 
+def _internal_error(fn: Function, state: dict, exc: BaseException) -> Response:
+    state["exception"] = type(exc).__name__
+    logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
+    return error(500, "internal_error", f"internal error (request id {state.get('request_id')})")
+
+
 def make_endpoint(fn: Function, settings: Settings):
     timeout = fn.timeout or settings.request_timeout
 
@@ -237,10 +243,10 @@ def make_endpoint(fn: Function, settings: Settings):
                 return _as_response(await fn.handler(ctx))
         except ApiError as exc:
             return error(exc.status, exc.code, exc.message)
-        except TimeoutError:
+        except TimeoutError as exc:
             if deadline.expired():
                 return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
-            raise
+            return _internal_error(fn, state, exc)  # the handler's own timeout, not ours
         except ClientDisconnect:
             state["exception"] = "ClientDisconnect"
             return error(400, "client_disconnected", "the client went away while sending the body")
@@ -253,9 +259,7 @@ def make_endpoint(fn: Function, settings: Settings):
             logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
             return error(500, "database_error", exc.diag.message_primary or type(exc).__name__)
         except Exception as exc:  # a bug in a handler: log it, tell the caller only the request id
-            state["exception"] = type(exc).__name__
-            logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
-            return error(500, "internal_error", f"internal error (request id {state.get('request_id')})")
+            return _internal_error(fn, state, exc)
 
     endpoint.__name__ = f"fn_{fn.name}"
     return endpoint
