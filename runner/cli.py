@@ -207,6 +207,9 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
+__import__("runner.cli_net", fromlist=["register"]).register(cli)  # net-worker, net status
+
+
 def main() -> None:
     cli(prog_name="pgcadence")
 
