@@ -254,24 +254,22 @@ CREATE FUNCTION net._encode_url_with_params_array(url text, params_array text[])
         ELSIF url ~ '[\x01-\x20\x7f]' THEN
             reason := 'Malformed input to a URL function';
         ELSE
-            BEGIN
-                scheme := pg_catalog.lower(m[1]);
-                rest := m[2];
-                m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
-                IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
-                    reason := 'Unsupported number of slashes following scheme';
-                ELSE
-                    authority := m[2];
-                    tail := m[3];
-                    port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
-                    IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
-                        reason := 'No host part in the URL';
-                    ELSIF port IS NOT NULL AND port <> ''
-                          AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
-                        reason := 'Port number was not a decimal number between 0 and 65535';
-                    END IF;
+            scheme := pg_catalog.lower(m[1]);
+            rest := m[2];
+            m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
+            IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
+                reason := 'Unsupported number of slashes following scheme';
+            ELSE
+                authority := m[2];
+                tail := m[3];
+                port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
+                IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
+                    reason := 'No host part in the URL';
+                ELSIF port IS NOT NULL AND port <> ''
+                      AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
+                    reason := 'Port number was not a decimal number between 0 and 65535';
                 END IF;
-            END;
+            END IF;
         END IF;
         IF reason IS NOT NULL THEN
             RAISE EXCEPTION USING
