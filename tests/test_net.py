@@ -352,6 +352,23 @@ def test_troubleshooting_queries_and_status(db, dsn, sender, upstream):
     assert re.search(r"^  200\s+\d+$", out.stdout, re.M), out.stdout
 
 
+def test_two_senders_share_the_queue_without_duplicates(db, dsn, upstream):
+    a, b = WorkerThread(dsn, batch_size=10), WorkerThread(dsn, batch_size=10)
+    try:
+        with db.transaction():
+            ids = [r[0] for r in db.execute(
+                "select net.http_get(%s || i) from generate_series(1, 300) i", (upstream.url("/ok?multi="),))]
+        for rid in ids:
+            wait_row(db, rid)
+    finally:
+        a.close()
+        b.close()
+    paths = [s.path for s in list(upstream.seen) if s.path.startswith("/ok?multi=")]
+    assert sorted(paths) == sorted(f"/ok?multi={i}" for i in range(1, 301)), "each request sent exactly once"
+    assert one(db, "select count(*) from net._http_response where id = any(%s)", ids)[0] == 300
+    assert a.worker.stats.sent + b.worker.stats.sent == 300
+
+
 # ---------------------------------------------------------------- crashes
 def test_sender_killed_mid_flight_request_is_sent_again(db, dsn, upstream):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
