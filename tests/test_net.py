@@ -289,6 +289,17 @@ def test_timeout_row(db, sender, upstream):
     assert one(db, "select (r).status, (r).message from net._http_collect_response(%s) r", rid) == ("ERROR", row["error_msg"])
 
 
+def test_no_timeout_is_capped_by_the_sender(db, dsn, upstream):
+    """pg_net treats timeout_milliseconds <= 0 as 'no timeout'; the sender caps it (--max-timeout)."""
+    w = WorkerThread(dsn, max_timeout_ms=300)
+    try:
+        rid = one(db, "select net.http_get(%s, timeout_milliseconds => 0)", upstream.url("/block?tag=notimeout"))[0]
+        row = wait_row(db, rid)
+    finally:
+        w.close()
+    assert row["timed_out"] is True and row["error_msg"].startswith("Timeout of 300 ms reached. Total time: ")
+
+
 def test_rollback_sends_nothing(db, dsn, sender, upstream):
     with psycopg.connect(dsn) as c:  # a transaction that rolls back
         gone = one(c, "select net.http_post(%s)", upstream.url("/ok?tag=rolled-back"))[0]
@@ -335,6 +346,24 @@ def test_ttl_deletes_old_responses(db, sender):
              "the 7-hour-old response to be deleted")
     assert one(db, "select count(*) from net._http_response where id = -101")[0] == 1, "younger than 6 h: kept"
     db.execute("delete from net._http_response where id = -101")
+
+
+def test_ttl_follows_the_pg_net_ttl_setting(db, dsn):
+    db.execute("alter role current_user set pg_net.ttl = '2 hours'")
+    try:
+        w = WorkerThread(dsn)
+        try:
+            assert w.worker.ttl == "2 hours"
+            db.execute("insert into net._http_response (id, status_code, created) values"
+                       " (-200, 200, now() - interval '3 hours'), (-201, 200, now() - interval '1 hour')")
+            wait_for(lambda: one(db, "select count(*) from net._http_response where id = -200")[0] == 0,
+                     "the 3-hour-old response to be deleted under pg_net.ttl = 2 hours")
+            assert one(db, "select count(*) from net._http_response where id = -201")[0] == 1
+        finally:
+            w.close()
+    finally:
+        db.execute("alter role current_user reset pg_net.ttl")
+        db.execute("delete from net._http_response where id in (-200, -201)")
 
 
 def test_troubleshooting_queries_and_status(db, dsn, sender, upstream):
