@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,16 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
     cluster = TestCluster(executor, base)
     try:
         executor.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        deadline = time.monotonic() + 60
+        while True:  # the port opens before recovery ends: "the database system is starting up"
+            try:
+                conn = psycopg.connect(cluster.url("postgres"), autocommit=True)
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        with conn:
             conn.execute(f'create database "{dbname}"')
     except BaseException:
         cluster.stop()

@@ -138,14 +138,7 @@ class WorkerThread:
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def net_cluster():
-    for attempt in range(3):  # "the database system is starting up" happens on a loaded machine
-        try:
-            c = start_cluster()
-            break
-        except psycopg.OperationalError:
-            if attempt == 2:
-                raise
-            time.sleep(2)
+    c = start_cluster()
     migrate.apply(c.url(), progress=lambda m: None)
     yield c
     c.stop()
