@@ -299,11 +299,11 @@ class NetWorker:
             ]
             claimer = asyncio.create_task(self._claim_loop(claim_conn, stop), name="net-claim")
             done, _ = await asyncio.wait([claimer, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            if claimer not in done:  # a helper failed: the connection is gone
+            if claimer not in done:  # a helper failed: its connection is gone
                 claimer.cancel()
-                for t in done:
-                    t.result()
                 await asyncio.gather(claimer, return_exceptions=True)
+                for t in done:
+                    t.result()  # raises what ended it
                 raise psycopg.OperationalError("a sender task ended unexpectedly")
             claimer.result()
             if stop.is_set():
