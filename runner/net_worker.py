@@ -26,6 +26,14 @@ How it runs (one ``NetWorker`` per process, any number of processes):
 
 Delivery is at least once: a request whose response row was not committed (sender
 killed, or PostgreSQL down until its claim was reaped) is sent again.
+
+Embedding (``pgcadence serve`` runs it next to the executor in the same event loop)::
+
+    worker = NetWorker(dsn, concurrency=200)          # batch/ttl: pg_net.* settings or defaults
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))      # on startup
+    ...                                               # health: worker.ready.is_set(), worker.stats
+    stop.set(); await task                            # on shutdown (SIGTERM): drains, then returns
 """
 
 from __future__ import annotations
