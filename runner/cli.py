@@ -207,7 +207,9 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
-__import__("runner.cli_net", fromlist=["register"]).register(cli)  # net-worker, net status
+from runner import cli_net  # noqa: E402  net-worker, net status, doctor's sender check
+
+cli_net.register(cli)
 
 
 def main() -> None:
