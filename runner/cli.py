@@ -196,6 +196,9 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
 
 cli_executor.register(cli)
 cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
+from runner import cli_net  # noqa: E402  net-worker, net status, doctor's sender check
+
+cli_net.register(cli)
 
 
 def main() -> None:

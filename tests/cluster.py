@@ -85,15 +85,16 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
         # the Vault key ring the server reads at call time (migration 0002)
         ensure_key_file(base / "data", SERVER_USER if os.geteuid() == 0 else None)
         deadline = time.monotonic() + 60
-        while True:  # pg_ctl -w can return while the server still says "starting up"
+        while True:  # the port opens before recovery ends: "the database system is starting up"
             try:
-                with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-                    conn.execute(f'create database "{dbname}"')
+                conn = psycopg.connect(cluster.url("postgres"), autocommit=True)
                 break
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.1)
+                time.sleep(0.2)
+        with conn:
+            conn.execute(f'create database "{dbname}"')
     except BaseException:
         cluster.stop()
         raise
