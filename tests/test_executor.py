@@ -494,7 +494,8 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
         assert auth.verify(service_key, secret)["role"] == "service_role"
         r = httpx.post(base_url + "/functions/v1/echo", headers=bearer(service_key), json={"from": "test"}, timeout=30)
         assert r.status_code == 200 and r.json()["role"] == "service_role", r.text
-        assert httpx.get(base_url + "/healthz", timeout=30).json()["services"] == {"heartbeat": "running"}
+        services = httpx.get(base_url + "/healthz", timeout=30).json()["services"]
+        assert services["heartbeat"] == "running" and set(services.values()) == {"running"}, services
         r = run_cli("doctor", "--database", url)
         assert f"PASS  project keys: anon and service_role keys valid; project_url = {base_url}" in r.stdout, r.stdout
         proc.send_signal(signal.SIGTERM)

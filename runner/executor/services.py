@@ -106,10 +106,13 @@ class Supervisor:
 
 
 # ------------------------------------------------------------------ built-in services
-# Register each service once, here, with a lazy import so serve --help stays fast:
-#
-#   def _net(dsn):
-#       from runner.net.worker import NetWorker
-#       return NetWorker(dsn)
-#
-#   SERVICES.append(ServiceSpec("net", "the pg_net-compatible sender", _net))
+# Registered once, here, with lazy imports so serve --help stays fast.
+
+
+def _net(dsn):
+    from runner.net_worker import NetWorker
+
+    return NetWorker(dsn)
+
+
+SERVICES.append(ServiceSpec("net", "the pg_net-compatible sender (net.http_request_queue -> HTTP)", _net))
