@@ -21,6 +21,7 @@ DROP FUNCTION public.job_queue_pause();
 DROP FUNCTION public.job_queue_cancel(uuid);
 DROP FUNCTION public.job_queue_retry(uuid, integer);
 DROP FUNCTION pgcadence.job_queue_not_found(text, uuid);
+DROP FUNCTION public.job_queue_release(uuid, integer, text);
 DROP FUNCTION public.job_queue_heartbeat(uuid, interval, integer);
 DROP FUNCTION public.job_queue_fail(uuid, text, integer);
 DROP FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]);

@@ -116,7 +116,7 @@ COMMENT ON COLUMN public.job_queue.started_at IS 'Start of the current (or last)
 COMMENT ON COLUMN public.job_queue.dedupe_key IS 'At most one pending or running job per key.';
 COMMENT ON COLUMN public.job_queue.result IS 'What the handler returned on success.';
 
--- One row per finished attempt (succeeded, failed, lease_expired, cancelled); the
+-- One row per finished attempt (succeeded, failed, lease_expired, cancelled, released); the
 -- attempt in progress is the job row itself (status running, locked_by, started_at).
 -- No foreign key to job_queue: rows are written only by the definer functions and
 -- removed with their job by job_queue_cleanup(); this keeps RI triggers off the hot path.
@@ -126,7 +126,7 @@ CREATE TABLE public.job_queue_attempts (
     worker_id text,
     started_at timestamptz NOT NULL,
     finished_at timestamptz NOT NULL DEFAULT now(),
-    outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'lease_expired', 'cancelled')),
+    outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'lease_expired', 'cancelled', 'released')),
     error text,
     duration interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
     PRIMARY KEY (job_id, attempt)
@@ -452,6 +452,27 @@ $$;
 COMMENT ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) IS
     'Extend a running job''s lease to now() + extend; NULL when the job is no longer this attempt''s.';
 
+-- Give a running job back unfinished (a worker shutting down): pending again, due now;
+-- the released attempt is recorded and does not count against max_attempts.
+CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker')
+RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+    WITH rel AS (
+        UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
+               max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
+        WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
+    ), wake AS (
+        SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
+    )
+    SELECT EXISTS (SELECT 1 FROM rel) AND (SELECT pg_catalog.count(*) FROM wake) >= 0
+$$;
+COMMENT ON FUNCTION public.job_queue_release(uuid, integer, text) IS
+    'Worker: hand a running attempt back unfinished (due again now; does not use up an attempt). Fenced by attempt.';
+
 -- Raise a clear error when no job has this id.
 CREATE FUNCTION pgcadence.job_queue_not_found(fn text, job uuid) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
@@ -709,6 +730,7 @@ BEGIN
         'public.job_queue_complete_batch(uuid[], integer[], jsonb[])',
         'public.job_queue_fail(uuid, text, integer)',
         'public.job_queue_heartbeat(uuid, interval, integer)',
+        'public.job_queue_release(uuid, integer, text)',
         'public.job_queue_next_run_at()']
     LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);

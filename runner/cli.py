@@ -207,6 +207,11 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
+from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
+
+for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
+
+
 def main() -> None:
     cli(prog_name="pgcadence")
 

@@ -1,6 +1,6 @@
 -- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(119);
+SELECT plan(123);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -63,7 +63,7 @@ SELECT is(
 SELECT is(
     (SELECT count(*)::int FROM pg_proc p
      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'job_queue%' AND p.prosecdef),
-    17, 'all 17 public job_queue functions are SECURITY DEFINER');
+    18, 'all 18 public job_queue functions are SECURITY DEFINER');
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
      WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace) AND p.proname LIKE 'job_queue%'
@@ -198,6 +198,14 @@ SELECT is((SELECT count(*)::int FROM job_queue_complete_batch(
               (SELECT array_agg(CASE WHEN n = 1 THEN attempt + 1 ELSE attempt END)
                FROM (SELECT attempt, row_number() OVER () AS n FROM tap_claimed) x))), 2,
           'batch complete applies where the attempt matches, skips the stale one');
+-- release (worker shutting down): pending again, due now, the attempt does not count
+SELECT (SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running') AS rel_id \gset
+SELECT ok(NOT job_queue_release(:'rel_id', 2), 'release is fenced by attempt');
+SELECT ok(job_queue_release(:'rel_id', 1), 'release hands the attempt back');
+SELECT results_eq(format($$SELECT status, max_attempts, (SELECT outcome FROM public.job_queue_attempts WHERE job_id = %L AND attempt = 1)
+                          FROM public.job_queue WHERE id = %L$$, :'rel_id', :'rel_id'),
+    $$VALUES ('pending'::text, 4, 'released'::text)$$, 'released: pending, one attempt added back, recorded');
+SELECT is((SELECT attempt FROM job_queue_claim(1, 'w-batch', '1 minute')), 2, 'a released job is claimed again at once');
 -- cancel
 SELECT is(job_queue_cancel((SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running')), 'cancelled',
           'cancel a running job');
