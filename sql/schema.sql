@@ -796,6 +796,34 @@ $$;
 COMMENT ON FUNCTION public.job_queue_paused() IS 'Whether processing is paused (see job_queue_pause()).';
 
 --
+-- Name: job_queue_release(uuid, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker'::text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH rel AS (
+        UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
+               max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
+        WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
+    ), wake AS (
+        SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
+    )
+    SELECT EXISTS (SELECT 1 FROM rel) AND (SELECT pg_catalog.count(*) FROM wake) >= 0
+$$;
+
+--
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) IS 'Worker: hand a running attempt back unfinished (due again now; does not use up an attempt). Fenced by attempt.';
+
+--
 -- Name: job_queue_resume(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -953,7 +981,7 @@ CREATE TABLE public.job_queue_attempts (
     error text,
     duration interval GENERATED ALWAYS AS ((finished_at - started_at)) STORED,
     CONSTRAINT job_queue_attempts_attempt_check CHECK ((attempt >= 1)),
-    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text])))
+    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
 )
 WITH (autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='50000', autovacuum_analyze_scale_factor='0.02');
 
@@ -1313,6 +1341,13 @@ GRANT ALL ON FUNCTION public.job_queue_pause() TO authenticated;
 REVOKE ALL ON FUNCTION public.job_queue_paused() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.job_queue_paused() TO service_role;
 GRANT ALL ON FUNCTION public.job_queue_paused() TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) TO service_role;
 
 --
 -- Name: FUNCTION job_queue_resume(); Type: ACL; Schema: public; Owner: -
