@@ -324,8 +324,10 @@ class QueueWorker:
         return [{"id": r[0], "task_type": r[1], "payload": r[2], "attempt": r[3], "max_attempts": r[4]} for r in rows]
 
     async def _seconds_until_due(self) -> float:
+        # paused: sleep the poll interval (job_queue_resume() NOTIFYs anyway)
         cur = await self._claim_conn.execute(
-            "SELECT extract(epoch FROM public.job_queue_next_run_at() - clock_timestamp())::float8")
+            """SELECT CASE WHEN NOT public.job_queue_paused()
+                           THEN extract(epoch FROM public.job_queue_next_run_at() - clock_timestamp())::float8 END""")
         (secs,) = await cur.fetchone()
         return self.poll_interval if secs is None else max(0.0, min(self.poll_interval, secs + 0.005))
 

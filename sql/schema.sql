@@ -396,7 +396,7 @@ CREATE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL::js
     WITH done AS (
         UPDATE public.job_queue q SET status = 'succeeded', result = job_queue_complete.result,
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
-        WHERE q.id = job_queue_complete.id AND q.status = 'running'
+        WHERE q.id = job_queue_complete.id AND q.locked_until IS NOT NULL
           AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
         RETURNING q.id
     )
@@ -445,7 +445,7 @@ CREATE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], 
         UPDATE public.job_queue q SET status = 'succeeded', result = i.result,
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         FROM input i
-        WHERE q.id = i.id AND q.status = 'running' AND q.attempts = i.attempt
+        WHERE q.id = i.id AND q.locked_until IS NOT NULL AND q.attempts = i.attempt
         RETURNING q.id
     )
     SELECT d.id FROM done d
@@ -572,7 +572,7 @@ CREATE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAU
             finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
             last_error = pg_catalog.left(COALESCE(job_queue_fail.error, 'unknown error'), 8192),
             locked_until = NULL, updated_at = pg_catalog.now()
-        WHERE q.id = job_queue_fail.id AND q.status = 'running'
+        WHERE q.id = job_queue_fail.id AND q.locked_until IS NOT NULL
           AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
         RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
     ), hist AS (
@@ -630,7 +630,7 @@ CREATE FUNCTION public.job_queue_heartbeat(id uuid, extend interval DEFAULT '00:
     SET search_path TO ''
     AS $$
     UPDATE public.job_queue q SET locked_until = pg_catalog.now() + job_queue_heartbeat.extend, updated_at = pg_catalog.now()
-    WHERE q.id = job_queue_heartbeat.id AND q.status = 'running' AND job_queue_heartbeat.extend > '0'
+    WHERE q.id = job_queue_heartbeat.id AND q.locked_until IS NOT NULL AND job_queue_heartbeat.extend > '0'
       AND (job_queue_heartbeat.attempt IS NULL OR q.attempts = job_queue_heartbeat.attempt)
     RETURNING q.locked_until
 $$;
@@ -664,7 +664,8 @@ CREATE TABLE public.job_queue (
     result jsonb,
     finished_at timestamp with time zone,
     CONSTRAINT job_queue_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT job_queue_check CHECK (((status <> 'running'::text) OR ((locked_until IS NOT NULL) AND (started_at IS NOT NULL)))),
+    CONSTRAINT job_queue_check CHECK (((status = 'running'::text) = (locked_until IS NOT NULL))),
+    CONSTRAINT job_queue_check1 CHECK (((status <> 'running'::text) OR (started_at IS NOT NULL))),
     CONSTRAINT job_queue_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT job_queue_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT job_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
@@ -817,7 +818,7 @@ CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text D
     WITH rel AS (
         UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
                max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
-        WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
+        WHERE q.id = job_queue_release.id AND q.locked_until IS NOT NULL AND q.attempts = job_queue_release.attempt
         RETURNING q.id, q.attempts, q.locked_by, q.started_at
     ), hist AS (
         INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
@@ -1152,10 +1153,16 @@ CREATE INDEX job_queue_claimable_idx ON public.job_queue USING btree (priority D
 CREATE UNIQUE INDEX job_queue_dedupe_key_idx ON public.job_queue USING btree (dedupe_key) WHERE ((dedupe_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text])));
 
 --
+-- Name: job_queue_lease_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_lease_idx ON public.job_queue USING btree (locked_until) WHERE (status = 'running'::text);
+
+--
 -- Name: job_queue_status_run_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status, run_at);
+CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status, run_at) WHERE (status <> 'running'::text);
 
 --
 -- Name: job_queue_task_type_idx; Type: INDEX; Schema: public; Owner: -

@@ -1,6 +1,6 @@
 -- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(130);
+SELECT plan(133);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -28,11 +28,13 @@ SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
           ARRAY['job_id', 'attempt', 'worker_id', 'started_at', 'finished_at', 'outcome', 'error', 'duration'],
           'the attempt history view has the same columns');
 SELECT has_index('public', 'job_queue', 'job_queue_status_run_at_idx', ARRAY['status', 'run_at'], 'index on (status, run_at)');
+SELECT ok(pg_get_indexdef('public.job_queue_lease_idx'::regclass) LIKE '%(locked_until) WHERE (status = ''running''::text)',
+          'partial index on running jobs by lease end');
 SELECT has_index('public', 'job_queue', 'job_queue_task_type_idx', ARRAY['task_type'], 'index on (task_type)');
 SELECT ok(pg_get_indexdef('public.job_queue_claimable_idx'::regclass) LIKE '%(priority DESC, run_at) WHERE (status = ''pending''::text)',
           'partial claim index on pending jobs in claim order');
-SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'public.job_queue'::regclass), 5,
-          'job_queue keeps exactly five indexes (pkey, status/run_at, task_type, claimable, dedupe): each one costs every update');
+SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'public.job_queue'::regclass), 6,
+          'job_queue keeps six indexes (pkey, status/run_at, task_type, claimable, lease, dedupe): each one costs updates');
 SELECT index_is_unique('public', 'job_queue', 'job_queue_dedupe_key_idx', 'dedupe_key index is unique');
 SELECT ok((SELECT reloptions @> ARRAY['fillfactor=70', 'autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_cost_delay=0']
            FROM pg_class WHERE oid = 'public.job_queue'::regclass), 'job_queue ships fillfactor and autovacuum settings');
@@ -276,5 +278,22 @@ END
 $$;
 SELECT ok((SELECT string_agg(p, E'\n') FROM pg_temp.claim_plan() p) ~ 'Index Scan using job_queue_claimable_idx',
           'the claim''s inner select is an index range scan on job_queue_claimable_idx');
+CREATE FUNCTION pg_temp.complete_plan() RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE $q$EXPLAIN UPDATE public.job_queue q SET status = 'succeeded'
+        FROM unnest('{00000000-0000-0000-0000-000000000001}'::uuid[], '{1}'::int[]) AS i(id, attempt)
+        WHERE q.id = i.id AND q.locked_until IS NOT NULL AND q.attempts = i.attempt$q$;
+END
+$$;
+SELECT ok((SELECT string_agg(p, E'\n') FROM pg_temp.complete_plan() p) ~ 'Index Scan using job_queue_pkey',
+          'completion finds its rows by primary key');
+CREATE FUNCTION pg_temp.lease_plan() RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE $q$EXPLAIN SELECT j.id FROM public.job_queue j
+        WHERE j.status = 'running' AND j.locked_until < now() ORDER BY j.locked_until LIMIT 100 FOR UPDATE SKIP LOCKED$q$;
+END
+$$;
+SELECT ok((SELECT string_agg(p, E'\n') FROM pg_temp.lease_plan() p) ~ 'Index (Only )?Scan using job_queue_lease_idx',
+          'the expired-lease probe reads job_queue_lease_idx');
 
 SELECT * FROM finish();
