@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_OPTIONS = (
     "-c shared_preload_libraries=pg_cron -c cron.database_name=pgcadence -c cron.use_background_workers=on "
-    "-c max_connections=100 -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c fsync=on"
+    "-c max_connections=100 -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c fsync=on "
+    "-c autovacuum_naptime=10s"
 )  # fsync on (pytest-postgresql starts postgres with -F), synchronous_commit on
 
 RAW_SETUP = """
