@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 import uuid
 from pathlib import Path
@@ -164,6 +165,15 @@ def ensure_embedded_keys(url: str, serve_port: int, progress) -> None:
             return
         for line in keys.ensure_project_keys(conn, f"http://127.0.0.1:{serve_port}"):
             progress(line)
+        # seed 002's worker trigger (migration 0010) reads these two from Vault
+        if keys.get_secret(conn, "job_queue_runner_secret") is None:
+            keys.set_secret(conn, "job_queue_runner_secret", secrets.token_urlsafe(32),
+                            "shared secret pg_cron presents to /api/jobs/run")
+            progress("stored Vault secret job_queue_runner_secret")
+        if keys.get_secret(conn, "job_queue_worker_endpoint") is None:
+            endpoint = f"http://127.0.0.1:{serve_port}/api/jobs/run"
+            keys.set_secret(conn, "job_queue_worker_endpoint", endpoint, "URL pg_cron posts to to process due jobs")
+            progress(f"stored Vault secret job_queue_worker_endpoint = {endpoint}")
 
 
 class Heartbeat:

@@ -64,9 +64,9 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
     """
     from runner import queue_worker
 
-    names = list(modules) + [m for m in os.environ.get("PGCADENCE_HANDLERS", "").split(",") if m.strip()]
     try:
-        queue_worker.load_handler_modules(names)
+        queue_worker.load_default_handlers()
+        queue_worker.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
     dsn = db.resolve_dsn(database)

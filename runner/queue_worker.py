@@ -81,6 +81,18 @@ def load_handler_modules(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
+# The package's own handler modules, loaded by `pgcadence serve`, `pgcadence worker` and
+# /api/jobs/run so that every task type the migrations schedule has its handler.
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = ()
+
+
+def load_default_handlers() -> None:
+    """Import the package's handler modules and those named in $PGCADENCE_HANDLERS
+    (comma-separated); idempotent, imports are cached."""
+    extra = [m for m in os.environ.get("PGCADENCE_HANDLERS", "").split(",") if m.strip()]
+    load_handler_modules([*DEFAULT_HANDLER_MODULES, *extra])
+
+
 @dataclass
 class JobContext:
     """What a handler knows about the job it runs."""

@@ -116,3 +116,13 @@ def _net(dsn):
 
 
 SERVICES.append(ServiceSpec("net", "the pg_net-compatible sender (net.http_request_queue -> HTTP)", _net))
+
+
+def _worker(dsn):
+    from runner.queue_worker import QueueWorker, load_default_handlers
+
+    load_default_handlers()
+    return QueueWorker(dsn)
+
+
+SERVICES.append(ServiceSpec("worker", "the job-queue worker (claims and runs due jobs)", _worker))

@@ -52,17 +52,13 @@ select cron.schedule(
 """
 
 
-@pytest.fixture
-def serve(migrated_url):
-    """``pgcadence serve`` (executor + net sender) on a free port, its JSON log lines collected."""
+def _start_serve(url: str, *args: str, env: dict | None = None):
+    """``pgcadence serve`` (executor + background services) on a free port, with its JSON log."""
     port = get_port(None)
-    with psycopg.connect(migrated_url, autocommit=True) as conn:
-        keys.ensure_project_keys(conn, None)
-        service_key = keys.project_keys(conn)["service_role_key"]
-        conn.execute("delete from vault.secrets where name in ('project_url', 'service_role_key')")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    proc = subprocess.Popen([*CLI, "serve", "--database", migrated_url, "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    full_env.update(env or {})
+    proc = subprocess.Popen([*CLI, "serve", "--database", url, "--port", str(port), *args],
+                            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
     records: list[dict] = []
@@ -83,15 +79,30 @@ def serve(migrated_url):
                 continue
 
     wait_for(lambda r: r.get("event") == "listening")
+    return proc, f"http://127.0.0.1:{port}", wait_for
+
+
+def _stop(proc) -> None:
+    proc.send_signal(signal.SIGTERM)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "service_key": service_key, "wait_for": wait_for}
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def serve(migrated_url):
+    """serve with seed 002's two Vault secrets removed, so the test can create them as the seed does."""
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        keys.ensure_project_keys(conn, None)
+        service_key = keys.project_keys(conn)["service_role_key"]
+        conn.execute("delete from vault.secrets where name in ('project_url', 'service_role_key')")
+    proc, url, wait_for = _start_serve(migrated_url)
+    try:
+        yield {"url": url, "service_key": service_key, "wait_for": wait_for}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
         with psycopg.connect(migrated_url, autocommit=True) as conn:
             conn.execute("select cron.unschedule('sync_game_platform_stats') "
                          "where exists (select 1 from cron.job where jobname = 'sync_game_platform_stats')")
@@ -134,3 +145,44 @@ def test_seed_002_cron_block_reaches_the_executor(migrated_url, serve):
     # the executor logged the authenticated call
     rec = serve["wait_for"](lambda r: r.get("function") == "echo" and r.get("status") == 200)
     assert "Authorization" not in json.dumps(rec) and serve["service_key"] not in json.dumps(rec)
+
+
+def test_worker_trigger_posts_to_api_jobs_run_and_the_job_runs(migrated_url):
+    """Seed 002 Phase 3: the trigger (migration 0010) reads endpoint and runner secret from
+    Vault, /api/jobs/run checks the secret and processes the due job (the long-running
+    worker is off, so only the HTTP path can run it)."""
+    runner_secret = "runner-" + os.urandom(8).hex()
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        keys.ensure_project_keys(conn, None)
+        proc, url, wait_for = _start_serve(migrated_url, "--no-worker",
+                                           env={"PGCADENCE_HANDLERS": "tests.queue_handlers"})
+        try:
+            keys.set_secret(conn, "job_queue_worker_endpoint", url + "/api/jobs/run")
+            keys.set_secret(conn, "job_queue_runner_secret", runner_secret)
+            job = conn.execute("select job_queue_enqueue('e2e_probe', '{\"n\": 7}'::jsonb)").fetchone()[0]
+            req = conn.execute("select call_job_queue_worker()").fetchone()[0]
+            assert req is not None
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                row = conn.execute("select status_code, content from net._http_response where id = %s", (req,)).fetchone()
+                if row:
+                    break
+                time.sleep(0.2)
+            assert row and row[0] == 200, row
+            report = json.loads(row[1])
+            assert report["status"] == "ok" and report["processed"] == 1 and report["succeeded"] == 1
+            status, result = conn.execute("select status, result from job_queue where id = %s", (job,)).fetchone()
+            assert status == "succeeded" and result["echo"] == {"n": 7}
+            # nothing due now: the trigger makes no call at all
+            assert conn.execute("select call_job_queue_worker()").fetchone()[0] is None
+            # paused: no call, even with a job due (a wrong secret's 401 is in test_executor)
+            conn.execute("select job_queue_enqueue('e2e_probe', '{}'::jsonb)")
+            conn.execute("select job_queue_pause()")
+            try:
+                assert conn.execute("select call_job_queue_worker()").fetchone()[0] is None
+            finally:
+                conn.execute("select job_queue_resume()")
+        finally:
+            _stop(proc)
+            conn.execute("delete from job_queue where task_type = 'e2e_probe'")
+            conn.execute("delete from vault.secrets where name in ('job_queue_worker_endpoint', 'job_queue_runner_secret')")
