@@ -159,7 +159,7 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
     assert len(rows) == n_jobs, "jobs lost or duplicated"
     bad = [(i, st, att) for i, st, att, _ in rows if want[modes[i]] != (st, att)]
     assert not bad, f"{len(bad)} jobs ended wrong, e.g. {bad[:5]}"
-    assert all(err == f"fail #3" for i, _, _, err in rows if modes[i] == "fail"), "last_error keeps the last failure"
+    assert all(err == "fail #3" for i, _, _, err in rows if modes[i] == "fail"), "last_error keeps the last failure"
     n_fail, n_flaky = modes.count("fail"), modes.count("flaky")
     assert dict(history) == {"succeeded": n_jobs - n_fail, "failed": 3 * n_fail + n_flaky}
     assert sum(processed.values()) == n_jobs + 2 * n_fail + n_flaky
