@@ -10,8 +10,10 @@
 --    job that succeeds at once: the current or successful last attempt *is* the job
 --    row; job_queue_attempt_log holds only attempts that ended otherwise (failed,
 --    lease expired, cancelled, released) and the view job_queue_attempts joins both;
---  * only the indexes the seed asks for plus the claim's partial index are
---    maintained on every update (each non-HOT update writes every index);
+--  * each update writes three indexes (pkey, task_type, and either the lease index or
+--    (status, run_at), which leaves running jobs out); expired leases are probed by
+--    lease end, and the finishing functions find rows by primary key, so no query
+--    walks the dead entries finished jobs leave behind;
 --  * fillfactor 70 keeps new row versions on the same heap page, and per-table
 --    autovacuum settings (no scale factor, no cost delay) vacuum the churn early.
 

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 import click
 
@@ -112,7 +112,7 @@ def enqueue(database, task_type, payload, run_at, max_attempts, priority, dedupe
     from psycopg.types.json import Jsonb
 
     if run_at is not None and run_at.tzinfo is None:
-        run_at = run_at.replace(tzinfo=__import__("datetime").timezone.utc)
+        run_at = run_at.replace(tzinfo=timezone.utc)
     (job_id,) = _one(database, "SELECT public.job_queue_enqueue(%s, %s, %s, %s, %s, %s)",
                      (task_type, Jsonb(payload), run_at, max_attempts, priority, dedupe_key))
     click.echo(str(job_id))

@@ -159,7 +159,7 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
     assert len(rows) == n_jobs, "jobs lost or duplicated"
     bad = [(i, st, att) for i, st, att, _ in rows if want[modes[i]] != (st, att)]
     assert not bad, f"{len(bad)} jobs ended wrong, e.g. {bad[:5]}"
-    assert all(err == f"fail #3" for i, _, _, err in rows if modes[i] == "fail"), "last_error keeps the last failure"
+    assert all(err == "fail #3" for i, _, _, err in rows if modes[i] == "fail"), "last_error keeps the last failure"
     n_fail, n_flaky = modes.count("fail"), modes.count("flaky")
     assert dict(history) == {"succeeded": n_jobs - n_fail, "failed": 3 * n_fail + n_flaky}
     assert sum(processed.values()) == n_jobs + 2 * n_fail + n_flaky
@@ -358,6 +358,43 @@ def test_worker_wakes_on_notify_and_honours_pause(queue_url):
     paused_seen = asyncio.run(main())
     assert paused_seen == [1], "nothing runs while paused"
     assert seen == [1, 2], "NOTIFY woke the worker for the first job and resume for the second"
+
+
+def test_heartbeats_keep_a_long_job_longer_than_its_lease(queue_url):
+    """A 3 s job under a 1.5 s lease: the worker's heartbeats keep rival claims off it."""
+    def slow(payload, ctx):
+        time.sleep(3)
+        return {"lease_lost": ctx.lease_lost}
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"slow": slow}, concurrency=1, lease=1.5, poll_interval=0.2)
+        task = asyncio.create_task(w.run(stop))
+        stolen = 0
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            cur = await c.execute("SELECT public.job_queue_enqueue('slow')")
+            job_id = (await cur.fetchone())[0]
+            for _ in range(1000):  # let the worker take it first
+                cur = await c.execute("SELECT locked_by FROM public.job_queue WHERE id = %s", (job_id,))
+                if (await cur.fetchone())[0] == w.worker_id:
+                    break
+                await asyncio.sleep(0.01)
+            for _ in range(1000):
+                cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 second')")
+                stolen += (await cur.fetchone())[0]
+                cur = await c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job_id,))
+                if (await cur.fetchone())[0] == "succeeded":
+                    break
+                await asyncio.sleep(0.1)
+        stop.set()
+        await task
+        return job_id, stolen
+
+    job_id, stolen = asyncio.run(main())
+    assert stolen == 0, "a rival claimed the job while its worker was heartbeating"
+    with psycopg.connect(queue_url) as c:
+        assert c.execute("SELECT status, attempts, result FROM public.job_queue WHERE id = %s", (job_id,)).fetchone() == (
+            "succeeded", 1, {"lease_lost": False})
 
 
 # ---------------------------------------------------------------- PostgreSQL restart
