@@ -159,7 +159,7 @@ def test_worker_trigger_posts_to_api_jobs_run_and_the_job_runs(migrated_url):
         try:
             keys.set_secret(conn, "job_queue_worker_endpoint", url + "/api/jobs/run")
             keys.set_secret(conn, "job_queue_runner_secret", runner_secret)
-            job = conn.execute("select job_queue_enqueue('e2e_probe', '{\"n\": 7}'::jsonb)").fetchone()[0]
+            job = conn.execute("select job_queue_enqueue('echo', '{\"n\": 7}'::jsonb)").fetchone()[0]
             req = conn.execute("select call_job_queue_worker()").fetchone()[0]
             assert req is not None
             deadline = time.monotonic() + 60
@@ -176,7 +176,7 @@ def test_worker_trigger_posts_to_api_jobs_run_and_the_job_runs(migrated_url):
             # nothing due now: the trigger makes no call at all
             assert conn.execute("select call_job_queue_worker()").fetchone()[0] is None
             # paused: no call, even with a job due (a wrong secret's 401 is in test_executor)
-            conn.execute("select job_queue_enqueue('e2e_probe', '{}'::jsonb)")
+            conn.execute("select job_queue_enqueue('echo', '{}'::jsonb)")
             conn.execute("select job_queue_pause()")
             try:
                 assert conn.execute("select call_job_queue_worker()").fetchone()[0] is None
@@ -184,5 +184,5 @@ def test_worker_trigger_posts_to_api_jobs_run_and_the_job_runs(migrated_url):
                 conn.execute("select job_queue_resume()")
         finally:
             _stop(proc)
-            conn.execute("delete from job_queue where task_type = 'e2e_probe'")
+            conn.execute("delete from job_queue where task_type = 'echo'")
             conn.execute("delete from vault.secrets where name in ('job_queue_worker_endpoint', 'job_queue_runner_secret')")

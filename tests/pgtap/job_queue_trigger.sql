@@ -18,7 +18,7 @@ DELETE FROM job_queue;
 DELETE FROM vault.secrets WHERE name IN ('job_queue_worker_endpoint', 'job_queue_runner_secret');
 SELECT is(call_job_queue_worker(), NULL, 'nothing due: no request');
 
-SELECT job_queue_enqueue('e2e_probe', '{}'::jsonb);
+SELECT job_queue_enqueue('probe_task', '{}'::jsonb);
 SELECT throws_like($$SELECT call_job_queue_worker()$$,
                    'job queue trigger is not configured: Vault secret job_queue_worker_endpoint is missing',
                    'a missing endpoint is named');
