@@ -201,6 +201,7 @@ class Cluster:
             "cron.max_running_jobs": "8",
             "max_worker_processes": "32",
             "max_connections": "200",
+            "autovacuum_naptime": "10s",  # queue tables churn: vacuum dead claim-index entries soon
             "log_min_messages": "warning",
             "log_line_prefix": "%m [%p] %q%u@%d ",
         }
