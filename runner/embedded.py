@@ -211,8 +211,16 @@ class Cluster:
             pw = pwd.getpwnam(SERVER_USER)
             os.chown(path, pw.pw_uid, pw.pw_gid)
 
+    def ensure_vault_key(self, progress=print) -> None:
+        """The Vault key ring (pgdata/pgcadence_vault.keys, postgres-owned, 0600) the server reads."""
+        from runner import vault
+
+        if vault.ensure_key_file(self.pgdata, SERVER_USER if _is_root() else None):
+            progress(f"created vault key file {self.pgdata / vault.KEY_FILE_NAME}")
+
     def start(self, progress=print) -> None:
         """Start the server unless it already runs; wait until it accepts connections."""
+        self.ensure_vault_key(progress)
         state = self._load_state()
         if self.running():
             self.port = state.get("port", self.port)
