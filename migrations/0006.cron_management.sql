@@ -1044,14 +1044,23 @@ BEGIN
                    ELSE pg_catalog.jsonb_array_length(d) || ' job(s): ' || (SELECT pg_catalog.string_agg(e ->> 'job', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
     RETURN NEXT;
 
-    -- active jobs that have never run although they were due
+    -- active jobs that have never run although a scheduled time has passed: since their
+    -- creation (jobs created through pgcadence), or within the last day while the history
+    -- shows pg_cron has been running here for longer than that (any other job)
     SELECT pg_catalog.jsonb_agg(j.jobname ORDER BY j.jobname) INTO d
       FROM cron.job j
-     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid);
+      LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid)
+       AND CASE WHEN m.jobname IS NOT NULL
+                THEN pgcadence.cron_next_run_safe(m.local_schedule, m.timezone, m.updated_at) < pg_catalog.now() - interval '2 minutes'
+                ELSE pgcadence.cron_next_run_safe(j.schedule, NULL, pg_catalog.now() - interval '1 day') < pg_catalog.now() - interval '2 minutes'
+                     AND EXISTS (SELECT 1 FROM cron.job_run_details r
+                                 WHERE r.start_time < pg_catalog.now() - interval '1 day' - interval '1 hour')
+           END;
     check_name := 'never ran'; data := coalesce(d, '[]');
     level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
-    detail := CASE WHEN d IS NULL THEN 'every active job has run at least once'
-                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) without any run yet: '
+    detail := CASE WHEN d IS NULL THEN 'no active job missed its first scheduled run'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) past a scheduled time without any run: '
                         || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
     RETURN NEXT;
 
