@@ -226,7 +226,7 @@ CREATE FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text) RETUR
     SET search_path TO ''
     AS $$
 BEGIN
-    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule, false))
            || CASE WHEN timezone IS NULL THEN '' ELSE ' (' || timezone || ')' END;
 EXCEPTION WHEN invalid_parameter_value THEN
     RETURN 'pg_cron schedule "' || schedule || '"';
@@ -539,11 +539,15 @@ CREATE FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timest
     SET search_path TO ''
     AS $$
     SELECT pg_catalog.min(d.day + pg_catalog.make_interval(hours => h, mins => mi))
-    FROM (SELECT g.day
-          FROM pg_catalog.generate_series(pg_catalog.date_trunc('day', after),
-                                          pg_catalog.date_trunc('day', after) + interval '1830 days',
-                                          interval '1 day') AS g(day)
-          WHERE pgcadence.cron_day_matches(spec, g.day)
+    FROM (SELECT g.day   -- the first two matching days: months of the expression first, then their days
+          FROM pg_catalog.generate_series(pg_catalog.date_trunc('month', after),
+                                          pg_catalog.date_trunc('month', after) + interval '60 months',
+                                          interval '1 month') AS mo(start)
+          CROSS JOIN LATERAL pg_catalog.generate_series(mo.start, mo.start + interval '1 month' - interval '1 day',
+                                                        interval '1 day') AS g(day)
+          WHERE extract(month FROM mo.start)::integer = ANY (spec.months)
+            AND g.day >= pg_catalog.date_trunc('day', after)
+            AND pgcadence.cron_day_matches(spec, g.day)
           LIMIT 2) d,
          pg_catalog.unnest(spec.hours) h,
          pg_catalog.unnest(spec.minutes) mi
@@ -559,7 +563,7 @@ CREATE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NUL
     SET search_path TO ''
     AS $$
 DECLARE
-    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule, false);
     tz text := pgcadence.cron_tz(timezone);
     utc pgcadence.cron_spec;
     cur timestamp;
