@@ -1014,7 +1014,7 @@ BEGIN
       FROM (SELECT j.jobname, lr.start_time, lr.return_message, lr.status
               FROM cron.job j
               JOIN LATERAL (SELECT r.status, r.start_time, r.return_message FROM cron.job_run_details r
-                             WHERE r.jobid = j.jobid ORDER BY r.start_time DESC LIMIT 1) lr ON true
+                             WHERE r.jobid = j.jobid ORDER BY r.jobid DESC, r.start_time DESC LIMIT 1) lr ON true
              WHERE j.active) x
      WHERE x.status = 'failed';
     check_name := 'last run failed'; data := coalesce(d, '[]');
@@ -1254,7 +1254,7 @@ BEGIN
                round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
         FROM cron.job_run_details d
         WHERE d.jobid = jid
-        ORDER BY d.start_time DESC LIMIT limit_count;
+        ORDER BY d.jobid DESC, d.start_time DESC LIMIT limit_count;
     ELSE
         RETURN QUERY
         SELECT d.runid, d.jobid, j.jobname::text, d.status, d.return_message, d.start_time, d.end_time,
@@ -1290,12 +1290,16 @@ BEGIN
            m.task_type, m.payload, m.max_attempts,
            lr.status, lr.start_time, lr.end_time,
            CASE WHEN j.active THEN pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone) END,
-           (SELECT pg_catalog.count(*) FROM cron.job_run_details d
-             WHERE d.jobid = j.jobid AND d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed')
+           coalesce(f.failures, 0)
     FROM cron.job j
     LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+    -- ordered by (jobid, start_time): only the (jobid, start_time) index gives that order
     LEFT JOIN LATERAL (SELECT d.status, d.start_time, d.end_time FROM cron.job_run_details d
-                       WHERE d.jobid = j.jobid ORDER BY d.start_time DESC LIMIT 1) lr ON true
+                       WHERE d.jobid = j.jobid ORDER BY d.jobid DESC, d.start_time DESC LIMIT 1) lr ON true
+    -- one pass over the last 24 hours (start_time index) for every job's failures
+    LEFT JOIN (SELECT d.jobid, pg_catalog.count(*) AS failures FROM cron.job_run_details d
+               WHERE d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed'
+               GROUP BY d.jobid) f ON f.jobid = j.jobid
     ORDER BY j.jobname, j.jobid;
 END
 $$;
