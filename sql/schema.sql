@@ -1004,6 +1004,7 @@ CREATE FUNCTION public.cron_health() RETURNS TABLE(check_name text, level text, 
 DECLARE
     d jsonb;
     n bigint;
+    oldest_id bigint;
     oldest timestamptz;
 BEGIN
     PERFORM pgcadence.cron_require_admin('cron_health');
@@ -1068,16 +1069,19 @@ BEGIN
 
     -- pg_net request backlog (real pg_net or the pgcadence shim)
     IF pg_catalog.to_regclass('net.http_request_queue') IS NOT NULL THEN
-        EXECUTE 'SELECT count(*) FROM net.http_request_queue' INTO n;
+        -- pg_net's queue has no timestamp: the oldest request is the lowest id (and its age
+        -- when the table has a "created" column)
+        EXECUTE 'SELECT count(*), min(id) FROM net.http_request_queue' INTO n, oldest_id;
         oldest := NULL;
         IF n > 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                              WHERE a.attrelid = 'net.http_request_queue'::regclass AND a.attname = 'created' AND NOT a.attisdropped) THEN
             EXECUTE 'SELECT min(created) FROM net.http_request_queue' INTO oldest;
         END IF;
         check_name := 'net queue backlog';
-        data := pg_catalog.jsonb_build_object('pending', n, 'oldest', oldest);
+        data := pg_catalog.jsonb_build_object('pending', n, 'oldest_id', oldest_id, 'oldest', oldest);
         level := CASE WHEN n > 1000 OR oldest < pg_catalog.now() - interval '5 minutes' THEN 'warn' ELSE 'ok' END;
-        detail := n || ' request(s) queued' || CASE WHEN oldest IS NULL THEN '' ELSE ', oldest since ' || oldest::text END;
+        detail := n || ' request(s) queued' || CASE WHEN oldest_id IS NULL THEN '' ELSE ', oldest id ' || oldest_id END
+                  || CASE WHEN oldest IS NULL THEN '' ELSE ' since ' || oldest::text END;
         RETURN NEXT;
     ELSE
         check_name := 'net queue backlog'; level := 'ok'; detail := 'no net schema (pg_net not installed)'; data := '{}';

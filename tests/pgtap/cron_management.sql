@@ -2,7 +2,7 @@
 -- every function, the admin check, every validation error, hostile inputs that change
 -- nothing, the behaviour of each function, and the DST guard for America/Los_Angeles
 -- and Europe/Berlin.
-SELECT plan(331);
+SELECT plan(333);
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
 GRANT ALL ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO anon, authenticated, service_role;
@@ -351,6 +351,30 @@ SELECT is((SELECT array_agg(check_name ORDER BY check_name) FROM public.cron_hea
           ARRAY['last run failed', 'long or overlapping runs', 'net queue backlog', 'never ran', 'run history', 'task handlers', 'time-zone schedules']
           || CASE WHEN to_regclass('net._http_response') IS NOT NULL THEN ARRAY['net responses (last hour)'] ELSE '{}' END,
           'cron_health runs every check');
+-- pg_net's tables (created here in pg_net's shape when this database has none; rolled back)
+DO $$
+BEGIN
+    IF to_regclass('net.http_request_queue') IS NULL THEN
+        CREATE SCHEMA IF NOT EXISTS net;
+        CREATE TABLE net.http_request_queue (id bigserial, method text, url text NOT NULL, headers jsonb, body bytea,
+                                             timeout_milliseconds integer NOT NULL);
+        CREATE TABLE net._http_response (id bigint, status_code integer, content_type text, headers jsonb, content text,
+                                         timed_out boolean, error_msg text, created timestamptz NOT NULL DEFAULT now());
+    END IF;
+END
+$$;
+DELETE FROM net.http_request_queue;
+DELETE FROM net._http_response;
+INSERT INTO net.http_request_queue (id, method, url, headers, timeout_milliseconds) VALUES
+    (900001, 'POST', 'http://127.0.0.1:1/a', '{}', 1000), (900002, 'POST', 'http://127.0.0.1:1/b', '{}', 1000);
+INSERT INTO net._http_response (id, status_code, timed_out, error_msg) VALUES
+    (1, 200, false, NULL), (2, 200, false, NULL), (3, 500, false, NULL), (4, NULL, true, 'Timeout of 500 ms reached'),
+    (5, NULL, false, 'Couldn''t connect to server');
+SELECT is((SELECT detail FROM public.cron_health() WHERE check_name = 'net queue backlog'), '2 request(s) queued, oldest id 900001',
+          'cron_health: net backlog and the oldest request');
+SELECT results_eq($q$SELECT level, data FROM public.cron_health() WHERE check_name = 'net responses (last hour)'$q$,
+                  $q$VALUES ('warn'::text, '{"200": 2, "500": 1, "timeout": 1, "error": 1}'::jsonb)$q$,
+                  'cron_health: responses by status in the last hour');
 SELECT is(public.delete_cron_job('nightly_echo'), true, 'delete_cron_job deletes');
 SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'nightly_echo') + (SELECT count(*) FROM pgcadence.cron_job_meta WHERE jobname = 'nightly_echo'),
           0::bigint, 'the job and its metadata are gone');
