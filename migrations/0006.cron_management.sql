@@ -1082,11 +1082,18 @@ BEGIN
                    round(extract(epoch FROM coalesce(r.end_time, pg_catalog.now()) - r.start_time))::bigint AS secs,
                    coalesce(pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone, r.start_time)
                             < coalesce(r.end_time, pg_catalog.now()), false) AS overlap
-              FROM cron.job_run_details r
+              FROM (-- runs of the last 24 h that took over a minute (start_time index)
+                    SELECT d.jobid, d.runid, d.status, d.start_time, d.end_time FROM cron.job_run_details d
+                     WHERE d.start_time > pg_catalog.now() - interval '24 hours'
+                       AND coalesce(d.end_time, pg_catalog.now()) - d.start_time > interval '59 seconds'
+                    UNION
+                    -- a job's latest run still going after 10 minutes, however old ((jobid, start_time) index)
+                    SELECT l.jobid, l.runid, l.status, l.start_time, l.end_time FROM cron.job jj
+                      JOIN LATERAL (SELECT d.jobid, d.runid, d.status, d.start_time, d.end_time FROM cron.job_run_details d
+                                     WHERE d.jobid = jj.jobid ORDER BY d.jobid DESC, d.start_time DESC LIMIT 1) l ON true
+                     WHERE l.status IN ('starting', 'running') AND l.start_time < pg_catalog.now() - interval '10 minutes') r
               JOIN cron.job j ON j.jobid = r.jobid
               LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
-             WHERE (r.start_time > pg_catalog.now() - interval '24 hours' OR r.status IN ('running', 'starting'))
-               AND coalesce(r.end_time, pg_catalog.now()) - r.start_time > interval '59 seconds'
            ) x
      WHERE x.secs > 600 OR x.overlap
      LIMIT 50;

@@ -2,7 +2,7 @@
 -- every function, the admin check, every validation error, hostile inputs that change
 -- nothing, the behaviour of each function, and the DST guard for America/Los_Angeles
 -- and Europe/Berlin.
-SELECT plan(333);
+SELECT plan(334);
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
 GRANT ALL ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO anon, authenticated, service_role;
@@ -351,6 +351,19 @@ SELECT is((SELECT array_agg(check_name ORDER BY check_name) FROM public.cron_hea
           ARRAY['last run failed', 'long or overlapping runs', 'net queue backlog', 'never ran', 'run history', 'task handlers', 'time-zone schedules']
           || CASE WHEN to_regclass('net._http_response') IS NOT NULL THEN ARRAY['net responses (last hour)'] ELSE '{}' END,
           'cron_health runs every check');
+-- a run that outlasted its schedule, and a run stuck for 20 minutes
+SELECT cron.schedule('stuck_job', '0 0 1 1 *', 'SELECT 1');
+INSERT INTO cron.job_run_details (jobid, runid, status, return_message, start_time, end_time) VALUES
+    ((SELECT jobid FROM cron.job WHERE jobname = 'pgcadence_heartbeat'), nextval('cron.runid_seq'), 'succeeded', 'SELECT 1',
+     now() - interval '30 minutes', now() - interval '27 minutes'),
+    ((SELECT jobid FROM cron.job WHERE jobname = 'stuck_job'), nextval('cron.runid_seq'), 'running', NULL,
+     now() - interval '20 minutes', NULL);
+SELECT results_eq(
+    $q$SELECT e ->> 'job', (e ->> 'seconds')::integer, (e ->> 'overlap')::boolean
+       FROM public.cron_health() h, jsonb_array_elements(h.data) e WHERE h.check_name = 'long or overlapping runs' ORDER BY 1$q$,
+    $q$VALUES ('pgcadence_heartbeat'::text, 180, true), ('stuck_job'::text, 1200, false)$q$,
+    'cron_health: a run past its next start and a run stuck for 20 minutes');
+
 -- pg_net's tables (created here in pg_net's shape when this database has none; rolled back)
 DO $$
 BEGIN
