@@ -776,7 +776,257 @@ CREATE SEQUENCE net.http_request_queue_id_seq
 -- Name: http_request_queue_id_seq; Type: SEQUENCE OWNED BY; Schema: net; Owner: -
 --
 
+<<<<<<< HEAD
 ALTER SEQUENCE net.http_request_queue_id_seq OWNED BY net.http_request_queue.id;
+=======
+COMMENT ON TABLE public.job_queue IS 'Durable job queue (seed 002 Phase 3). Change it through the job_queue_* functions; service_role and admins only.';
+
+--
+-- Name: COLUMN job_queue.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.attempts IS 'Attempts started so far (the claim increments it); the running attempt''s number.';
+
+--
+-- Name: COLUMN job_queue.locked_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.locked_by IS 'Worker of the current (or last) attempt.';
+
+--
+-- Name: COLUMN job_queue.locked_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.locked_until IS 'Lease end of a running job; once past, any claim may take the job back.';
+
+--
+-- Name: COLUMN job_queue.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.started_at IS 'Start of the current (or last) attempt.';
+
+--
+-- Name: COLUMN job_queue.dedupe_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.dedupe_key IS 'At most one pending or running job per key.';
+
+--
+-- Name: COLUMN job_queue.result; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.job_queue.result IS 'What the handler returned on success.';
+
+--
+-- Name: job_queue_list(text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_list(status text DEFAULT NULL::text, task_type text DEFAULT NULL::text, max_rows integer DEFAULT 50) RETURNS SETOF public.job_queue
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_list');
+    IF status IS NOT NULL AND status NOT IN ('pending', 'running', 'succeeded', 'failed', 'cancelled') THEN
+        RAISE EXCEPTION 'job_queue_list: unknown status "%" (expected pending, running, succeeded, failed, cancelled)', status
+            USING ERRCODE = '22023';
+    END IF;
+    IF max_rows IS NULL OR max_rows < 1 THEN
+        RAISE EXCEPTION 'job_queue_list: max_rows must be at least 1 (got %)', max_rows USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    SELECT q.* FROM public.job_queue q
+    WHERE (job_queue_list.status IS NULL OR q.status = job_queue_list.status)
+      AND (job_queue_list.task_type IS NULL OR q.task_type = job_queue_list.task_type)
+    ORDER BY q.created_at DESC
+    LIMIT max_rows;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_list(status text, task_type text, max_rows integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_list(status text, task_type text, max_rows integer) IS 'Admin: jobs newest first, optionally filtered by status and task_type.';
+
+--
+-- Name: job_queue_next_run_at(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_next_run_at() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT LEAST(
+        (SELECT pg_catalog.min(j.run_at) FROM public.job_queue j WHERE j.status = 'pending'),
+        (SELECT pg_catalog.min(j.locked_until) FROM public.job_queue j WHERE j.status = 'running'))
+$$;
+
+--
+-- Name: FUNCTION job_queue_next_run_at(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_next_run_at() IS 'Earliest time a claim could find work: the next pending run_at or running lease end; NULL when none.';
+
+--
+-- Name: job_queue_pause(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_pause() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_pause');
+    UPDATE pgcadence.job_queue_settings SET paused = true, paused_at = pg_catalog.now(),
+        paused_by = COALESCE(auth.uid()::text, CASE WHEN pg_catalog.current_setting('role') = 'none'
+                                                    THEN session_user::text ELSE pg_catalog.current_setting('role') END),
+        updated_at = pg_catalog.now();
+    RETURN true;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_pause(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_pause() IS 'Admin: pause processing (claims return nothing; enqueue still works).';
+
+--
+-- Name: job_queue_paused(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_paused() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT s.paused FROM pgcadence.job_queue_settings s
+$$;
+
+--
+-- Name: FUNCTION job_queue_paused(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_paused() IS 'Whether processing is paused (see job_queue_pause()).';
+
+--
+-- Name: job_queue_release(uuid, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker'::text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH rel AS (
+        UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
+               max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
+        WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
+    ), wake AS (
+        SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
+    )
+    SELECT EXISTS (SELECT 1 FROM rel) AND (SELECT pg_catalog.count(*) FROM wake) >= 0
+$$;
+
+--
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) IS 'Worker: hand a running attempt back unfinished (due again now; does not use up an attempt). Fenced by attempt.';
+
+--
+-- Name: job_queue_resume(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_resume() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_resume');
+    UPDATE pgcadence.job_queue_settings SET paused = false, paused_at = NULL, paused_by = NULL,
+        updated_at = pg_catalog.now();
+    PERFORM pg_catalog.pg_notify('pgcadence_job_queue', '');
+    RETURN false;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_resume(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_resume() IS 'Admin: resume processing.';
+
+--
+-- Name: job_queue_retry(uuid, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_retry(id uuid, extra_attempts integer DEFAULT 1) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j public.job_queue;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_retry');
+    IF extra_attempts IS NULL OR extra_attempts < 1 THEN
+        RAISE EXCEPTION 'job_queue_retry: extra_attempts must be at least 1 (got %)', extra_attempts USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO j FROM public.job_queue q WHERE q.id = job_queue_retry.id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM pgcadence.job_queue_not_found('job_queue_retry', id);
+    END IF;
+    IF j.status = 'running' THEN
+        RAISE EXCEPTION 'job_queue_retry: job % is running (attempt %); cancel it first or let it finish', id, j.attempts
+            USING ERRCODE = '55000';
+    END IF;
+    IF j.status <> 'pending' AND j.dedupe_key IS NOT NULL AND EXISTS (
+        SELECT 1 FROM public.job_queue q WHERE q.dedupe_key = j.dedupe_key AND q.status IN ('pending', 'running')) THEN
+        RAISE EXCEPTION 'job_queue_retry: another pending or running job has dedupe_key "%"', j.dedupe_key
+            USING ERRCODE = '23505';
+    END IF;
+    UPDATE public.job_queue q SET
+        status = 'pending', run_at = pg_catalog.now(), finished_at = NULL, locked_until = NULL,
+        max_attempts = CASE WHEN j.status = 'pending' THEN q.max_attempts ELSE q.attempts + extra_attempts END,
+        updated_at = pg_catalog.now()
+    WHERE q.id = j.id;
+    PERFORM pg_catalog.pg_notify('pgcadence_job_queue', '');
+    RETURN 'pending';
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_retry(id uuid, extra_attempts integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_retry(id uuid, extra_attempts integer) IS 'Admin: run a failed/cancelled/succeeded job again now with extra_attempts more tries (a pending one: make it due now).';
+
+--
+-- Name: job_queue_retry_delay(integer, double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_retry_delay(attempt integer, u double precision DEFAULT NULL::double precision) RETURNS interval
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.make_interval(secs => LEAST(
+               extract(epoch FROM s.backoff_cap)::double precision,
+               LEAST(extract(epoch FROM s.backoff_cap)::double precision,
+                     extract(epoch FROM s.backoff_base)::double precision
+                       * pg_catalog.power(2::double precision, LEAST(GREATEST(attempt, 1) - 1, 60)))
+               * (1 + s.backoff_jitter * COALESCE(u, pg_catalog.random()))))
+    FROM pgcadence.job_queue_settings s
+$$;
+
+--
+-- Name: FUNCTION job_queue_retry_delay(attempt integer, u double precision); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) IS 'Backoff after the attempt-th failure: least(cap, base*2^(attempt-1)) * (1 + jitter*u), capped at cap; u random in [0,1) when NULL.';
+>>>>>>> queue
 
 --
 -- Name: created_objects; Type: TABLE; Schema: pgcadence; Owner: -
@@ -827,9 +1077,67 @@ COMMENT ON TABLE pgcadence.net_claims IS 'Requests of net.http_request_queue a s
 -- Name: net_enqueue_marks; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
+<<<<<<< HEAD
 CREATE TABLE pgcadence.net_enqueue_marks (
     first_id bigint NOT NULL,
     enqueued_at timestamp with time zone NOT NULL
+=======
+CREATE TABLE public.job_queue_attempts (
+    job_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    worker_id text,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    outcome text NOT NULL,
+    error text,
+    duration interval GENERATED ALWAYS AS ((finished_at - started_at)) STORED,
+    CONSTRAINT job_queue_attempts_attempt_check CHECK ((attempt >= 1)),
+    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
+)
+WITH (autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='50000', autovacuum_analyze_scale_factor='0.02');
+
+--
+-- Name: TABLE job_queue_attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.job_queue_attempts IS 'Attempt history of job_queue: worker, start, end, outcome, error, duration. Service_role and admins only.';
+
+--
+-- Name: job_queue_metrics; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.job_queue_metrics WITH (security_invoker='true') AS
+ SELECT q.task_type,
+    count(*) FILTER (WHERE (q.status = 'pending'::text)) AS pending,
+    count(*) FILTER (WHERE ((q.status = 'pending'::text) AND (q.run_at <= now()))) AS due,
+    count(*) FILTER (WHERE (q.status = 'running'::text)) AS running,
+    count(*) FILTER (WHERE (q.status = 'succeeded'::text)) AS succeeded,
+    count(*) FILTER (WHERE (q.status = 'failed'::text)) AS failed,
+    count(*) FILTER (WHERE (q.status = 'cancelled'::text)) AS cancelled,
+    (now() - min(q.run_at) FILTER (WHERE ((q.status = 'pending'::text) AND (q.run_at <= now())))) AS oldest_pending_age,
+    ( SELECT count(*) AS count
+           FROM (public.job_queue_attempts a
+             JOIN public.job_queue j ON ((j.id = a.job_id)))
+          WHERE ((j.task_type = q.task_type) AND (a.outcome = ANY (ARRAY['failed'::text, 'lease_expired'::text])) AND (a.finished_at > (now() - '01:00:00'::interval)))) AS failures_last_hour
+   FROM public.job_queue q
+  GROUP BY q.task_type;
+
+--
+-- Name: VIEW job_queue_metrics; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.job_queue_metrics IS 'Per task type: counts by status, due now, age of the oldest due job, failed attempts in the last hour.';
+
+--
+-- Name: profiles; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.profiles (
+    id uuid NOT NULL,
+    role text DEFAULT 'user'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+>>>>>>> queue
 );
 
 --
@@ -1116,7 +1424,117 @@ GRANT SELECT ON TABLE net._http_response TO service_role;
 -- Name: TABLE http_request_queue; Type: ACL; Schema: net; Owner: -
 --
 
+<<<<<<< HEAD
 GRANT SELECT,DELETE ON TABLE net.http_request_queue TO service_role;
+=======
+REVOKE ALL ON FUNCTION public.job_queue_fail(id uuid, error text, attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_fail(id uuid, error text, attempt integer) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_get(id uuid); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_get(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_get(id uuid) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_get(id uuid) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_heartbeat(id uuid, extend interval, attempt integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_heartbeat(id uuid, extend interval, attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_heartbeat(id uuid, extend interval, attempt integer) TO service_role;
+
+--
+-- Name: TABLE job_queue; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue TO service_role;
+GRANT SELECT ON TABLE public.job_queue TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_list(status text, task_type text, max_rows integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_list(status text, task_type text, max_rows integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_list(status text, task_type text, max_rows integer) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_list(status text, task_type text, max_rows integer) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_next_run_at(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_next_run_at() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_next_run_at() TO service_role;
+
+--
+-- Name: FUNCTION job_queue_pause(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_pause() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_pause() TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_pause() TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_paused(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_paused() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_paused() TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_paused() TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_resume(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_resume() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_resume() TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_resume() TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_retry(id uuid, extra_attempts integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_retry(id uuid, extra_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_retry(id uuid, extra_attempts integer) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_retry(id uuid, extra_attempts integer) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_retry_delay(attempt integer, u double precision); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) TO authenticated;
+
+--
+-- Name: TABLE job_queue_attempts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue_attempts TO service_role;
+GRANT SELECT ON TABLE public.job_queue_attempts TO authenticated;
+
+--
+-- Name: TABLE job_queue_metrics; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.job_queue_metrics TO authenticated;
+GRANT SELECT ON TABLE public.job_queue_metrics TO service_role;
+
+--
+-- Name: TABLE profiles; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.profiles TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.profiles TO service_role;
+>>>>>>> queue
 
 --
 -- PostgreSQL database dump complete
