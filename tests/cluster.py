@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,8 +84,16 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
         executor.start()
         # the Vault key ring the server reads at call time (migration 0002)
         ensure_key_file(base / "data", SERVER_USER if os.geteuid() == 0 else None)
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'create database "{dbname}"')
+        deadline = time.monotonic() + 60
+        while True:  # pg_ctl -w can return while the server still says "starting up"
+            try:
+                with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+                    conn.execute(f'create database "{dbname}"')
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     except BaseException:
         cluster.stop()
         raise

@@ -363,19 +363,13 @@ class RequestLog:
         rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = rid
-        status = {"code": 0}
+        status = {"code": 0, "logged": False}
         t0 = time.perf_counter()
 
-        async def send_wrapper(message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
+        def log_once() -> None:
+            if status["logged"]:
+                return
+            status["logged"] = True
             fields = {
                 "request_id": rid,
                 "method": scope.get("method"),
@@ -388,6 +382,20 @@ class RequestLog:
                 if state.get(key):
                     fields[key] = state[key]
             logs.event("request", **fields)
+
+        async def send_wrapper(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                log_once()  # before the last byte leaves: the line exists when the client has the answer
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            log_once()
 
 
 # ------------------------------------------------------------------ the app
