@@ -27,18 +27,6 @@ COMMENT ON EXTENSION pg_cron IS 'Job scheduler for PostgreSQL';
 CREATE SCHEMA extensions;
 
 --
--- Name: net; Type: SCHEMA; Schema: -; Owner: -
---
-
-CREATE SCHEMA net;
-
---
--- Name: SCHEMA net; Type: COMMENT; Schema: -; Owner: -
---
-
-COMMENT ON SCHEMA net IS 'pg_net-compatible asynchronous HTTP (pgcadence shim): net.http_get/http_post/http_delete enqueue, the pgcadence sender delivers.';
-
---
 -- Name: pgcadence; Type: SCHEMA; Schema: -; Owner: -
 --
 
@@ -49,6 +37,18 @@ CREATE SCHEMA pgcadence;
 --
 
 COMMENT ON SCHEMA pgcadence IS 'pgcadence internals: bookkeeping and settings; not an API.';
+
+--
+-- Name: vault; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA vault;
+
+--
+-- Name: SCHEMA vault; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA vault IS 'Vault-compatible secrets (pgcadence shim for supabase_vault).';
 
 --
 -- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
@@ -63,59 +63,25 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 --
--- Name: http_method; Type: DOMAIN; Schema: net; Owner: -
+-- Name: cron_spec; Type: TYPE; Schema: pgcadence; Owner: -
 --
 
-CREATE DOMAIN net.http_method AS text
-	CONSTRAINT http_method_check CHECK (((VALUE ~~* 'get'::text) OR (VALUE ~~* 'post'::text) OR (VALUE ~~* 'delete'::text)));
-
---
--- Name: http_response; Type: TYPE; Schema: net; Owner: -
---
-
-CREATE TYPE net.http_response AS (
-	status_code integer,
-	headers jsonb,
-	body text
+CREATE TYPE pgcadence.cron_spec AS (
+	minutes integer[],
+	hours integer[],
+	days integer[],
+	months integer[],
+	weekdays integer[],
+	dom_star boolean,
+	dow_star boolean,
+	fields text[]
 );
 
 --
--- Name: TYPE http_response; Type: COMMENT; Schema: net; Owner: -
+-- Name: TYPE cron_spec; Type: COMMENT; Schema: pgcadence; Owner: -
 --
 
-COMMENT ON TYPE net.http_response IS 'An HTTP answer: status code, headers (jsonb), body (text).';
-
---
--- Name: request_status; Type: TYPE; Schema: net; Owner: -
---
-
-CREATE TYPE net.request_status AS ENUM (
-    'PENDING',
-    'SUCCESS',
-    'ERROR'
-);
-
---
--- Name: TYPE request_status; Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON TYPE net.request_status IS 'Lifecycle state of a request, as pg_net defines it.';
-
---
--- Name: http_response_result; Type: TYPE; Schema: net; Owner: -
---
-
-CREATE TYPE net.http_response_result AS (
-	status net.request_status,
-	message text,
-	response net.http_response
-);
-
---
--- Name: TYPE http_response_result; Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON TYPE net.http_response_result IS 'What net._http_collect_response returns.';
+COMMENT ON TYPE pgcadence.cron_spec IS 'A parsed 5-field cron expression (see pgcadence.cron_parse).';
 
 --
 -- Name: email(); Type: FUNCTION; Schema: auth; Owner: -
@@ -194,296 +160,6 @@ CREATE FUNCTION auth.uid() RETURNS uuid
 COMMENT ON FUNCTION auth.uid() IS 'User id (sub claim) of the current request, or NULL.';
 
 --
--- Name: _await_response(bigint); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net._await_response(request_id bigint) RETURNS boolean
-    LANGUAGE plpgsql STRICT
-    SET search_path TO ''
-    AS $$
-    DECLARE
-        row_xmin bigint;
-        xmax bigint;
-        full_xid bigint;
-    BEGIN
-        WHILE NOT EXISTS (SELECT 1 FROM net._http_response r WHERE r.id = request_id) LOOP
-            SELECT q.xmin::text::bigint INTO row_xmin FROM net.http_request_queue q WHERE q.id = request_id;
-            -- Unknown (or already expired) ids: stop; the caller reports "not found".
-            IF NOT FOUND THEN
-                RETURN false;
-            END IF;
-            -- pg_net would wait forever here: a row we see whose inserting transaction is
-            -- still in progress is our own, and the sender cannot see it before commit.
-            -- (xids at or above the snapshot's xmax were running when it was taken)
-            xmax := pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::bigint;
-            full_xid := ((xmax >> 32) << 32) | row_xmin;
-            IF row_xmin >= 3 AND (full_xid >= xmax
-                                  OR pg_catalog.pg_xact_status(full_xid::text::xid8) = 'in progress') THEN
-                RAISE EXCEPTION 'request % was queued in this transaction; it is sent only after commit', request_id
-                    USING HINT = 'Commit first, then collect the response in a new transaction.';
-            END IF;
-            PERFORM pg_catalog.pg_sleep(0.05);
-        END LOOP;
-        RETURN true;
-    END
-    $$;
-
---
--- Name: _encode_url_with_params_array(text, text[]); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net._encode_url_with_params_array(url text, params_array text[]) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO ''
-    AS $_$
-    DECLARE
-        m text[];
-        scheme text;
-        rest text;
-        authority text;
-        tail text;
-        fragment text := '';
-        port text;
-        reason text;
-    BEGIN
-        m := pg_catalog.regexp_match(url, '^([A-Za-z0-9][A-Za-z0-9+.-]*):(.*)$');
-        IF m IS NULL THEN
-            reason := 'Bad scheme';
-        ELSIF pg_catalog.lower(m[1]) NOT IN ('http', 'https') THEN
-            reason := 'Unsupported URL scheme';
-        ELSIF url ~ '[\x01-\x20\x7f]' THEN
-            reason := 'Malformed input to a URL function';
-        ELSE
-            BEGIN
-                scheme := pg_catalog.lower(m[1]);
-                rest := m[2];
-                m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
-                IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
-                    reason := 'Unsupported number of slashes following scheme';
-                ELSE
-                    authority := m[2];
-                    tail := m[3];
-                    port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
-                    IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
-                        reason := 'No host part in the URL';
-                    ELSIF port IS NOT NULL AND port <> ''
-                          AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
-                        reason := 'Port number was not a decimal number between 0 and 65535';
-                    END IF;
-                END IF;
-            END;
-        END IF;
-        IF reason IS NOT NULL THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'invalid_parameter_value',
-                MESSAGE = pg_catalog.format('invalid URL "%s": %s', url, reason);
-        END IF;
-
-        -- normalise like curl: lower-case scheme, "//", a path of at least "/"
-        IF pg_catalog.strpos(tail, '#') > 0 THEN
-            fragment := pg_catalog.substr(tail, pg_catalog.strpos(tail, '#'));
-            tail := pg_catalog.substr(tail, 1, pg_catalog.strpos(tail, '#') - 1);
-        END IF;
-        IF tail = '' OR pg_catalog.left(tail, 1) = '?' THEN
-            tail := '/' || tail;
-        END IF;
-        IF pg_catalog.cardinality(params_array) > 0 THEN
-            tail := pg_catalog.rtrim(tail, '?');
-            tail := tail || CASE WHEN pg_catalog.strpos(tail, '?') > 0 THEN '&' ELSE '?' END
-                         || pg_catalog.array_to_string(params_array, '&');
-        END IF;
-        RETURN scheme || '://' || authority || tail || fragment;
-    END
-    $_$;
-
---
--- Name: _http_collect_response(bigint, boolean); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net._http_collect_response(request_id bigint, async boolean DEFAULT true) RETURNS net.http_response_result
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-    DECLARE
-        rec net._http_response;
-    BEGIN
-        IF NOT async THEN
-            PERFORM net._await_response(request_id);
-        END IF;
-
-        SELECT * INTO rec FROM net._http_response r WHERE r.id = request_id LIMIT 1;
-
-        IF rec IS NULL OR rec.error_msg IS NOT NULL THEN
-            RETURN ('ERROR', coalesce(rec.error_msg, 'request matching request_id not found'), NULL)::net.http_response_result;
-        END IF;
-
-        RETURN ('SUCCESS', 'ok', (rec.status_code, rec.headers, rec.content)::net.http_response)::net.http_response_result;
-    END
-    $$;
-
---
--- Name: FUNCTION _http_collect_response(request_id bigint, async boolean); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net._http_collect_response(request_id bigint, async boolean) IS 'pg_net: (SUCCESS, ok, response) for any HTTP answer, (ERROR, error_msg, NULL) for a failed or unknown request. async => false waits while the request is queued.';
-
---
--- Name: _urlencode_string(character varying); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net._urlencode_string(string character varying) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO ''
-    AS $$
-        SELECT coalesce(pg_catalog.string_agg(
-                   CASE WHEN (b BETWEEN 48 AND 57) OR (b BETWEEN 65 AND 90) OR (b BETWEEN 97 AND 122)
-                             OR b IN (45, 46, 95, 126)
-                        THEN pg_catalog.chr(b)
-                        ELSE '%' || pg_catalog.upper(pg_catalog.lpad(pg_catalog.to_hex(b), 2, '0'))
-                   END, '' ORDER BY i), '')
-        FROM (SELECT i, pg_catalog.get_byte(raw, i) AS b
-                FROM (SELECT pg_catalog.convert_to(string, 'UTF8') AS raw) r,
-                     pg_catalog.generate_series(0, pg_catalog.octet_length(r.raw) - 1) AS i) s
-    $$;
-
---
--- Name: http_delete(text, jsonb, jsonb, integer, jsonb); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000, body jsonb DEFAULT NULL::jsonb) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    DECLARE
-        request_id bigint;
-    BEGIN
-        PERFORM pgcadence.net_require(url, timeout_milliseconds);
-        INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-        VALUES ('DELETE',
-                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
-                headers,
-                pg_catalog.convert_to(body::text, 'UTF8'),
-                timeout_milliseconds)
-        RETURNING id INTO request_id;
-        RETURN request_id;
-    END
-    $$;
-
---
--- Name: FUNCTION http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) IS 'pg_net: queue an HTTP DELETE. Sent after commit; returns the request id.';
-
---
--- Name: http_get(text, jsonb, jsonb, integer); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    DECLARE
-        request_id bigint;
-    BEGIN
-        PERFORM pgcadence.net_require(url, timeout_milliseconds);
-        INSERT INTO net.http_request_queue (method, url, headers, timeout_milliseconds)
-        VALUES ('GET',
-                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
-                headers,
-                timeout_milliseconds)
-        RETURNING id INTO request_id;
-        RETURN request_id;
-    END
-    $$;
-
---
--- Name: FUNCTION http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) IS 'pg_net: queue an HTTP GET (params are percent-encoded onto the query string). Sent after commit; returns the request id.';
-
---
--- Name: http_post(text, jsonb, jsonb, jsonb, integer); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    DECLARE
-        request_id bigint;
-        content_type text;
-    BEGIN
-        PERFORM pgcadence.net_require(url, timeout_milliseconds);
-        SELECT header_value INTO content_type
-          FROM pg_catalog.jsonb_each_text(coalesce(headers, '{}'::jsonb)) AS r(header_name, header_value)
-         WHERE pg_catalog.lower(header_name) = 'content-type'
-         LIMIT 1;
-
-        IF content_type IS NULL THEN
-            headers := headers || '{"Content-Type": "application/json"}'::jsonb;
-        END IF;
-
-        IF content_type <> 'application/json' THEN
-            RAISE EXCEPTION 'Content-Type header must be "application/json"';
-        END IF;
-
-        INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-        VALUES ('POST',
-                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
-                headers,
-                pg_catalog.convert_to(body::text, 'UTF8'),
-                timeout_milliseconds)
-        RETURNING id INTO request_id;
-        RETURN request_id;
-    END
-    $$;
-
---
--- Name: FUNCTION http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) IS 'pg_net: queue an HTTP POST of body (sent as the jsonb text form). Content-Type must be application/json. Sent after commit; returns the request id.';
-
---
--- Name: wake(); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net.wake() RETURNS void
-    LANGUAGE sql
-    SET search_path TO ''
-    AS $$
-        SELECT pg_catalog.pg_notify('pgcadence_net', 'wake')
-    $$;
-
---
--- Name: FUNCTION wake(); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net.wake() IS 'pg_net: wake the sender (delivered at commit).';
-
---
--- Name: worker_restart(); Type: FUNCTION; Schema: net; Owner: -
---
-
-CREATE FUNCTION net.worker_restart() RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO ''
-    AS $$
-    BEGIN
-        PERFORM pg_catalog.pg_notify('pgcadence_net', 'restart');
-        RETURN true;
-    END
-    $$;
-
---
--- Name: FUNCTION worker_restart(); Type: COMMENT; Schema: net; Owner: -
---
-
-COMMENT ON FUNCTION net.worker_restart() IS 'pg_net: restart the sender: it reconnects (re-reading pg_net.* settings); in-flight requests carry on. Returns true.';
-
---
 -- Name: cron_beat(); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -495,290 +171,1615 @@ CREATE FUNCTION pgcadence.cron_beat() RETURNS void
 $$;
 
 --
--- Name: net_claim(integer, integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: cron_caller(); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_claim(w integer, n integer, max_timeout_ms integer DEFAULT 300000) RETURNS TABLE(id bigint, method text, url text, headers text[], body bytea, timeout_milliseconds integer)
-    LANGUAGE sql
+CREATE FUNCTION pgcadence.cron_caller() RETURNS text
+    LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-        WITH c AS (
-            SELECT q.id, q.timeout_milliseconds
-              FROM net.http_request_queue q
-             WHERE NOT EXISTS (SELECT 1 FROM pgcadence.net_claims k WHERE k.id = q.id)
-             ORDER BY q.id
-             LIMIT n
-               FOR UPDATE OF q SKIP LOCKED
-        ), k AS (
-            INSERT INTO pgcadence.net_claims (id, worker, lease_until)
-            SELECT c.id, w, pg_catalog.now() + pg_catalog.make_interval(secs =>
-                       (CASE WHEN c.timeout_milliseconds > 0 THEN c.timeout_milliseconds ELSE max_timeout_ms END) / 1000.0 + 60)
-              FROM c
-            ON CONFLICT ON CONSTRAINT net_claims_pkey DO NOTHING
-            RETURNING net_claims.id
-        )
-        SELECT q.id, pg_catalog.upper(q.method), q.url,
-               CASE WHEN q.headers IS NOT NULL THEN
-                   ARRAY(SELECT h.key || ': ' || h.value FROM pg_catalog.jsonb_each_text(q.headers) h)
-               END,
-               q.body, q.timeout_milliseconds
-          FROM net.http_request_queue q JOIN k ON k.id = q.id
-         ORDER BY q.id
-    $$;
+    SELECT CASE WHEN auth.uid() IS NOT NULL THEN 'user ' || auth.uid()::text
+                ELSE 'role ' || CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                                     ELSE pg_catalog.current_setting('role') END END
+$$;
 
 --
--- Name: net_complete(bigint[], integer[], text[], text[], text[], boolean[], text[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: cron_check_name(text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]) RETURNS integer
-    LANGUAGE sql
+CREATE FUNCTION pgcadence.cron_check_name(job_name text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+    IF job_name IS NULL OR job_name = '' THEN
+        RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
+    END IF;
+    IF job_name !~ '^[a-z][a-z0-9_]{2,62}$' THEN
+        RAISE EXCEPTION 'invalid job_name "%": use 3-63 characters, lower-case letters, digits and _, starting with a letter',
+            pg_catalog.left(job_name, 64) USING ERRCODE = '22023';
+    END IF;
+END
+$_$;
+
+--
+-- Name: cron_day_matches(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$
-        WITH r AS (
-            SELECT * FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(status_codes),
-                                     pg_catalog.unnest(content_types), pg_catalog.unnest(headers),
-                                     pg_catalog.unnest(contents), pg_catalog.unnest(timed_out),
-                                     pg_catalog.unnest(error_msgs))
-                   AS r(id, status_code, content_type, headers, content, timed_out, error_msg)
-        ), d AS (
-            DELETE FROM net.http_request_queue q USING r WHERE q.id = r.id RETURNING q.id
-        ), k AS (
-            DELETE FROM pgcadence.net_claims k USING r WHERE k.id = r.id RETURNING k.id
-        ), ins AS (
-            INSERT INTO net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
-            SELECT r.id, r.status_code, r.content_type, r.headers::jsonb, r.content, r.timed_out, r.error_msg
-              FROM r JOIN d ON d.id = r.id
-            RETURNING 1
-        )
-        SELECT pg_catalog.count(*)::integer FROM ins
-    $$;
+    SELECT extract(month FROM ts)::integer = ANY (spec.months)
+       AND CASE WHEN spec.dom_star OR spec.dow_star
+                THEN extract(day FROM ts)::integer = ANY (spec.days) AND extract(dow FROM ts)::integer = ANY (spec.weekdays)
+                ELSE extract(day FROM ts)::integer = ANY (spec.days) OR extract(dow FROM ts)::integer = ANY (spec.weekdays)
+           END
+$$;
 
 --
--- Name: net_enqueued(); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: cron_describe_safe(text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_enqueued() RETURNS trigger
-    LANGUAGE plpgsql
+CREATE FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text) RETURNS text
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    BEGIN
-        IF pg_catalog.current_setting('pgcadence.net_marked', true) IS DISTINCT FROM pg_catalog.txid_current()::text THEN
-            INSERT INTO pgcadence.net_enqueue_marks (first_id, enqueued_at)
-            SELECT pg_catalog.min(n.id), pg_catalog.now() FROM new_rows n HAVING pg_catalog.count(*) > 0
-            ON CONFLICT (first_id) DO NOTHING;
-            PERFORM pg_catalog.set_config('pgcadence.net_marked', pg_catalog.txid_current()::text, true);
-            PERFORM pg_catalog.pg_notify('pgcadence_net', 'wake');
+BEGIN
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+           || CASE WHEN timezone IS NULL THEN '' ELSE ' (' || timezone || ')' END;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN 'pg_cron schedule "' || schedule || '"';
+END
+$$;
+
+--
+-- Name: cron_describe_spec(pgcadence.cron_spec); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_describe_spec(spec pgcadence.cron_spec) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    mi text := spec.fields[1];
+    hr text := spec.fields[2];
+    dom text := spec.fields[3];
+    mon text := spec.fields[4];
+    dow text := spec.fields[5];
+    day_names text[] := ARRAY['Sunday','Monday','Tuesday','Wednesday','Thursday','Friday','Saturday'];
+    month_names text[] := ARRAY['January','February','March','April','May','June','July','August',
+                                'September','October','November','December'];
+    times text[];
+    time_part text;
+    day_part text := '';
+    dom_part text;
+    dow_part text;
+    month_part text := '';
+    at_times boolean := false;
+    n integer;
+BEGIN
+    -- time of day
+    IF pg_catalog.cardinality(spec.minutes) * pg_catalog.cardinality(spec.hours) <= 4 AND hr <> '*' THEN
+        times := ARRAY(SELECT pg_catalog.lpad(h::text, 2, '0') || ':' || pg_catalog.lpad(m::text, 2, '0')
+                       FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) m ORDER BY h, m);
+        time_part := 'at ' || pgcadence.cron_en_list(times);
+        at_times := true;
+    ELSIF mi = '*' AND hr = '*' THEN
+        time_part := 'every minute';
+    ELSIF mi ~ '^\*/[0-9]+$' AND hr = '*' THEN
+        n := pg_catalog.substr(mi, 3)::integer;
+        time_part := CASE WHEN n = 1 THEN 'every minute' ELSE 'every ' || n || ' minutes' END;
+    ELSIF mi ~ '^[0-9]+$' AND hr = '*' THEN
+        time_part := 'hourly at minute ' || mi::integer;
+    ELSIF mi ~ '^[0-9]+$' AND hr ~ '^\*/[0-9]+$' THEN
+        n := pg_catalog.substr(hr, 3)::integer;
+        time_part := CASE WHEN n = 1 THEN 'hourly' ELSE 'every ' || n || ' hours' END
+                     || CASE WHEN mi::integer = 0 AND n > 1 THEN '' ELSE ' at minute ' || mi::integer END;
+    ELSE
+        time_part := CASE
+                WHEN mi = '*' THEN 'every minute'
+                WHEN mi ~ '^\*/[0-9]+$' THEN 'every ' || pg_catalog.substr(mi, 3)::integer || ' minutes'
+                ELSE 'at minute' || CASE WHEN pg_catalog.cardinality(spec.minutes) > 1 THEN 's ' ELSE ' ' END
+                     || pgcadence.cron_en_list(spec.minutes::text[]) END
+            || CASE
+                WHEN hr = '*' THEN CASE WHEN mi ~ '^\*' THEN '' ELSE ' past every hour' END
+                WHEN hr ~ '^\*/[0-9]+$' THEN ' of every ' || pg_catalog.substr(hr, 3)::integer || ' hours'
+                WHEN hr ~ '^[0-9]+-[0-9]+$' THEN ' between ' || pg_catalog.lpad(spec.hours[1]::text, 2, '0') || ':00 and '
+                     || pg_catalog.lpad(spec.hours[pg_catalog.cardinality(spec.hours)]::text, 2, '0') || ':59'
+                ELSE ' during hour' || CASE WHEN pg_catalog.cardinality(spec.hours) > 1 THEN 's ' ELSE ' ' END
+                     || pgcadence.cron_en_list(spec.hours::text[]) END;
+    END IF;
+
+    -- days
+    IF dow <> '*' THEN
+        dow_part := CASE
+            WHEN spec.weekdays = ARRAY[1,2,3,4,5] THEN 'weekday'
+            WHEN spec.weekdays = ARRAY[0,6] THEN 'weekend day'
+            ELSE pgcadence.cron_en_list(ARRAY(SELECT day_names[w + 1] FROM pg_catalog.unnest(spec.weekdays) w))
+        END;
+    END IF;
+    IF dom <> '*' THEN
+        dom_part := CASE WHEN dom ~ '^\*/[0-9]+$' THEN 'every ' || pg_catalog.substr(dom, 3)::integer || ' days'
+                         ELSE 'day' || CASE WHEN pg_catalog.cardinality(spec.days) > 1 THEN 's ' ELSE ' ' END
+                              || pgcadence.cron_en_list(spec.days::text[]) || ' of the month' END;
+    END IF;
+    IF mon <> '*' THEN
+        month_part := ' in ' || pgcadence.cron_en_list(ARRAY(SELECT month_names[x] FROM pg_catalog.unnest(spec.months) x));
+    END IF;
+
+    -- the common shapes first
+    IF at_times AND dom = '*' AND dow = '*' AND mon = '*' THEN
+        RETURN 'Daily ' || time_part;
+    ELSIF at_times AND dom = '*' AND dow <> '*' AND mon = '*' THEN
+        RETURN 'Every ' || dow_part || ' ' || time_part;
+    ELSIF at_times AND dom ~ '^[0-9]+$' AND dow = '*' AND mon = '*' THEN
+        RETURN 'Monthly on day ' || dom::integer || ' ' || time_part;
+    ELSIF at_times AND dom ~ '^[0-9]+$' AND dow = '*' AND pg_catalog.cardinality(spec.months) = 1 THEN
+        RETURN 'Yearly on ' || dom::integer || ' ' || month_names[spec.months[1]] || ' ' || time_part;
+    END IF;
+
+    IF dom_part IS NOT NULL AND dow_part IS NOT NULL THEN
+        day_part := CASE WHEN spec.dom_star OR spec.dow_star
+                         THEN ' on ' || dom_part || ' when it is a ' || dow_part
+                         ELSE ' on ' || dom_part || ' and on every ' || dow_part END;
+    ELSIF dom_part IS NOT NULL THEN
+        day_part := CASE WHEN dom_part LIKE 'every%' THEN ' ' ELSE ' on ' END || dom_part;
+    ELSIF dow_part IS NOT NULL THEN
+        day_part := ' on every ' || dow_part;
+    END IF;
+    RETURN pg_catalog.upper(pg_catalog.left(time_part, 1)) || pg_catalog.substr(time_part, 2) || day_part || month_part;
+END
+$_$;
+
+--
+-- Name: cron_en_list(text[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_en_list(items text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN pg_catalog.cardinality(items) <= 1 THEN items[1]
+                ELSE pg_catalog.array_to_string(items[1:pg_catalog.cardinality(items) - 1], ', ')
+                     || ' and ' || items[pg_catalog.cardinality(items)] END
+$$;
+
+--
+-- Name: cron_enqueue_command(text, jsonb, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_enqueue_command(task_type text, payload jsonb, max_attempts integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.format('SELECT public.job_queue_enqueue(task_type => %L, payload => %L::jsonb, max_attempts => %L::integer)',
+                             task_type, payload::text, max_attempts)
+$$;
+
+--
+-- Name: cron_field(text, text, integer, integer, text[], integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer, names text[] DEFAULT NULL::text[], name_base integer DEFAULT 0) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    item text;
+    m text[];
+    parts text[];
+    a integer;
+    b integer;
+    step integer;
+    i integer;
+    vals integer[] := '{}';
+    shown text := pg_catalog.left(field, 40);
+BEGIN
+    FOREACH item IN ARRAY pg_catalog.string_to_array(field, ',') LOOP
+        IF item = '' THEN
+            RAISE EXCEPTION 'invalid % field "%": empty element in a list', label, shown USING ERRCODE = '22023';
         END IF;
-        RETURN NULL;
-    END
-    $$;
+        m := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]+)(-([0-9]+|[a-z]+))?)(/([0-9]+))?$');
+        IF m IS NULL THEN
+            IF item ~ '[?#]' OR item ~ '^[0-9]*[lw]$' THEN
+                RAISE EXCEPTION 'invalid % field "%": Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
+                    label, shown USING ERRCODE = '22023';
+            END IF;
+            RAISE EXCEPTION 'invalid % field "%": "%" is not a number, a range (a-b), * or a step (*/n, a-b/n)',
+                label, shown, pg_catalog.left(item, 20) USING ERRCODE = '22023';
+        END IF;
+        IF m[1] = '*' THEN
+            a := lo;
+            b := CASE WHEN label = 'weekday' THEN 6 ELSE hi END;
+        ELSE
+            parts := ARRAY[m[2], m[4]];
+            FOR i IN 1..2 LOOP
+                CONTINUE WHEN parts[i] IS NULL;
+                IF parts[i] ~ '^[0-9]+$' THEN
+                    IF pg_catalog.length(parts[i]) > 4 OR parts[i]::integer NOT BETWEEN lo AND hi THEN
+                        RAISE EXCEPTION 'invalid % field "%": % is out of range %-%', label, shown,
+                            pg_catalog.left(parts[i], 12), lo, hi USING ERRCODE = '22023';
+                    END IF;
+                ELSIF names IS NULL OR pg_catalog.array_position(names, parts[i]) IS NULL THEN
+                    RAISE EXCEPTION 'invalid % field "%": unknown name "%"%', label, shown, pg_catalog.left(parts[i], 12),
+                        CASE WHEN names IS NULL THEN ' (only month and weekday accept names)'
+                             ELSE ' (use ' || pg_catalog.array_to_string(names, ', ') || ')' END
+                        USING ERRCODE = '22023';
+                END IF;
+            END LOOP;
+            a := CASE WHEN m[2] ~ '^[0-9]+$' THEN m[2]::integer
+                      ELSE pg_catalog.array_position(names, m[2]) - 1 + name_base END;
+            b := CASE WHEN m[4] IS NULL THEN a
+                      WHEN m[4] ~ '^[0-9]+$' THEN m[4]::integer
+                      ELSE pg_catalog.array_position(names, m[4]) - 1 + name_base END;
+            IF m[4] IS NULL AND m[6] IS NOT NULL THEN
+                RAISE EXCEPTION 'invalid % field "%": a step needs a range or *: write %-%/% or */%', label, shown,
+                    m[2], hi, m[6], m[6] USING ERRCODE = '22023';
+            END IF;
+            IF a > b THEN
+                RAISE EXCEPTION 'invalid % field "%": range %-% runs backwards', label, shown, a, b USING ERRCODE = '22023';
+            END IF;
+        END IF;
+        IF m[6] IS NOT NULL THEN
+            IF pg_catalog.length(m[6]) > 4 OR m[6]::integer NOT BETWEEN 1 AND hi - lo + 1 THEN
+                RAISE EXCEPTION 'invalid % field "%": step % must be between 1 and %', label, shown,
+                    pg_catalog.left(m[6], 12), hi - lo + 1 USING ERRCODE = '22023';
+            END IF;
+            step := m[6]::integer;
+        ELSE
+            step := 1;
+        END IF;
+        vals := vals || ARRAY(SELECT pg_catalog.generate_series(a, b, step));
+    END LOOP;
+    IF label = 'weekday' THEN
+        vals := ARRAY(SELECT CASE WHEN v = 7 THEN 0 ELSE v END FROM pg_catalog.unnest(vals) v);
+    END IF;
+    RETURN ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(vals) v ORDER BY v);
+END
+$_$;
 
 --
--- Name: net_live_workers(); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: cron_find_job(text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_live_workers() RETURNS SETOF integer
+CREATE FUNCTION pgcadence.cron_find_job(job_name text) RETURNS cron.job
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    IF job_name IS NULL OR job_name = '' THEN
+        RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO j FROM cron.job c WHERE c.jobname = job_name ORDER BY c.jobid LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+    END IF;
+    RETURN j;
+END
+$$;
+
+--
+-- Name: cron_if_local(text, text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone DEFAULT now()) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF pgcadence.cron_local_due(schedule, timezone, at_time) THEN
+        EXECUTE command;
+        RETURN 'ran';
+    END IF;
+    RETURN 'not due in ' || timezone;
+END
+$$;
+
+--
+-- Name: cron_local_due(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone DEFAULT now()) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-        SELECT l.objid::text::bigint::integer
-          FROM pg_catalog.pg_locks l
-         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-           AND l.classid = pgcadence.net_lock_class()::oid
-    $$;
+    SELECT CASE WHEN timezone IS NULL OR pg_catalog.upper(timezone) IN ('UTC', 'ETC/UTC', 'GMT', 'Z')
+                THEN pgcadence.cron_matches(pgcadence.cron_parse(schedule, false),
+                                            pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC')
+                ELSE pgcadence.cron_local_due_spec(pgcadence.cron_parse(schedule, false), timezone, at_time)
+           END
+$$;
 
 --
--- Name: net_lock_class(); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_local_due(schedule text, timezone text, at_time timestamp with time zone); Type: COMMENT; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_lock_class() RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+COMMENT ON FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone) IS 'True when the minute of at_time is when a job with this local schedule and time zone fires (PostgreSQL''s reading of local times across DST changes).';
+
+--
+-- Name: cron_local_due_spec(pgcadence.cron_spec, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
     SET search_path TO ''
-    AS $$ SELECT 1852142711 $$;
+    AS $$
+    SELECT EXISTS (
+        SELECT 1
+        FROM (SELECT DISTINCT (s AT TIME ZONE timezone) - (s AT TIME ZONE 'UTC') AS o
+              FROM pg_catalog.unnest(ARRAY[pg_catalog.date_trunc('minute', at_time) - interval '1 day',
+                                           pg_catalog.date_trunc('minute', at_time),
+                                           pg_catalog.date_trunc('minute', at_time) + interval '1 day']) s) offs,
+             LATERAL (SELECT (pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC') + offs.o AS wall) w
+        WHERE pgcadence.cron_matches(spec, w.wall)
+          AND (w.wall AT TIME ZONE timezone) = pg_catalog.date_trunc('minute', at_time))
+$$;
 
 --
--- Name: net_maintain(interval, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: cron_matches(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_maintain(ttl interval DEFAULT '06:00:00'::interval, batch integer DEFAULT 10000) RETURNS TABLE(reclaimed integer, expired integer)
+CREATE FUNCTION pgcadence.cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT extract(minute FROM ts)::integer = ANY (spec.minutes)
+       AND extract(hour FROM ts)::integer = ANY (spec.hours)
+       AND pgcadence.cron_day_matches(spec, ts)
+$$;
+
+--
+-- Name: cron_next_naive(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone) RETURNS timestamp without time zone
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.min(d.day + pg_catalog.make_interval(hours => h, mins => mi))
+    FROM (SELECT g.day
+          FROM pg_catalog.generate_series(pg_catalog.date_trunc('day', after),
+                                          pg_catalog.date_trunc('day', after) + interval '1830 days',
+                                          interval '1 day') AS g(day)
+          WHERE pgcadence.cron_day_matches(spec, g.day)
+          LIMIT 2) d,
+         pg_catalog.unnest(spec.hours) h,
+         pg_catalog.unnest(spec.minutes) mi
+    WHERE d.day + pg_catalog.make_interval(hours => h, mins => mi) > after
+$$;
+
+--
+-- Name: cron_next_run(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NULL::text, after timestamp with time zone DEFAULT now()) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    tz text := pgcadence.cron_timezone(timezone);
+    utc pgcadence.cron_spec;
+    cur timestamp;
+BEGIN
+    IF tz IS NULL THEN
+        RETURN pgcadence.cron_next_naive(spec, after AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    END IF;
+    utc := pgcadence.cron_parse(pgcadence.cron_utc_schedule(schedule, tz), false);
+    cur := pg_catalog.date_trunc('minute', after AT TIME ZONE 'UTC');
+    FOR i IN 1..5000 LOOP
+        cur := pgcadence.cron_next_naive(utc, cur);
+        EXIT WHEN cur IS NULL;
+        IF pgcadence.cron_local_due_spec(spec, tz, cur AT TIME ZONE 'UTC') THEN
+            RETURN cur AT TIME ZONE 'UTC';
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: cron_next_run_safe(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_run_safe(schedule text, timezone text, after timestamp with time zone DEFAULT now()) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN pgcadence.cron_next_run(schedule, timezone, after);
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: cron_parse(text, boolean); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_parse(schedule text, check_fires boolean DEFAULT true) RETURNS pgcadence.cron_spec
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    s text := pg_catalog.lower(pg_catalog.btrim(schedule, E' \t\r\n'));
+    f text[];
+    spec pgcadence.cron_spec;
+    months text[] := ARRAY['jan','feb','mar','apr','may','jun','jul','aug','sep','oct','nov','dec'];
+    wdays text[] := ARRAY['sun','mon','tue','wed','thu','fri','sat'];
+BEGIN
+    IF s IS NULL OR s = '' THEN
+        RAISE EXCEPTION 'cron schedule is required (5 fields: minute hour day month weekday)' USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.length(s) > 120 THEN
+        RAISE EXCEPTION 'cron schedule is too long (% characters; at most 120)', pg_catalog.length(s) USING ERRCODE = '22023';
+    END IF;
+    IF s ~ '^[0-9]+\s*(s|sec|secs|second|seconds)$' THEN
+        RAISE EXCEPTION 'cron schedule "%": seconds schedules need pg_cron 1.5 or newer; pg_cron 1.4 runs whole minutes only: use 5 fields such as "* * * * *"', s
+            USING ERRCODE = '22023';
+    END IF;
+    IF s ~ '^@' THEN
+        RAISE EXCEPTION 'cron schedule "%": macros are not accepted; write 5 fields (@hourly = "0 * * * *", @daily = "0 0 * * *", @weekly = "0 0 * * 0", @monthly = "0 0 1 * *"; @reboot has no equivalent)',
+            pg_catalog.left(s, 20) USING ERRCODE = '22023';
+    END IF;
+    f := pg_catalog.regexp_split_to_array(s, '\s+');
+    IF pg_catalog.strpos(s, '$') > 0 THEN
+        RAISE EXCEPTION 'cron schedule "%": "$" (last day of the month) needs pg_cron 1.6; pg_cron 1.4 cannot run it', pg_catalog.left(s, 40)
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.cardinality(f) = 6 THEN
+        RAISE EXCEPTION 'cron schedule "%" has 6 fields: a seconds field is not supported (pg_cron 1.4 runs whole minutes); use 5 fields: minute hour day month weekday', s
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.cardinality(f) <> 5 THEN
+        RAISE EXCEPTION 'cron schedule "%" has % field(s); it needs 5: minute hour day month weekday', pg_catalog.left(s, 40),
+            pg_catalog.cardinality(f) USING ERRCODE = '22023';
+    END IF;
+    spec.minutes  := pgcadence.cron_field(f[1], 'minute', 0, 59);
+    spec.hours    := pgcadence.cron_field(f[2], 'hour', 0, 23);
+    spec.days     := pgcadence.cron_field(f[3], 'day', 1, 31);
+    spec.months   := pgcadence.cron_field(f[4], 'month', 1, 12, months, 1);
+    spec.weekdays := pgcadence.cron_field(f[5], 'weekday', 0, 7, wdays, 0);
+    spec.dom_star := f[3] LIKE '*%';
+    spec.dow_star := f[5] LIKE '*%';
+    spec.fields   := f;
+    IF check_fires AND pgcadence.cron_next_naive(spec, '2000-01-01 00:00'::timestamp) IS NULL THEN
+        RAISE EXCEPTION 'cron schedule "%" never fires: no date has day % in month %', s, f[3], f[4] USING ERRCODE = '22023';
+    END IF;
+    RETURN spec;
+END
+$_$;
+
+--
+-- Name: cron_render_field(integer[], integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_render_field(vals integer[], lo integer, hi integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN (SELECT pg_catalog.count(DISTINCT v) FROM pg_catalog.unnest(vals) v WHERE v BETWEEN lo AND hi) = hi - lo + 1
+                THEN '*'
+                ELSE (SELECT pg_catalog.string_agg(CASE WHEN r.a = r.b THEN r.a::text ELSE r.a || '-' || r.b END, ',' ORDER BY r.a)
+                      FROM (SELECT pg_catalog.min(v) a, pg_catalog.max(v) b
+                            FROM (SELECT v, v - pg_catalog.row_number() OVER (ORDER BY v) AS grp
+                                  FROM (SELECT DISTINCT v FROM pg_catalog.unnest(vals) v) x) y
+                            GROUP BY grp) r)
+           END
+$$;
+
+--
+-- Name: cron_require_admin(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_require_admin(fn text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF caller NOT IN ('anon', 'authenticated')
+       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
+        RETURN;
+    END IF;
+    IF caller <> 'anon' AND public.is_admin_user() THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may manage cron jobs', fn
+        USING ERRCODE = '42501';
+END
+$$;
+
+--
+-- Name: cron_schedule(text, text, text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
-    DECLARE
-        oldest bigint;
-    BEGIN
-        WITH d AS (
-            DELETE FROM pgcadence.net_claims k
-             WHERE k.lease_until < pg_catalog.now()
-                OR k.worker NOT IN (SELECT pgcadence.net_live_workers())
-            RETURNING 1
-        ) SELECT pg_catalog.count(*) INTO reclaimed FROM d;
-
-        WITH old AS (
-            SELECT r.ctid FROM net._http_response r
-             WHERE r.created < pg_catalog.now() - ttl
-             ORDER BY r.created LIMIT batch
-        ), d AS (
-            DELETE FROM net._http_response r USING old WHERE r.ctid = old.ctid RETURNING 1
-        ) SELECT pg_catalog.count(*) INTO expired FROM d;
-
-        SELECT pg_catalog.min(q.id) INTO oldest FROM net.http_request_queue q;
-        DELETE FROM pgcadence.net_enqueue_marks m
-         WHERE m.first_id < coalesce((SELECT pg_catalog.max(m2.first_id) FROM pgcadence.net_enqueue_marks m2
-                                       WHERE m2.first_id <= coalesce(oldest, 9223372036854775807)),
-                                     0);
-        RETURN NEXT;
-    END
-    $$;
+DECLARE
+    tz text := pgcadence.cron_timezone(timezone);
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    local_text text := pg_catalog.array_to_string(spec.fields, ' ');
+    jid bigint;
+BEGIN
+    PERFORM pgcadence.cron_check_name(job_name);
+    IF command IS NULL OR pg_catalog.btrim(command) = '' THEN
+        RAISE EXCEPTION 'command is required' USING ERRCODE = '22023';
+    END IF;
+    jid := cron.schedule(job_name, pgcadence.cron_utc_schedule(local_text, tz),
+                         CASE WHEN tz IS NULL THEN command
+                              ELSE pg_catalog.format('SELECT pgcadence.cron_if_local(%L, %L, %L)', local_text, tz, command) END);
+    INSERT INTO pgcadence.cron_job_meta AS m (jobname, timezone, local_schedule, inner_command, created_by)
+    VALUES (job_name, tz, local_text, command, pgcadence.cron_caller())
+    ON CONFLICT (jobname) DO UPDATE
+        SET timezone = EXCLUDED.timezone, local_schedule = EXCLUDED.local_schedule,
+            inner_command = EXCLUDED.inner_command, task_type = NULL, payload = NULL, max_attempts = NULL,
+            updated_at = pg_catalog.now();
+    RETURN jid;
+END
+$$;
 
 --
--- Name: net_outcomes(interval); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_schedule(job_name text, schedule text, command text, timezone text); Type: COMMENT; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_outcomes(since interval DEFAULT '01:00:00'::interval) RETURNS TABLE(outcome text, responses bigint)
+COMMENT ON FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text) IS 'Schedule or replace a SQL-command job; timezone (IANA) makes the schedule local wall-clock time, DST-safe. Returns the jobid.';
+
+--
+-- Name: cron_schedule_task(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    jid bigint;
+BEGIN
+    IF task_type IS NULL OR task_type = '' THEN
+        RAISE EXCEPTION 'task_type is required' USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = cron_schedule_task.task_type) THEN
+        RAISE EXCEPTION 'unknown task_type "%": registered handlers are %', pg_catalog.left(task_type, 64),
+            coalesce((SELECT pg_catalog.string_agg(h.task_type, ', ' ORDER BY h.task_type) FROM public.job_handlers h), '(none)')
+            USING ERRCODE = '22023', HINT = 'The queue worker registers its handlers when it starts (register_job_handler).';
+    END IF;
+    IF payload IS NULL OR pg_catalog.jsonb_typeof(payload) <> 'object' THEN
+        RAISE EXCEPTION 'payload must be a JSON object, got %', coalesce(pg_catalog.jsonb_typeof(payload), 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.octet_length(payload::text) > 8192 THEN
+        RAISE EXCEPTION 'payload is % bytes; a cron job''s payload is written into its command and may be at most 8192 bytes',
+            pg_catalog.octet_length(payload::text) USING ERRCODE = '22023';
+    END IF;
+    IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'max_attempts must be between 1 and 100 (got %)', coalesce(max_attempts::text, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    jid := pgcadence.cron_schedule(job_name, schedule, pgcadence.cron_enqueue_command(task_type, payload, max_attempts), timezone);
+    UPDATE pgcadence.cron_job_meta m
+       SET task_type = cron_schedule_task.task_type, payload = cron_schedule_task.payload,
+           max_attempts = cron_schedule_task.max_attempts
+     WHERE m.jobname = job_name;
+    RETURN jid;
+END
+$$;
+
+--
+-- Name: cron_timezone(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_timezone(tz text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    canon text;
+BEGIN
+    IF tz IS NULL OR pg_catalog.btrim(tz) = '' OR pg_catalog.upper(pg_catalog.btrim(tz)) IN ('UTC', 'ETC/UTC', 'GMT', 'Z') THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.length(tz) <= 64 AND tz ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){1,2}$' THEN
+        SELECT n.name INTO canon FROM pg_catalog.pg_timezone_names n WHERE pg_catalog.lower(n.name) = pg_catalog.lower(tz)
+        ORDER BY n.name = tz DESC LIMIT 1;
+    END IF;
+    IF canon IS NULL THEN
+        RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as America/Los_Angeles or Europe/Berlin (abbreviations like PST are ambiguous and have no DST rules)',
+            pg_catalog.left(tz, 64) USING ERRCODE = '22023';
+    END IF;
+    RETURN canon;
+END
+$_$;
+
+--
+-- Name: cron_unschedule(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_unschedule(job_name text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job := pgcadence.cron_find_job(job_name);
+BEGIN
+    PERFORM cron.unschedule(j.jobid);
+    DELETE FROM pgcadence.cron_job_meta m WHERE m.jobname = job_name;
+    RETURN true;
+END
+$$;
+
+--
+-- Name: cron_utc_schedule(text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    tz text := pgcadence.cron_timezone(timezone);
+    utc_minutes integer[];
+    utc_hours integer[];
+    offs integer[];
+    dow text := '*';
+BEGIN
+    IF tz IS NULL THEN
+        RETURN pg_catalog.array_to_string(spec.fields, ' ');
+    END IF;
+    offs := ARRAY(SELECT (extract(epoch FROM o) / 60)::integer FROM pgcadence.cron_zone_offsets(tz) o);
+    SELECT ARRAY(SELECT DISTINCT ((h * 60 + mi - o) % 1440 + 1440) % 1440 / 60
+                 FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) mi, pg_catalog.unnest(offs) o),
+           ARRAY(SELECT DISTINCT ((h * 60 + mi - o) % 1440 + 1440) % 60
+                 FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) mi, pg_catalog.unnest(offs) o)
+      INTO utc_hours, utc_minutes;
+    IF spec.fields[3] = '*' AND NOT spec.dow_star THEN
+        dow := pgcadence.cron_render_field(
+                   ARRAY(SELECT DISTINCT (w + k + 7) % 7 FROM pg_catalog.unnest(spec.weekdays) w, pg_catalog.unnest(ARRAY[-1, 0, 1]) k),
+                   0, 6);
+    END IF;
+    RETURN pg_catalog.concat_ws(' ', pgcadence.cron_render_field(utc_minutes, 0, 59),
+                                pgcadence.cron_render_field(utc_hours, 0, 23), '*', '*', dow);
+END
+$$;
+
+--
+-- Name: cron_zone_offsets(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_zone_offsets(tz text) RETURNS SETOF interval
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-        SELECT coalesce(r.status_code::text, CASE WHEN r.timed_out THEN 'timeout' ELSE 'error' END),
-               pg_catalog.count(*)
-          FROM net._http_response r
-         WHERE r.created > pg_catalog.now() - since
-         GROUP BY 1 ORDER BY 1
-    $$;
+    SELECT DISTINCT (d AT TIME ZONE tz) - (d AT TIME ZONE 'UTC')
+    FROM pg_catalog.generate_series(pg_catalog.now() - interval '1 year', pg_catalog.now() + interval '3 years',
+                                    interval '1 day') d
+$$;
 
 --
--- Name: FUNCTION net_outcomes(since interval); Type: COMMENT; Schema: pgcadence; Owner: -
+-- Name: job_queue_check(text, text, jsonb, integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-COMMENT ON FUNCTION pgcadence.net_outcomes(since interval) IS 'Responses written in the last `since`, grouped by HTTP status code, timeout or error.';
-
---
--- Name: net_params_array(jsonb); Type: FUNCTION; Schema: pgcadence; Owner: -
---
-
-CREATE FUNCTION pgcadence.net_params_array(params jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION pgcadence.job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$
-        SELECT coalesce(pg_catalog.array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)),
-                        '{}'::text[])
-          FROM pg_catalog.jsonb_each_text(coalesce(params, '{}'::jsonb))
-    $$;
+    AS $_$
+DECLARE
+    size integer;
+BEGIN
+    IF task_type IS NULL OR task_type = '' THEN
+        RAISE EXCEPTION '%: task_type is required', fn USING ERRCODE = '22023';
+    END IF;
+    IF task_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$' THEN
+        RAISE EXCEPTION '%: invalid task_type "%" (letters, digits, _ . : - ; at most 100 characters)',
+            fn, pg_catalog.left(task_type, 120) USING ERRCODE = '22023';
+    END IF;
+    IF payload IS NOT NULL AND pg_catalog.jsonb_typeof(payload) <> 'object' THEN
+        RAISE EXCEPTION '%: payload must be a JSON object, got %', fn, pg_catalog.jsonb_typeof(payload)
+            USING ERRCODE = '22023';
+    END IF;
+    size := pg_catalog.pg_column_size(payload);
+    IF size > max_payload THEN
+        RAISE EXCEPTION '%: payload is % bytes; the limit is % bytes', fn, size, max_payload
+            USING ERRCODE = '54000', HINT = 'Store large data elsewhere and put its key in the payload.';
+    END IF;
+    IF max_attempts IS NOT NULL AND max_attempts < 1 THEN
+        RAISE EXCEPTION '%: max_attempts must be at least 1 (got %)', fn, max_attempts USING ERRCODE = '22023';
+    END IF;
+END
+$_$;
 
 --
--- Name: net_release(integer, bigint[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: job_queue_not_found(text, uuid); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_release(w integer, ids bigint[]) RETURNS integer
-    LANGUAGE sql
-    SET search_path TO ''
-    AS $$
-        WITH d AS (DELETE FROM pgcadence.net_claims k WHERE k.worker = w AND k.id = ANY (ids) RETURNING 1)
-        SELECT pg_catalog.count(*)::integer FROM d
-    $$;
-
---
--- Name: net_require(text, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
---
-
-CREATE FUNCTION pgcadence.net_require(url text, timeout_milliseconds integer) RETURNS void
+CREATE FUNCTION pgcadence.job_queue_not_found(fn text, job uuid) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-    BEGIN
-        IF url IS NULL OR timeout_milliseconds IS NULL THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'not_null_violation',
-                MESSAGE = pg_catalog.format('null value in column "%s" of relation "http_request_queue" violates not-null constraint',
-                                            CASE WHEN url IS NULL THEN 'url' ELSE 'timeout_milliseconds' END),
-                SCHEMA = 'net', TABLE = 'http_request_queue',
-                COLUMN = CASE WHEN url IS NULL THEN 'url' ELSE 'timeout_milliseconds' END;
-        END IF;
-    END
-    $$;
+BEGIN
+    RAISE EXCEPTION '%: no job with id %', fn, job USING ERRCODE = 'P0002';
+END
+$$;
 
 --
--- Name: net_status(); Type: FUNCTION; Schema: pgcadence; Owner: -
+-- Name: job_queue_notify(); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-CREATE FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) RETURNS record
-    LANGUAGE sql STABLE
+CREATE FUNCTION pgcadence.job_queue_notify() RETURNS trigger
+    LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
-        SELECT (SELECT pg_catalog.count(*) FROM net.http_request_queue q
-                 WHERE NOT EXISTS (SELECT 1 FROM pgcadence.net_claims k WHERE k.id = q.id)),
-               (SELECT pg_catalog.count(*) FROM pgcadence.net_claims k
-                 WHERE k.worker IN (SELECT pgcadence.net_live_workers())),
-               (SELECT pg_catalog.now() - m.enqueued_at FROM pgcadence.net_enqueue_marks m
-                 WHERE m.first_id <= (SELECT pg_catalog.min(q.id) FROM net.http_request_queue q)
-                 ORDER BY m.first_id DESC LIMIT 1),
-               (SELECT pg_catalog.count(DISTINCT w)::integer FROM pgcadence.net_live_workers() w)
-    $$;
+BEGIN
+    PERFORM pg_catalog.pg_notify('pgcadence_job_queue', '');
+    RETURN NULL;
+END
+$$;
 
 --
--- Name: FUNCTION net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer); Type: COMMENT; Schema: pgcadence; Owner: -
+-- Name: job_queue_require_manager(text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
-COMMENT ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) IS 'Sender backlog: requests waiting, requests being sent, age of the oldest queued request, connected senders.';
+CREATE FUNCTION pgcadence.job_queue_require_manager(fn text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR public.is_admin_user() THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION '%: permission denied: only service_role or an admin (profiles.role = ''admin'') may manage the job queue', fn
+        USING ERRCODE = '42501';
+END
+$$;
 
 --
--- Name: _http_response; Type: TABLE; Schema: net; Owner: -
+-- Name: create_cron_job(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE TABLE net._http_response (
-    id bigint,
-    status_code integer,
-    content_type text,
-    headers jsonb,
-    content text,
-    timed_out boolean,
-    error_msg text,
-    created timestamp with time zone DEFAULT now() NOT NULL
-);
+CREATE FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb DEFAULT '{}'::jsonb, max_attempts integer DEFAULT 3, timezone text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('create_cron_job');
+    PERFORM pgcadence.cron_check_name(job_name);
+    IF EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = job_name) THEN
+        RAISE EXCEPTION 'a cron job named "%" already exists', job_name USING ERRCODE = '23505';
+    END IF;
+    PERFORM pgcadence.cron_parse(job_schedule);
+    RETURN pgcadence.cron_schedule_task(job_name, job_schedule, task_type, coalesce(task_payload, '{}'),
+                                        max_attempts, timezone);
+END
+$$;
 
 --
--- Name: TABLE _http_response; Type: COMMENT; Schema: net; Owner: -
+-- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE net._http_response IS 'One row per finished request (pg_net shape): HTTP answers of any status, or error_msg/timed_out for transport failures.';
+COMMENT ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) IS 'Create a cron job that enqueues task_type (a registered handler) with task_payload (a JSON object) and max_attempts into job_queue; optional IANA timezone. Returns the jobid. Admin only.';
 
 --
--- Name: http_request_queue; Type: TABLE; Schema: net; Owner: -
+-- Name: cron_health(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE TABLE net.http_request_queue (
-    id bigint NOT NULL,
-    method net.http_method NOT NULL,
-    url text NOT NULL,
-    headers jsonb,
-    body bytea,
-    timeout_milliseconds integer NOT NULL
-);
+CREATE FUNCTION public.cron_health() RETURNS TABLE(check_name text, level text, detail text, data jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    d jsonb;
+    n bigint;
+    oldest timestamptz;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('cron_health');
+
+    -- active jobs whose latest run failed
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', x.jobname, 'at', x.start_time, 'message', pg_catalog.left(x.return_message, 200)) ORDER BY x.jobname)
+      INTO d
+      FROM (SELECT j.jobname, lr.start_time, lr.return_message, lr.status
+              FROM cron.job j
+              JOIN LATERAL (SELECT r.status, r.start_time, r.return_message FROM cron.job_run_details r
+                             WHERE r.jobid = j.jobid ORDER BY r.start_time DESC LIMIT 1) lr ON true
+             WHERE j.active) x
+     WHERE x.status = 'failed';
+    check_name := 'last run failed'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'fail' END;
+    detail := CASE WHEN d IS NULL THEN 'no active job''s latest run failed'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' job(s): ' || (SELECT pg_catalog.string_agg(e ->> 'job', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- active jobs that have never run although they were due
+    SELECT pg_catalog.jsonb_agg(j.jobname ORDER BY j.jobname) INTO d
+      FROM cron.job j
+     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid);
+    check_name := 'never ran'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every active job has run at least once'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) without any run yet: '
+                        || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- runs longer than 10 minutes, still running or in the last 24 h, and runs that outlasted
+    -- the time to the job's next scheduled start (overlap: pg_cron then skips or delays runs)
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', x.jobname, 'runid', x.runid, 'status', x.status,
+               'started', x.start_time, 'seconds', x.secs, 'overlap', x.overlap) ORDER BY x.start_time DESC)
+      INTO d
+      FROM (SELECT j.jobname, r.runid, r.status, r.start_time,
+                   round(extract(epoch FROM coalesce(r.end_time, pg_catalog.now()) - r.start_time))::bigint AS secs,
+                   coalesce(pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone, r.start_time)
+                            < coalesce(r.end_time, pg_catalog.now()), false) AS overlap
+              FROM cron.job_run_details r
+              JOIN cron.job j ON j.jobid = r.jobid
+              LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+             WHERE (r.start_time > pg_catalog.now() - interval '24 hours' OR r.status IN ('running', 'starting'))
+               AND coalesce(r.end_time, pg_catalog.now()) - r.start_time > interval '59 seconds'
+           ) x
+     WHERE x.secs > 600 OR x.overlap
+     LIMIT 50;
+    check_name := 'long or overlapping runs'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'no run over 10 minutes or past its next start in the last 24 h'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' run(s) over 10 minutes or past the next scheduled start' END;
+    RETURN NEXT;
+
+    -- pg_net request backlog (real pg_net or the pgcadence shim)
+    IF pg_catalog.to_regclass('net.http_request_queue') IS NOT NULL THEN
+        EXECUTE 'SELECT count(*) FROM net.http_request_queue' INTO n;
+        oldest := NULL;
+        IF n > 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                             WHERE a.attrelid = 'net.http_request_queue'::regclass AND a.attname = 'created' AND NOT a.attisdropped) THEN
+            EXECUTE 'SELECT min(created) FROM net.http_request_queue' INTO oldest;
+        END IF;
+        check_name := 'net queue backlog';
+        data := pg_catalog.jsonb_build_object('pending', n, 'oldest', oldest);
+        level := CASE WHEN n > 1000 OR oldest < pg_catalog.now() - interval '5 minutes' THEN 'warn' ELSE 'ok' END;
+        detail := n || ' request(s) queued' || CASE WHEN oldest IS NULL THEN '' ELSE ', oldest since ' || oldest::text END;
+        RETURN NEXT;
+    ELSE
+        check_name := 'net queue backlog'; level := 'ok'; detail := 'no net schema (pg_net not installed)'; data := '{}';
+        RETURN NEXT;
+    END IF;
+
+    -- pg_net responses in the last hour, by status
+    IF pg_catalog.to_regclass('net._http_response') IS NOT NULL THEN
+        EXECUTE $q$
+            SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM (
+                SELECT CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
+                            ELSE r.status_code::text END AS k, count(*) AS c
+                FROM net._http_response r WHERE r.created > now() - interval '1 hour' GROUP BY 1) s
+        $q$ INTO d;
+        check_name := 'net responses (last hour)'; data := d;
+        level := CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(d) k WHERE k !~ '^[23]') THEN 'warn' ELSE 'ok' END;
+        detail := CASE WHEN d = '{}' THEN 'none'
+                       ELSE (SELECT pg_catalog.string_agg(k || ': ' || (d ->> k), ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(d) k) END;
+        RETURN NEXT;
+    END IF;
+
+    -- history size, retention, and the indexes that keep get_cron_job_runs fast
+    SELECT pg_catalog.jsonb_build_object(
+               'bytes', pg_catalog.pg_total_relation_size('cron.job_run_details'),
+               'rows_estimate', (SELECT c.reltuples::bigint FROM pg_catalog.pg_class c WHERE c.oid = 'cron.job_run_details'::regclass),
+               'oldest', (SELECT r.start_time FROM cron.job_run_details r ORDER BY r.start_time LIMIT 1),
+               'retention', (SELECT s.history_retention::text FROM pgcadence.cron_settings s),
+               'indexes', (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class i
+                           WHERE i.relname IN ('pgcadence_job_run_details_start_time_idx', 'pgcadence_job_run_details_jobid_start_time_idx')
+                             AND i.relnamespace = 'cron'::regnamespace))
+      INTO d;
+    check_name := 'run history';
+    data := d;
+    level := CASE WHEN (d ->> 'indexes')::integer < 2 THEN 'warn'
+                  WHEN (d ->> 'oldest')::timestamptz < pg_catalog.now() - (d ->> 'retention')::interval - interval '2 days' THEN 'warn'
+                  ELSE 'ok' END;
+    detail := pg_catalog.pg_size_pretty((d ->> 'bytes')::bigint) || ', ~' || GREATEST((d ->> 'rows_estimate')::bigint, 0) || ' rows'
+              || coalesce(', oldest ' || (d ->> 'oldest'), '') || ', retention ' || (d ->> 'retention')
+              || CASE WHEN (d ->> 'indexes')::integer < 2
+                      THEN '; history indexes missing: as the table owner run CREATE INDEX ON cron.job_run_details (start_time) and (jobid, start_time)'
+                      ELSE '' END;
+    RETURN NEXT;
+
+    -- time-zoned jobs whose pg_cron schedule no longer covers the zone's offsets (tzdata changed)
+    SELECT pg_catalog.jsonb_agg(m.jobname ORDER BY m.jobname) INTO d
+      FROM pgcadence.cron_job_meta m JOIN cron.job j ON j.jobname = m.jobname
+     WHERE m.timezone IS NOT NULL AND j.schedule <> pgcadence.cron_utc_schedule(m.local_schedule, m.timezone);
+    check_name := 'time-zone schedules'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every time-zoned job covers its zone''s UTC offsets'
+                   ELSE 'stale UTC hours (re-run update_cron_schedule with the same schedule): '
+                        || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- queue jobs whose task type has no registered handler
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', m.jobname, 'task_type', m.task_type) ORDER BY m.jobname) INTO d
+      FROM pgcadence.cron_job_meta m JOIN cron.job j ON j.jobname = m.jobname
+     WHERE m.task_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = m.task_type);
+    check_name := 'task handlers'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every queue job''s task type has a registered handler'
+                   ELSE 'no handler registered for: ' || (SELECT pg_catalog.string_agg((e ->> 'job') || ' (' || (e ->> 'task_type') || ')', ', ')
+                                                          FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+END
+$_$;
 
 --
--- Name: TABLE http_request_queue; Type: COMMENT; Schema: net; Owner: -
+-- Name: FUNCTION cron_health(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE net.http_request_queue IS 'Requests waiting to be sent (pg_net shape). A row leaves the queue in the transaction that writes its net._http_response row.';
+COMMENT ON FUNCTION public.cron_health() IS 'Cron health (seed 002 troubleshooting): failed last runs, never-run jobs, long/overlapping runs, net backlog and responses, history size and indexes, time-zone and handler checks. Admin only.';
 
 --
--- Name: http_request_queue_id_seq; Type: SEQUENCE; Schema: net; Owner: -
+-- Name: cron_history_cleanup(interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE SEQUENCE net.http_request_queue_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
+CREATE FUNCTION public.cron_history_cleanup(keep interval DEFAULT NULL::interval) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    n bigint;
+    cutoff timestamptz;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('cron_history_cleanup');
+    keep := coalesce(keep, (SELECT s.history_retention FROM pgcadence.cron_settings s));
+    IF keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'keep must be at least 1 hour (got %)', keep USING ERRCODE = '22023';
+    END IF;
+    cutoff := pg_catalog.now() - keep;
+    DELETE FROM cron.job_run_details d WHERE d.start_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
 
 --
--- Name: http_request_queue_id_seq; Type: SEQUENCE OWNED BY; Schema: net; Owner: -
+-- Name: FUNCTION cron_history_cleanup(keep interval); Type: COMMENT; Schema: public; Owner: -
 --
 
-<<<<<<< HEAD
-ALTER SEQUENCE net.http_request_queue_id_seq OWNED BY net.http_request_queue.id;
-=======
+COMMENT ON FUNCTION public.cron_history_cleanup(keep interval) IS 'Delete cron.job_run_details rows that started more than keep ago (default: set_cron_history_retention, 7 days). Returns the count. Admin only.';
+
+--
+-- Name: delete_cron_job(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.delete_cron_job(job_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('delete_cron_job');
+    j := pgcadence.cron_find_job(job_name);
+    IF j.jobname LIKE 'pgcadence\_%' THEN
+        RAISE EXCEPTION '"%" belongs to pgcadence itself and cannot be deleted; disable it with toggle_cron_job', j.jobname
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN pgcadence.cron_unschedule(job_name);
+END
+$$;
+
+--
+-- Name: FUNCTION delete_cron_job(job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.delete_cron_job(job_name text) IS 'Unschedule the cron job of that name. Admin only.';
+
+--
+-- Name: describe_cron_schedule(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.describe_cron_schedule(schedule text, timezone text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    tz text := pgcadence.cron_timezone(timezone);
+BEGIN
+    PERFORM pgcadence.cron_require_admin('describe_cron_schedule');
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+           || CASE WHEN tz IS NULL THEN '' ELSE ' (' || tz || ')' END;
+END
+$$;
+
+--
+-- Name: FUNCTION describe_cron_schedule(schedule text, timezone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) IS 'Plain English for a 5-field cron expression ("0 * * * *" -> "Hourly at minute 0"); raises 22023 naming the bad field. Admin only.';
+
+--
+-- Name: get_cron_job_runs(integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_cron_job_runs(limit_count integer DEFAULT 50, job_name text DEFAULT NULL::text) RETURNS TABLE(runid bigint, jobid bigint, jobname text, status text, return_message text, start_time timestamp with time zone, end_time timestamp with time zone, duration_ms numeric, job_pid integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    jid bigint;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('get_cron_job_runs');
+    IF limit_count IS NULL OR limit_count NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'limit_count must be between 1 and 1000 (got %)', coalesce(limit_count::text, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    IF job_name IS NOT NULL THEN
+        jid := (pgcadence.cron_find_job(job_name)).jobid;
+        RETURN QUERY
+        SELECT d.runid, d.jobid, job_name, d.status, d.return_message, d.start_time, d.end_time,
+               round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
+        FROM cron.job_run_details d
+        WHERE d.jobid = jid
+        ORDER BY d.start_time DESC LIMIT limit_count;
+    ELSE
+        RETURN QUERY
+        SELECT d.runid, d.jobid, j.jobname::text, d.status, d.return_message, d.start_time, d.end_time,
+               round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
+        FROM (SELECT * FROM cron.job_run_details x ORDER BY x.start_time DESC LIMIT limit_count) d
+        LEFT JOIN cron.job j ON j.jobid = d.jobid
+        ORDER BY d.start_time DESC;
+    END IF;
+END
+$$;
+
+--
+-- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) IS 'Latest runs (default 50, at most 1000) from cron.job_run_details joined to job names; job_name limits to one job. Admin only.';
+
+--
+-- Name: get_cron_jobs(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_cron_jobs() RETURNS TABLE(jobid bigint, jobname text, schedule text, command text, database text, username text, active boolean, timezone text, cron_schedule text, description text, task_type text, payload jsonb, max_attempts integer, last_run_status text, last_run_started_at timestamp with time zone, last_run_finished_at timestamp with time zone, next_run_at timestamp with time zone, recent_failures bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('get_cron_jobs');
+    RETURN QUERY
+    SELECT j.jobid, j.jobname::text, coalesce(m.local_schedule, j.schedule)::text, j.command::text,
+           j.database::text, j.username::text, j.active,
+           m.timezone, j.schedule::text,
+           pgcadence.cron_describe_safe(coalesce(m.local_schedule, j.schedule), m.timezone),
+           m.task_type, m.payload, m.max_attempts,
+           lr.status, lr.start_time, lr.end_time,
+           CASE WHEN j.active THEN pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone) END,
+           (SELECT pg_catalog.count(*) FROM cron.job_run_details d
+             WHERE d.jobid = j.jobid AND d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed')
+    FROM cron.job j
+    LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+    LEFT JOIN LATERAL (SELECT d.status, d.start_time, d.end_time FROM cron.job_run_details d
+                       WHERE d.jobid = j.jobid ORDER BY d.start_time DESC LIMIT 1) lr ON true
+    ORDER BY j.jobname, j.jobid;
+END
+$$;
+
+--
+-- Name: FUNCTION get_cron_jobs(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_cron_jobs() IS 'Every cron job: schedule (local when timezone is set), command, active, plain-English description, last run, next run (UTC), failures in the last 24 h. Admin only.';
+
+--
+-- Name: get_service_role_key(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_service_role_key() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+        DECLARE
+            v text;
+        BEGIN
+            SELECT ds.decrypted_secret INTO v FROM vault.decrypted_secrets AS ds WHERE ds.name = 'service_role_key';
+            v := coalesce(nullif(v, ''),
+                                     nullif(pg_catalog.current_setting('app.settings.service_role_key', true), ''));
+            IF v IS NULL THEN
+                RAISE EXCEPTION 'service role key is not configured: store Vault secret service_role_key or set app.settings.service_role_key'
+                    USING HINT = 'store it in Vault: select vault.create_secret(''<key>'', ''service_role_key''); '
+                                 '(or pgcadence secrets set service_role_key), or ALTER DATABASE ... SET app.settings.service_role_key = ''<key>''',
+                          ERRCODE = 'P0002';
+            END IF;
+            RETURN v;
+        END
+        $$;
+
+--
+-- Name: FUNCTION get_service_role_key(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_service_role_key() IS 'Service-role key: Vault secret service_role_key, else setting app.settings.service_role_key (seed 003 helper).';
+
+--
+-- Name: get_supabase_url(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_supabase_url() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+        DECLARE
+            v text;
+        BEGIN
+            SELECT ds.decrypted_secret INTO v FROM vault.decrypted_secrets AS ds WHERE ds.name = 'project_url';
+            v := coalesce(nullif(v, ''),
+                                     nullif(pg_catalog.current_setting('app.settings.supabase_url', true), ''));
+            IF v IS NULL THEN
+                RAISE EXCEPTION 'project URL is not configured: store Vault secret project_url or set app.settings.supabase_url'
+                    USING HINT = 'store it in Vault: select vault.create_secret(''<url>'', ''project_url''); '
+                                 '(or pgcadence secrets set project_url), or ALTER DATABASE ... SET app.settings.supabase_url = ''<url>''',
+                          ERRCODE = 'P0002';
+            END IF;
+            RETURN v;
+        END
+        $$;
+
+--
+-- Name: FUNCTION get_supabase_url(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_supabase_url() IS 'Project URL: Vault secret project_url, else setting app.settings.supabase_url (seed 003 helper).';
+
+--
+-- Name: is_admin_user(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_admin_user() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+            SELECT EXISTS (
+                SELECT 1 FROM public.profiles p
+                WHERE p.id = auth.uid() AND p.role = 'admin'
+            )
+        $$;
+
+--
+-- Name: FUNCTION is_admin_user(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_admin_user() IS 'True when the requesting user (auth.uid()) has profiles.role = ''admin''.';
+
+--
+-- Name: job_queue_cancel(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_cancel(id uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j public.job_queue;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_cancel');
+    SELECT * INTO j FROM public.job_queue q WHERE q.id = job_queue_cancel.id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM pgcadence.job_queue_not_found('job_queue_cancel', id);
+    END IF;
+    IF j.status NOT IN ('pending', 'running') THEN
+        RAISE EXCEPTION 'job_queue_cancel: job % is already %', id, j.status USING ERRCODE = '55000';
+    END IF;
+    IF j.status = 'running' THEN
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        VALUES (j.id, j.attempts, j.locked_by, j.started_at, 'cancelled', 'cancelled while running');
+    END IF;
+    UPDATE public.job_queue q SET status = 'cancelled', finished_at = pg_catalog.now(), locked_until = NULL,
+                                  updated_at = pg_catalog.now()
+    WHERE q.id = j.id;
+    RETURN 'cancelled';
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_cancel(id uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_cancel(id uuid) IS 'Admin: cancel a pending or running job.';
+
+--
+-- Name: job_queue_claim(integer, text, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_claim(batch_size integer DEFAULT 10, worker_id text DEFAULT NULL::text, lease interval DEFAULT '00:05:00'::interval) RETURNS TABLE(id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer, locked_until timestamp with time zone, priority integer, run_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 THEN
+        RAISE EXCEPTION 'job_queue_claim: batch_size must be between 1 and 10000 (got %)', batch_size USING ERRCODE = '22023';
+    END IF;
+    IF worker_id IS NULL OR worker_id = '' THEN
+        RAISE EXCEPTION 'job_queue_claim: worker_id is required' USING ERRCODE = '22023';
+    END IF;
+    IF lease IS NULL OR lease <= '0' THEN
+        RAISE EXCEPTION 'job_queue_claim: lease must be positive (got %)', lease USING ERRCODE = '22023';
+    END IF;
+    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH picked AS (
+        SELECT x.* FROM (
+            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            FROM public.job_queue j
+            WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
+            ORDER BY j.locked_until
+            LIMIT batch_size
+            FOR UPDATE SKIP LOCKED
+        ) x
+        UNION ALL
+        SELECT y.* FROM (
+            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            FROM public.job_queue j
+            WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+            ORDER BY j.priority DESC, j.run_at
+            LIMIT batch_size
+            FOR UPDATE SKIP LOCKED
+        ) y
+        LIMIT batch_size
+    ), lost AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
+               'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
+        FROM picked p WHERE p.status = 'running'
+    ), claimed AS (
+        UPDATE public.job_queue q SET
+            status = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN 'failed' ELSE 'running' END,
+            attempts = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
+            last_error = CASE WHEN p.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
+            finished_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN pg_catalog.now() END,
+            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE worker_id END,
+            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + lease END,
+            started_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
+            updated_at = pg_catalog.now()
+        FROM picked p
+        WHERE q.id = p.id
+        RETURNING q.id, q.task_type, q.payload, q.attempts, q.max_attempts, q.locked_until, q.priority,
+                  q.run_at, q.created_at, q.status
+    )
+    SELECT c.id, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority, c.run_at, c.created_at
+    FROM claimed c WHERE c.status = 'running'
+    ORDER BY c.priority DESC, c.run_at;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_claim(batch_size integer, worker_id text, lease interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_claim(batch_size integer, worker_id text, lease interval) IS 'Claim up to batch_size due jobs for worker_id (lease: how long before others may take them back). Nothing while paused. Returns attempt: pass it to complete/fail/heartbeat.';
+
+--
+-- Name: job_queue_cleanup(interval, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_cleanup(retain interval DEFAULT '14 days'::interval, statuses text[] DEFAULT '{succeeded}'::text[]) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    bad text;
+    n bigint;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_cleanup');
+    IF retain IS NULL OR retain < '0' THEN
+        RAISE EXCEPTION 'job_queue_cleanup: retain must be a non-negative interval (got %)', retain USING ERRCODE = '22023';
+    END IF;
+    SELECT s INTO bad FROM pg_catalog.unnest(statuses) s
+    WHERE s IS NULL OR s NOT IN ('succeeded', 'failed', 'cancelled') LIMIT 1;
+    IF FOUND OR statuses IS NULL THEN
+        RAISE EXCEPTION 'job_queue_cleanup: unknown or unfinished status "%" (expected succeeded, failed, cancelled)', bad
+            USING ERRCODE = '22023';
+    END IF;
+    WITH gone AS (
+        DELETE FROM public.job_queue q
+        WHERE q.status = ANY (statuses) AND q.finished_at < pg_catalog.now() - retain
+        RETURNING q.id
+    ), hist AS (
+        DELETE FROM public.job_queue_attempts a USING gone g WHERE a.job_id = g.id
+    )
+    SELECT pg_catalog.count(*) INTO n FROM gone;
+    RETURN n;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_cleanup(retain interval, statuses text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_cleanup(retain interval, statuses text[]) IS 'Delete jobs in statuses (default succeeded) finished more than retain ago (default 14 days), with their attempts. Returns the count.';
+
+--
+-- Name: job_queue_complete(uuid, jsonb, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL::jsonb, attempt integer DEFAULT NULL::integer) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH done AS (
+        UPDATE public.job_queue q SET status = 'succeeded', result = job_queue_complete.result,
+               finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
+        WHERE q.id = job_queue_complete.id AND q.status = 'running'
+          AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
+        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+    )
+    SELECT EXISTS (SELECT 1 FROM done)
+$$;
+
+--
+-- Name: FUNCTION job_queue_complete(id uuid, result jsonb, attempt integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) IS 'Mark a running job succeeded and keep result. Pass the claimed attempt to fence out a worker whose lease was lost. Returns whether it applied.';
+
+--
+-- Name: job_queue_complete_batch(uuid[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[] DEFAULT NULL::jsonb[]) RETURNS SETOF uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH input AS (
+        SELECT t.id, t.attempt, t.result FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(attempts), pg_catalog.unnest(results)) AS t(id, attempt, result)
+    ), done AS (
+        UPDATE public.job_queue q SET status = 'succeeded', result = i.result,
+               finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
+        FROM input i
+        WHERE q.id = i.id AND q.status = 'running' AND q.attempts = i.attempt
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
+        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+    )
+    SELECT d.id FROM done d
+$$;
+
+--
+-- Name: FUNCTION job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]) IS 'Mark many running jobs succeeded in one statement (ids[i] claimed as attempts[i]); returns the ids that applied.';
+
+--
+-- Name: job_queue_enqueue(text, jsonb, timestamp with time zone, integer, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_enqueue(task_type text, payload jsonb DEFAULT '{}'::jsonb, run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_attempts integer DEFAULT 3, priority integer DEFAULT 0, dedupe_key text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+DECLARE
+    new_id uuid;
+    existing uuid;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_enqueue');
+    PERFORM pgcadence.job_queue_check('job_queue_enqueue', task_type, payload, max_attempts,
+                                      (SELECT s.max_payload_bytes FROM pgcadence.job_queue_settings s));
+    INSERT INTO public.job_queue AS q (task_type, payload, run_at, max_attempts, priority, dedupe_key)
+    VALUES (task_type, COALESCE(payload, '{}'), COALESCE(run_at, pg_catalog.now()),
+            COALESCE(max_attempts, 3), COALESCE(priority, 0), dedupe_key)
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
+    RETURNING q.id INTO new_id;
+    IF new_id IS NULL THEN
+        SELECT q.id INTO existing FROM public.job_queue q
+        WHERE q.dedupe_key = job_queue_enqueue.dedupe_key AND q.status IN ('pending', 'running');
+        RAISE EXCEPTION 'job_queue_enqueue: a pending or running job with dedupe_key "%" already exists (id %)',
+            dedupe_key, existing USING ERRCODE = '23505';
+    END IF;
+    RETURN new_id;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text) IS 'Add a job (pending at run_at, default now). payload: a JSON object of at most max_payload_bytes (256 KiB). Returns the id.';
+
+--
+-- Name: job_queue_enqueue_batch(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_enqueue_batch(jobs jsonb) RETURNS SETOF uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    max_payload integer := (SELECT s.max_payload_bytes FROM pgcadence.job_queue_settings s);
+    j record;
+    wanted integer;
+    ids uuid[];
+    dup text;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_enqueue_batch');
+    IF jobs IS NULL OR pg_catalog.jsonb_typeof(jobs) <> 'array' THEN
+        RAISE EXCEPTION 'job_queue_enqueue_batch: jobs must be a JSON array of objects' USING ERRCODE = '22023';
+    END IF;
+    FOR j IN SELECT e.value AS v, e.ordinality AS n FROM pg_catalog.jsonb_array_elements(jobs) WITH ORDINALITY e LOOP
+        IF pg_catalog.jsonb_typeof(j.v) <> 'object' THEN
+            RAISE EXCEPTION 'job_queue_enqueue_batch: element % is not an object', j.n USING ERRCODE = '22023';
+        END IF;
+        IF j.v ? 'max_attempts' AND pg_catalog.jsonb_typeof(j.v -> 'max_attempts') <> 'number' THEN
+            RAISE EXCEPTION 'job_queue_enqueue_batch: element %: max_attempts must be a number', j.n USING ERRCODE = '22023';
+        END IF;
+        PERFORM pgcadence.job_queue_check('job_queue_enqueue_batch (element ' || j.n || ')',
+                                          j.v ->> 'task_type', j.v -> 'payload', (j.v ->> 'max_attempts')::integer, max_payload);
+    END LOOP;
+    wanted := pg_catalog.jsonb_array_length(jobs);
+    WITH ins AS (
+        INSERT INTO public.job_queue AS q (task_type, payload, run_at, max_attempts, priority, dedupe_key)
+        SELECT e ->> 'task_type', COALESCE(e -> 'payload', '{}'),
+               COALESCE((e ->> 'run_at')::timestamptz, pg_catalog.now()),
+               COALESCE((e ->> 'max_attempts')::integer, 3), COALESCE((e ->> 'priority')::integer, 0),
+               e ->> 'dedupe_key'
+        FROM pg_catalog.jsonb_array_elements(jobs) e
+        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING
+        RETURNING q.id
+    )
+    SELECT pg_catalog.array_agg(ins.id) INTO ids FROM ins;
+    IF COALESCE(pg_catalog.cardinality(ids), 0) < wanted THEN
+        SELECT e ->> 'dedupe_key' INTO dup FROM pg_catalog.jsonb_array_elements(jobs) e
+        WHERE e ->> 'dedupe_key' IS NOT NULL
+          AND (EXISTS (SELECT 1 FROM public.job_queue q WHERE q.dedupe_key = e ->> 'dedupe_key'
+                       AND q.status IN ('pending', 'running') AND q.id <> ALL (COALESCE(ids, '{}')))
+               OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_array_elements(jobs) f
+                   WHERE f ->> 'dedupe_key' = e ->> 'dedupe_key') > 1)
+        LIMIT 1;
+        RAISE EXCEPTION 'job_queue_enqueue_batch: a pending or running job with dedupe_key "%" already exists (nothing enqueued)',
+            dup USING ERRCODE = '23505';
+    END IF;
+    RETURN QUERY SELECT pg_catalog.unnest(ids);
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_enqueue_batch(jobs jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_enqueue_batch(jobs jsonb) IS 'Add many jobs at once: [{"task_type":..,"payload":{..},"run_at":..,"max_attempts":..,"priority":..,"dedupe_key":..}, ...]. All or nothing.';
+
+--
+-- Name: job_queue_fail(uuid, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAULT NULL::integer) RETURNS TABLE(status text, run_at timestamp with time zone, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH failed AS (
+        UPDATE public.job_queue q SET
+            status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
+            run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
+                          ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
+            finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
+            last_error = pg_catalog.left(COALESCE(job_queue_fail.error, 'unknown error'), 8192),
+            locked_until = NULL, updated_at = pg_catalog.now()
+        WHERE q.id = job_queue_fail.id AND q.status = 'running'
+          AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
+        RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
+    )
+    SELECT f.status, f.run_at, f.attempts FROM failed f
+$$;
+
+--
+-- Name: FUNCTION job_queue_fail(id uuid, error text, attempt integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_fail(id uuid, error text, attempt integer) IS 'Record a failed attempt (error kept in last_error, first 8 KiB): pending again after the backoff, or failed at max_attempts. Fenced by attempt.';
+
+--
+-- Name: job_queue_get(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_get(id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    doc jsonb;
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_get');
+    SELECT pg_catalog.to_jsonb(q) || pg_catalog.jsonb_build_object('attempt_history', COALESCE((
+        SELECT pg_catalog.jsonb_agg(a ORDER BY a.attempt) FROM (
+            SELECT h.attempt, h.worker_id, h.started_at, h.finished_at, h.outcome, h.error,
+                   extract(epoch FROM h.duration) AS duration_s
+            FROM public.job_queue_attempts h WHERE h.job_id = q.id
+            UNION ALL
+            SELECT q.attempts, q.locked_by, q.started_at, NULL, 'running', NULL,
+                   extract(epoch FROM pg_catalog.now() - q.started_at)
+            WHERE q.status = 'running'
+        ) a), '[]'))
+    INTO doc
+    FROM public.job_queue q WHERE q.id = job_queue_get.id;
+    IF doc IS NULL THEN
+        PERFORM pgcadence.job_queue_not_found('job_queue_get', id);
+    END IF;
+    RETURN doc;
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_get(id uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_get(id uuid) IS 'Admin: a job with its attempt history (payload, attempts, errors) as JSON.';
+
+--
+-- Name: job_queue_heartbeat(uuid, interval, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_heartbeat(id uuid, extend interval DEFAULT '00:05:00'::interval, attempt integer DEFAULT NULL::integer) RETURNS timestamp with time zone
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    UPDATE public.job_queue q SET locked_until = pg_catalog.now() + job_queue_heartbeat.extend, updated_at = pg_catalog.now()
+    WHERE q.id = job_queue_heartbeat.id AND q.status = 'running' AND job_queue_heartbeat.extend > '0'
+      AND (job_queue_heartbeat.attempt IS NULL OR q.attempts = job_queue_heartbeat.attempt)
+    RETURNING q.locked_until
+$$;
+
+--
+-- Name: FUNCTION job_queue_heartbeat(id uuid, extend interval, attempt integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_heartbeat(id uuid, extend interval, attempt integer) IS 'Extend a running job''s lease to now() + extend; NULL when the job is no longer this attempt''s.';
+
+--
+-- Name: job_queue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_queue (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    task_type text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 3 NOT NULL,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    started_at timestamp with time zone,
+    dedupe_key text,
+    result jsonb,
+    finished_at timestamp with time zone,
+    CONSTRAINT job_queue_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT job_queue_check CHECK (((status <> 'running'::text) OR ((locked_until IS NOT NULL) AND (started_at IS NOT NULL)))),
+    CONSTRAINT job_queue_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT job_queue_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT job_queue_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT job_queue_task_type_check CHECK ((task_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'::text))
+)
+WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='2000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='20000', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
+
+--
+-- Name: TABLE job_queue; Type: COMMENT; Schema: public; Owner: -
+--
+
 COMMENT ON TABLE public.job_queue IS 'Durable job queue (seed 002 Phase 3). Change it through the job_queue_* functions; service_role and admins only.';
 
 --
@@ -1026,7 +2027,491 @@ $$;
 --
 
 COMMENT ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) IS 'Backoff after the attempt-th failure: least(cap, base*2^(attempt-1)) * (1 + jitter*u), capped at cap; u random in [0,1) when NULL.';
->>>>>>> queue
+
+--
+-- Name: list_job_handlers(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.list_job_handlers() RETURNS TABLE(task_type text, description text, registered_by text, registered_at timestamp with time zone, last_seen_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('list_job_handlers');
+    RETURN QUERY SELECT h.task_type, h.description, h.registered_by, h.registered_at, h.last_seen_at
+                 FROM public.job_handlers h ORDER BY h.task_type;
+END
+$$;
+
+--
+-- Name: FUNCTION list_job_handlers(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.list_job_handlers() IS 'Task types create_cron_job accepts (registered queue handlers). Admin only.';
+
+--
+-- Name: register_job_handler(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.register_job_handler(task_type text, description text DEFAULT ''::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF caller IN ('anon', 'authenticated')
+       OR NOT (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
+        RAISE EXCEPTION 'register_job_handler: permission denied: only service_role or the database owner (the runner) may register handlers'
+            USING ERRCODE = '42501';
+    END IF;
+    IF task_type IS NULL OR task_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$' THEN
+        RAISE EXCEPTION 'invalid task_type "%" (letters, digits, _ . : - ; at most 100 characters)', pg_catalog.left(task_type, 120)
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO public.job_handlers AS h (task_type, description, registered_by)
+    VALUES (task_type, coalesce(description, ''), caller)
+    ON CONFLICT ON CONSTRAINT job_handlers_pkey DO UPDATE
+        SET description = CASE WHEN EXCLUDED.description = '' THEN h.description ELSE EXCLUDED.description END,
+            registered_by = EXCLUDED.registered_by, last_seen_at = pg_catalog.now();
+END
+$_$;
+
+--
+-- Name: FUNCTION register_job_handler(task_type text, description text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.register_job_handler(task_type text, description text) IS 'Record that the queue worker handles task_type (called by the runner at start). service_role or owner only.';
+
+--
+-- Name: run_cron_job_now(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.run_cron_job_now(job_name text) RETURNS TABLE(runid bigint, status text, return_message text, start_time timestamp with time zone, end_time timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+    cmd text;
+    rid bigint;
+    started timestamptz := pg_catalog.clock_timestamp();
+    st text := 'succeeded';
+    msg text;
+    n bigint;
+    default_path text;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('run_cron_job_now');
+    j := pgcadence.cron_find_job(job_name);
+    IF j.database <> pg_catalog.current_database() THEN
+        RAISE EXCEPTION 'job "%" runs in database "%"; run it from there', j.jobname, j.database USING ERRCODE = '0A000';
+    END IF;
+    IF j.username <> current_user THEN
+        -- running another role's command with this owner's rights would escalate it
+        RAISE EXCEPTION 'job "%" runs as role "%"; run_cron_job_now only runs jobs owned by "%"', j.jobname, j.username, current_user
+            USING ERRCODE = '42501';
+    END IF;
+    SELECT m.inner_command INTO cmd FROM pgcadence.cron_job_meta m WHERE m.jobname = j.jobname;
+    cmd := coalesce(cmd, j.command);
+    SELECT s.reset_val INTO default_path FROM pg_catalog.pg_settings s WHERE s.name = 'search_path';
+    BEGIN
+        PERFORM pg_catalog.set_config('search_path', default_path, true);  -- as pg_cron would run it
+        EXECUTE cmd;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        msg := 'manual run by ' || pgcadence.cron_caller() || ': ' || n || ' row(s)';
+    EXCEPTION WHEN OTHERS THEN
+        st := 'failed';
+        msg := 'manual run by ' || pgcadence.cron_caller() || ': ERROR: ' || SQLERRM;
+    END;
+    rid := pg_catalog.nextval('cron.runid_seq');
+    INSERT INTO cron.job_run_details AS d (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+    VALUES (j.jobid, rid, pg_catalog.pg_backend_pid(), j.database, j.username, cmd, st, msg, started, pg_catalog.clock_timestamp());
+    RETURN QUERY SELECT d.runid, d.status, d.return_message, d.start_time, d.end_time FROM cron.job_run_details d WHERE d.runid = rid;
+END
+$$;
+
+--
+-- Name: FUNCTION run_cron_job_now(job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.run_cron_job_now(job_name text) IS 'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
+
+--
+-- Name: set_cron_history_retention(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_cron_history_retention(keep interval) RETURNS interval
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('set_cron_history_retention');
+    IF keep IS NULL OR keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'keep must be at least 1 hour (got %)', coalesce(keep::text, 'null') USING ERRCODE = '22023';
+    END IF;
+    UPDATE pgcadence.cron_settings SET history_retention = keep, updated_at = pg_catalog.now();
+    RETURN keep;
+END
+$$;
+
+--
+-- Name: FUNCTION set_cron_history_retention(keep interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_cron_history_retention(keep interval) IS 'How long cron_history_cleanup keeps cron.job_run_details rows (default 7 days). Admin only.';
+
+--
+-- Name: toggle_cron_job(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.toggle_cron_job(job_name text, new_active boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('toggle_cron_job');
+    IF new_active IS NULL THEN
+        RAISE EXCEPTION 'new_active must be true or false' USING ERRCODE = '22023';
+    END IF;
+    j := pgcadence.cron_find_job(job_name);
+    PERFORM cron.alter_job(job_id => j.jobid, active => new_active);
+    RETURN new_active;
+END
+$$;
+
+--
+-- Name: FUNCTION toggle_cron_job(job_name text, new_active boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) IS 'Enable (true) or disable (false) the cron job of that name. Admin only.';
+
+--
+-- Name: update_cron_schedule(text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+    m pgcadence.cron_job_meta;
+    spec pgcadence.cron_spec;
+    tz text;
+    local_text text;
+    inner_cmd text;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('update_cron_schedule');
+    j := pgcadence.cron_find_job(job_name);
+    spec := pgcadence.cron_parse(new_schedule);
+    local_text := pg_catalog.array_to_string(spec.fields, ' ');
+    SELECT * INTO m FROM pgcadence.cron_job_meta x WHERE x.jobname = job_name;
+    tz := CASE WHEN timezone IS NULL THEN m.timezone ELSE pgcadence.cron_timezone(timezone) END;
+    inner_cmd := coalesce(m.inner_command, j.command);
+    PERFORM cron.alter_job(job_id => j.jobid,
+                           schedule => pgcadence.cron_utc_schedule(local_text, tz),
+                           command => CASE WHEN tz IS NULL THEN inner_cmd
+                                           ELSE pg_catalog.format('SELECT pgcadence.cron_if_local(%L, %L, %L)', local_text, tz, inner_cmd) END);
+    IF m.jobname IS NOT NULL OR tz IS NOT NULL THEN
+        INSERT INTO pgcadence.cron_job_meta AS x (jobname, timezone, local_schedule, inner_command, created_by)
+        VALUES (job_name, tz, local_text, inner_cmd, pgcadence.cron_caller())
+        ON CONFLICT (jobname) DO UPDATE
+            SET timezone = EXCLUDED.timezone, local_schedule = EXCLUDED.local_schedule, updated_at = pg_catalog.now();
+    END IF;
+    RETURN pgcadence.cron_describe_spec(spec) || CASE WHEN tz IS NULL THEN '' ELSE ' (' || tz || ')' END;
+END
+$$;
+
+--
+-- Name: FUNCTION update_cron_schedule(job_name text, new_schedule text, timezone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) IS 'Validate and set a job''s cron expression; timezone: IANA name for local time, ''UTC'' for none, NULL keeps the current one. Returns the plain-English schedule. Admin only.';
+
+--
+-- Name: _decrypt(uuid, uuid, bytea, text); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        k    record;
+        blob bytea;
+        ct   bytea;
+    BEGIN
+        IF p_secret IS NULL THEN
+            RETURN NULL;
+        END IF;
+        IF p_key_id IS NULL OR p_nonce IS NULL THEN
+            RAISE EXCEPTION 'vault secret % has no key_id or nonce: it was not written by vault.create_secret', p_id
+                USING HINT = 'store it again with vault.update_secret(id, new_secret := ...)', ERRCODE = 'F0000';
+        END IF;
+        k := vault._key(p_key_id);
+        BEGIN
+            blob := pg_catalog.decode(p_secret, 'base64');
+        EXCEPTION WHEN OTHERS THEN
+            blob := NULL;
+        END;
+        IF blob IS NULL OR pg_catalog.length(blob) < 48 OR pg_catalog.length(p_nonce) <> 16 THEN
+            RAISE EXCEPTION 'vault secret % failed authentication: the stored ciphertext is malformed', p_id
+                USING ERRCODE = 'F0000';
+        END IF;
+        ct := pg_catalog.substring(blob, 1, pg_catalog.length(blob) - 32);
+        IF vault._tag(k.mac_key, p_id, p_key_id, p_nonce, ct)
+           IS DISTINCT FROM pg_catalog.substring(blob, pg_catalog.length(blob) - 31) THEN
+            RAISE EXCEPTION 'vault secret % failed authentication: the ciphertext was altered or copied from another row, or key % in the key file is not the key it was encrypted with',
+                            p_id, p_key_id
+                USING HINT = 'restore the original key file, or store the secret again with vault.update_secret', ERRCODE = 'F0000';
+        END IF;
+        RETURN pg_catalog.convert_from(extensions.decrypt_iv(ct, k.enc_key, p_nonce, 'aes-cbc/pad:pkcs'), 'UTF8');
+    END
+    $$;
+
+--
+-- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) IS 'Internal: authenticated decryption behind vault.decrypted_secrets.';
+
+--
+-- Name: _encrypt(uuid, uuid, text); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        k  record;
+        ct bytea;
+    BEGIN
+        IF p_plain IS NULL THEN
+            RAISE EXCEPTION 'a vault secret cannot be NULL' USING ERRCODE = '23502';
+        END IF;
+        k := vault._key(p_key_id);
+        nonce := extensions.gen_random_bytes(16);
+        ct := extensions.encrypt_iv(pg_catalog.convert_to(p_plain, 'UTF8'), k.enc_key, nonce, 'aes-cbc/pad:pkcs');
+        secret := pg_catalog.translate(
+            pg_catalog.encode(ct || vault._tag(k.mac_key, p_id, k.key_id, nonce, ct), 'base64'), E'\n', '');
+        key_id := k.key_id;
+    END
+    $$;
+
+--
+-- Name: _key(uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        SELECT k.key_id, k.enc_key, k.mac_key INTO key_id, enc_key, mac_key
+          FROM vault._keys() AS k
+         WHERE CASE WHEN p_key_id IS NULL THEN k.active ELSE k.key_id = p_key_id END;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'vault key % is not in the vault key file %', p_key_id, vault._key_file()
+                USING HINT = 'restore the key ring that holds this key (keys are never removed by rotate-key unless --prune is given)',
+                      ERRCODE = 'F0000';
+        END IF;
+    END
+    $$;
+
+--
+-- Name: _key_file(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key_file() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT CASE WHEN p LIKE '/%' THEN p
+                    ELSE pg_catalog.current_setting('data_directory') || '/' || p END
+          FROM (SELECT coalesce(nullif(pg_catalog.current_setting('pgcadence.vault_key_file', true), ''),
+                                'pgcadence_vault.keys') AS p) AS setting
+    $$;
+
+--
+-- Name: _key_file_digest(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key_file_digest() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT pg_catalog.encode(extensions.digest(pg_catalog.pg_read_binary_file(vault._key_file(), 0, 1048576, true), 'sha256'), 'hex')
+    $$;
+
+--
+-- Name: _keys(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._keys() RETURNS TABLE(key_id uuid, enc_key bytea, mac_key bytea, active boolean)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+    DECLARE
+        v_path  text := vault._key_file();
+        v_text  text;
+        v_lines text[];
+        v_line  text;
+        v_n     int := 0;
+        v_ids   uuid[] := '{}';
+        v_roots bytea[] := '{}';
+        v_root  bytea;
+        i       int;
+    BEGIN
+        BEGIN
+            v_text := pg_catalog.pg_read_file(v_path, 0, 1048576, true);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'vault key file % cannot be read by the server', v_path
+                USING HINT = 'it must be readable by the PostgreSQL OS user (owner postgres, mode 0600)',
+                      ERRCODE = '58P01';
+        END;
+        IF v_text IS NULL THEN
+            RAISE EXCEPTION 'vault key file % not found', v_path
+                USING HINT = 'create it: run ''pgcadence secrets init-key'' on the database host, or see README "Vault secrets" '
+                             '(openssl rand -base64 32 + uuidgen, owner postgres, mode 0600); '
+                             'or point pgcadence.vault_key_file in postgresql.conf at the existing file',
+                      ERRCODE = '58P01';
+        END IF;
+        v_lines := pg_catalog.regexp_split_to_array(v_text, E'\r?\n');
+        FOR i IN 1 .. coalesce(pg_catalog.array_length(v_lines, 1), 0) LOOP
+            v_line := pg_catalog.btrim(v_lines[i], E' \t');
+            CONTINUE WHEN v_line = '' OR v_line LIKE '#%';
+            IF v_line !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}[ \t]+[A-Za-z0-9+/]{43}=$' THEN
+                RAISE EXCEPTION 'vault key file % line % is malformed', v_path, i
+                    USING HINT = 'each line must be "<key id uuid> <base64 of 32 random bytes>"',
+                          ERRCODE = 'F0000';
+            END IF;
+            v_n := v_n + 1;
+            v_ids[v_n] := pg_catalog.split_part(pg_catalog.regexp_replace(v_line, '[ \t]+', ' '), ' ', 1)::uuid;
+            v_roots[v_n] := pg_catalog.decode(pg_catalog.split_part(pg_catalog.regexp_replace(v_line, '[ \t]+', ' '), ' ', 2), 'base64');
+            IF v_ids[v_n] = ANY (v_ids[1:v_n - 1]) THEN
+                RAISE EXCEPTION 'vault key file % lists key id % twice', v_path, v_ids[v_n] USING ERRCODE = 'F0000';
+            END IF;
+        END LOOP;
+        IF v_n = 0 THEN
+            RAISE EXCEPTION 'vault key file % holds no key', v_path
+                USING HINT = 'add a line "<key id uuid> <base64 of 32 random bytes>" (see README "Vault secrets")',
+                      ERRCODE = 'F0000';
+        END IF;
+        FOR i IN 1 .. v_n LOOP
+            v_root := v_roots[i];
+            key_id  := v_ids[i];
+            enc_key := extensions.hmac(pg_catalog.convert_to('pgcadence-vault-v1 enc', 'UTF8'), v_root, 'sha256');
+            mac_key := extensions.hmac(pg_catalog.convert_to('pgcadence-vault-v1 mac', 'UTF8'), v_root, 'sha256');
+            active  := (i = v_n);
+            RETURN NEXT;
+        END LOOP;
+    END
+    $_$;
+
+--
+-- Name: _reencrypt_all(uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._reencrypt_all(p_key_id uuid) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        s vault.secrets;
+        e record;
+        n integer := 0;
+    BEGIN
+        PERFORM vault._key(p_key_id);  -- fail before touching anything when the key is missing
+        LOCK TABLE vault.secrets IN SHARE ROW EXCLUSIVE MODE;
+        FOR s IN SELECT * FROM vault.secrets WHERE key_id IS DISTINCT FROM p_key_id ORDER BY created_at, id LOOP
+            e := vault._encrypt(s.id, p_key_id, vault._decrypt(s.id, s.key_id, s.nonce, s.secret));
+            UPDATE vault.secrets SET secret = e.secret, nonce = e.nonce, key_id = e.key_id WHERE id = s.id;
+            n := n + 1;
+        END LOOP;
+        RETURN n;
+    END
+    $$;
+
+--
+-- Name: _tag(bytea, uuid, uuid, bytea, bytea); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+        SELECT extensions.hmac(
+            pg_catalog.convert_to('pgcadence-vault-v1', 'UTF8')
+              || pg_catalog.uuid_send(p_id) || pg_catalog.uuid_send(p_key_id) || p_nonce || p_ct,
+            p_mac_key, 'sha256')
+    $$;
+
+--
+-- Name: create_secret(text, text, text, uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault.create_secret(new_secret text, new_name text DEFAULT NULL::text, new_description text DEFAULT ''::text, new_key_id uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        v_id uuid := pg_catalog.gen_random_uuid();
+        e    record;
+    BEGIN
+        e := vault._encrypt(v_id, new_key_id, new_secret);
+        INSERT INTO vault.secrets (id, name, description, secret, key_id, nonce)
+        VALUES (v_id, new_name, coalesce(new_description, ''), e.secret, e.key_id, e.nonce);
+        RETURN v_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION create_secret(new_secret text, new_name text, new_description text, new_key_id uuid); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) IS 'Encrypt and store a secret (Supabase Vault API); new_key_id picks a key of the key ring, default the active one.';
+
+--
+-- Name: update_secret(uuid, text, text, text, uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault.update_secret(secret_id uuid, new_secret text DEFAULT NULL::text, new_name text DEFAULT NULL::text, new_description text DEFAULT NULL::text, new_key_id uuid DEFAULT NULL::uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        s vault.secrets;
+        e record;
+    BEGIN
+        SELECT * INTO s FROM vault.secrets WHERE id = secret_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no vault secret with id %', secret_id USING ERRCODE = 'P0002';
+        END IF;
+        IF new_secret IS NOT NULL OR (new_key_id IS NOT NULL AND new_key_id IS DISTINCT FROM s.key_id) THEN
+            e := vault._encrypt(s.id, new_key_id,
+                                coalesce(new_secret, vault._decrypt(s.id, s.key_id, s.nonce, s.secret)));
+            s.secret := e.secret;
+            s.nonce := e.nonce;
+            s.key_id := e.key_id;
+        END IF;
+        UPDATE vault.secrets
+           SET name = coalesce(new_name, s.name),
+               description = coalesce(new_description, s.description),
+               secret = s.secret, nonce = s.nonce, key_id = s.key_id,
+               updated_at = CURRENT_TIMESTAMP
+         WHERE id = secret_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) IS 'Change a secret (Supabase Vault API); NULL arguments keep the old value; new_key_id alone re-encrypts under that key.';
 
 --
 -- Name: created_objects; Type: TABLE; Schema: pgcadence; Owner: -
@@ -1056,32 +2541,96 @@ CREATE TABLE pgcadence.cron_heartbeat (
 );
 
 --
--- Name: net_claims; Type: TABLE; Schema: pgcadence; Owner: -
+-- Name: cron_job_meta; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
-CREATE TABLE pgcadence.net_claims (
-    id bigint NOT NULL,
-    worker integer NOT NULL,
-    claimed_at timestamp with time zone DEFAULT now() NOT NULL,
-    lease_until timestamp with time zone NOT NULL,
-    attempts integer DEFAULT 1 NOT NULL
+CREATE TABLE pgcadence.cron_job_meta (
+    jobname text NOT NULL,
+    timezone text,
+    local_schedule text NOT NULL,
+    inner_command text NOT NULL,
+    task_type text,
+    payload jsonb,
+    max_attempts integer,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
--- Name: TABLE net_claims; Type: COMMENT; Schema: pgcadence; Owner: -
+-- Name: TABLE cron_job_meta; Type: COMMENT; Schema: pgcadence; Owner: -
 --
 
-COMMENT ON TABLE pgcadence.net_claims IS 'Requests of net.http_request_queue a sender is working on (leases); kept out of the pg_net-shaped table.';
+COMMENT ON TABLE pgcadence.cron_job_meta IS 'Managed cron jobs: time zone, local schedule, the real command and the queue task; read through get_cron_jobs().';
 
 --
--- Name: net_enqueue_marks; Type: TABLE; Schema: pgcadence; Owner: -
+-- Name: cron_settings; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
-<<<<<<< HEAD
-CREATE TABLE pgcadence.net_enqueue_marks (
-    first_id bigint NOT NULL,
-    enqueued_at timestamp with time zone NOT NULL
-=======
+CREATE TABLE pgcadence.cron_settings (
+    id boolean DEFAULT true NOT NULL,
+    history_retention interval DEFAULT '7 days'::interval NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT cron_settings_history_retention_check CHECK ((history_retention >= '01:00:00'::interval)),
+    CONSTRAINT cron_settings_id_check CHECK (id)
+);
+
+--
+-- Name: TABLE cron_settings; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.cron_settings IS 'Cron management settings: history_retention (how long cron_history_cleanup keeps cron.job_run_details rows).';
+
+--
+-- Name: job_queue_settings; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.job_queue_settings (
+    id boolean DEFAULT true NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    paused_at timestamp with time zone,
+    paused_by text,
+    backoff_base interval DEFAULT '00:00:10'::interval NOT NULL,
+    backoff_cap interval DEFAULT '01:00:00'::interval NOT NULL,
+    backoff_jitter double precision DEFAULT 0.25 NOT NULL,
+    max_payload_bytes integer DEFAULT 262144 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_queue_settings_backoff_base_check CHECK ((backoff_base > '00:00:00'::interval)),
+    CONSTRAINT job_queue_settings_backoff_jitter_check CHECK (((backoff_jitter >= (0)::double precision) AND (backoff_jitter <= (1)::double precision))),
+    CONSTRAINT job_queue_settings_check CHECK ((backoff_cap >= backoff_base)),
+    CONSTRAINT job_queue_settings_id_check CHECK (id),
+    CONSTRAINT job_queue_settings_max_payload_bytes_check CHECK ((max_payload_bytes > 0))
+);
+
+--
+-- Name: TABLE job_queue_settings; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.job_queue_settings IS 'Job queue switch and tunables: paused (claims return nothing), backoff base/cap/jitter, payload size limit.';
+
+--
+-- Name: job_handlers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_handlers (
+    task_type text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    registered_by text DEFAULT 'runner'::text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_handlers_task_type_check CHECK ((task_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'::text))
+);
+
+--
+-- Name: TABLE job_handlers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.job_handlers IS 'Task types with a registered queue handler (filled by the runner through register_job_handler()); create_cron_job() accepts only these.';
+
+--
+-- Name: job_queue_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
 CREATE TABLE public.job_queue_attempts (
     job_id uuid NOT NULL,
     attempt integer NOT NULL,
@@ -1137,27 +2686,56 @@ CREATE TABLE public.profiles (
     role text DEFAULT 'user'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
->>>>>>> queue
 );
 
 --
--- Name: TABLE net_enqueue_marks; Type: COMMENT; Schema: pgcadence; Owner: -
+-- Name: TABLE profiles; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE pgcadence.net_enqueue_marks IS 'First request id of each enqueuing transaction and its time; trimmed as the queue drains.';
+COMMENT ON TABLE public.profiles IS 'pgcadence: one row per auth user (id = auth.uid()); role ''admin'' makes is_admin_user() true.';
 
 --
--- Name: http_request_queue id; Type: DEFAULT; Schema: net; Owner: -
+-- Name: secrets; Type: TABLE; Schema: vault; Owner: -
 --
 
-ALTER TABLE ONLY net.http_request_queue ALTER COLUMN id SET DEFAULT nextval('net.http_request_queue_id_seq'::regclass);
+CREATE TABLE vault.secrets (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    key_id uuid,
+    nonce bytea,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
 
 --
--- Name: http_request_queue http_request_queue_pkey; Type: CONSTRAINT; Schema: net; Owner: -
+-- Name: TABLE secrets; Type: COMMENT; Schema: vault; Owner: -
 --
 
-ALTER TABLE ONLY net.http_request_queue
-    ADD CONSTRAINT http_request_queue_pkey PRIMARY KEY (id);
+COMMENT ON TABLE vault.secrets IS 'Encrypted secrets. secret = base64(AES-256-CBC ciphertext || HMAC-SHA256 tag); write through vault.create_secret/update_secret.';
+
+--
+-- Name: decrypted_secrets; Type: VIEW; Schema: vault; Owner: -
+--
+
+CREATE VIEW vault.decrypted_secrets WITH (security_invoker='true') AS
+ SELECT s.id,
+    s.name,
+    s.description,
+    s.secret,
+    vault._decrypt(s.id, s.key_id, s.nonce, s.secret) AS decrypted_secret,
+    s.key_id,
+    s.nonce,
+    s.created_at,
+    s.updated_at
+   FROM vault.secrets s;
+
+--
+-- Name: VIEW decrypted_secrets; Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON VIEW vault.decrypted_secrets IS 'Secrets with their decrypted value (Supabase Vault API); readable by service_role and the owner only.';
 
 --
 -- Name: created_objects created_objects_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
@@ -1174,72 +2752,204 @@ ALTER TABLE ONLY pgcadence.cron_heartbeat
     ADD CONSTRAINT cron_heartbeat_pkey PRIMARY KEY (id);
 
 --
--- Name: net_claims net_claims_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+-- Name: cron_job_meta cron_job_meta_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
-ALTER TABLE ONLY pgcadence.net_claims
-    ADD CONSTRAINT net_claims_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY pgcadence.cron_job_meta
+    ADD CONSTRAINT cron_job_meta_pkey PRIMARY KEY (jobname);
 
 --
--- Name: net_enqueue_marks net_enqueue_marks_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+-- Name: cron_settings cron_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
-ALTER TABLE ONLY pgcadence.net_enqueue_marks
-    ADD CONSTRAINT net_enqueue_marks_pkey PRIMARY KEY (first_id);
+ALTER TABLE ONLY pgcadence.cron_settings
+    ADD CONSTRAINT cron_settings_pkey PRIMARY KEY (id);
 
 --
--- Name: _http_response_created_idx; Type: INDEX; Schema: net; Owner: -
+-- Name: job_queue_settings job_queue_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
-CREATE INDEX _http_response_created_idx ON net._http_response USING btree (created);
+ALTER TABLE ONLY pgcadence.job_queue_settings
+    ADD CONSTRAINT job_queue_settings_pkey PRIMARY KEY (id);
 
 --
--- Name: _http_response_id_idx; Type: INDEX; Schema: net; Owner: -
+-- Name: job_handlers job_handlers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-CREATE INDEX _http_response_id_idx ON net._http_response USING btree (id);
+ALTER TABLE ONLY public.job_handlers
+    ADD CONSTRAINT job_handlers_pkey PRIMARY KEY (task_type);
 
 --
--- Name: http_request_queue net_enqueued; Type: TRIGGER; Schema: net; Owner: -
+-- Name: job_queue_attempts job_queue_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-CREATE TRIGGER net_enqueued AFTER INSERT ON net.http_request_queue REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.net_enqueued();
+ALTER TABLE ONLY public.job_queue_attempts
+    ADD CONSTRAINT job_queue_attempts_pkey PRIMARY KEY (job_id, attempt);
 
 --
--- Name: _http_response; Type: ROW SECURITY; Schema: net; Owner: -
+-- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE net._http_response ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ONLY public.job_queue
+    ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
 
 --
--- Name: http_request_queue; Type: ROW SECURITY; Schema: net; Owner: -
+-- Name: profiles profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE net.http_request_queue ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ONLY public.profiles
+    ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
 
 --
--- Name: http_request_queue service_role_reads_queue; Type: POLICY; Schema: net; Owner: -
+-- Name: secrets secrets_pkey; Type: CONSTRAINT; Schema: vault; Owner: -
 --
 
-CREATE POLICY service_role_reads_queue ON net.http_request_queue FOR SELECT TO service_role USING (true);
+ALTER TABLE ONLY vault.secrets
+    ADD CONSTRAINT secrets_pkey PRIMARY KEY (id);
 
 --
--- Name: _http_response service_role_reads_responses; Type: POLICY; Schema: net; Owner: -
+-- Name: job_queue_attempts_finished_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE POLICY service_role_reads_responses ON net._http_response FOR SELECT TO service_role USING (true);
+CREATE INDEX job_queue_attempts_finished_at_idx ON public.job_queue_attempts USING brin (finished_at);
 
 --
--- Name: net_claims; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+-- Name: job_queue_claimable_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-ALTER TABLE pgcadence.net_claims ENABLE ROW LEVEL SECURITY;
+CREATE INDEX job_queue_claimable_idx ON public.job_queue USING btree (priority DESC, run_at) WHERE (status = 'pending'::text);
 
 --
--- Name: net_enqueue_marks; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+-- Name: job_queue_dedupe_key_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-ALTER TABLE pgcadence.net_enqueue_marks ENABLE ROW LEVEL SECURITY;
+CREATE UNIQUE INDEX job_queue_dedupe_key_idx ON public.job_queue USING btree (dedupe_key) WHERE ((dedupe_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text])));
+
+--
+-- Name: job_queue_finished_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_finished_at_idx ON public.job_queue USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+
+--
+-- Name: job_queue_lease_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_lease_idx ON public.job_queue USING btree (locked_until) WHERE (status = 'running'::text);
+
+--
+-- Name: job_queue_status_run_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status, run_at);
+
+--
+-- Name: job_queue_task_type_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type);
+
+--
+-- Name: secrets_name_idx; Type: INDEX; Schema: vault; Owner: -
+--
+
+CREATE UNIQUE INDEX secrets_name_idx ON vault.secrets USING btree (name) WHERE (name IS NOT NULL);
+
+--
+-- Name: job_queue job_queue_notify; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_queue_notify AFTER INSERT ON public.job_queue FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.job_queue_notify();
+
+--
+-- Name: cron_job_meta; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.cron_job_meta ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cron_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.cron_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_queue_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.job_queue_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_handlers; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_handlers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_handlers job_handlers_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_handlers_admin_read ON public.job_handlers FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: job_handlers job_handlers_service; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_handlers_service ON public.job_handlers TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: job_queue; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_queue ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_queue job_queue_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_queue_admin_read ON public.job_queue FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: job_queue_attempts; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_queue_attempts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_queue_attempts job_queue_attempts_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_queue_attempts_admin_read ON public.job_queue_attempts FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: profiles; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: profiles profiles_read_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY profiles_read_own ON public.profiles FOR SELECT TO authenticated USING ((id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: secrets; Type: ROW SECURITY; Schema: vault; Owner: -
+--
+
+ALTER TABLE vault.secrets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: secrets secrets_service_role_delete; Type: POLICY; Schema: vault; Owner: -
+--
+
+CREATE POLICY secrets_service_role_delete ON vault.secrets FOR DELETE TO service_role USING (true);
+
+--
+-- Name: secrets secrets_service_role_read; Type: POLICY; Schema: vault; Owner: -
+--
+
+CREATE POLICY secrets_service_role_read ON vault.secrets FOR SELECT TO service_role USING (true);
 
 --
 -- Name: SCHEMA auth; Type: ACL; Schema: -; Owner: -
@@ -1266,81 +2976,10 @@ GRANT USAGE ON SCHEMA extensions TO authenticated;
 GRANT USAGE ON SCHEMA extensions TO service_role;
 
 --
--- Name: SCHEMA net; Type: ACL; Schema: -; Owner: -
+-- Name: SCHEMA vault; Type: ACL; Schema: -; Owner: -
 --
 
-GRANT USAGE ON SCHEMA net TO anon;
-GRANT USAGE ON SCHEMA net TO authenticated;
-GRANT USAGE ON SCHEMA net TO service_role;
-
---
--- Name: FUNCTION _await_response(request_id bigint); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net._await_response(request_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION net._await_response(request_id bigint) TO service_role;
-
---
--- Name: FUNCTION _encode_url_with_params_array(url text, params_array text[]); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net._encode_url_with_params_array(url text, params_array text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION net._encode_url_with_params_array(url text, params_array text[]) TO service_role;
-
---
--- Name: FUNCTION _http_collect_response(request_id bigint, async boolean); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net._http_collect_response(request_id bigint, async boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION net._http_collect_response(request_id bigint, async boolean) TO service_role;
-
---
--- Name: FUNCTION _urlencode_string(string character varying); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net._urlencode_string(string character varying) FROM PUBLIC;
-GRANT ALL ON FUNCTION net._urlencode_string(string character varying) TO service_role;
-
---
--- Name: FUNCTION http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO anon;
-GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO authenticated;
-GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO service_role;
-
---
--- Name: FUNCTION http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO anon;
-GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO authenticated;
-GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO service_role;
-
---
--- Name: FUNCTION http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO anon;
-GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO authenticated;
-GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO service_role;
-
---
--- Name: FUNCTION wake(); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net.wake() FROM PUBLIC;
-GRANT ALL ON FUNCTION net.wake() TO service_role;
-
---
--- Name: FUNCTION worker_restart(); Type: ACL; Schema: net; Owner: -
---
-
-REVOKE ALL ON FUNCTION net.worker_restart() FROM PUBLIC;
-GRANT ALL ON FUNCTION net.worker_restart() TO service_role;
+GRANT USAGE ON SCHEMA vault TO service_role;
 
 --
 -- Name: FUNCTION cron_beat(); Type: ACL; Schema: pgcadence; Owner: -
@@ -1349,84 +2988,315 @@ GRANT ALL ON FUNCTION net.worker_restart() TO service_role;
 REVOKE ALL ON FUNCTION pgcadence.cron_beat() FROM PUBLIC;
 
 --
--- Name: FUNCTION net_claim(w integer, n integer, max_timeout_ms integer); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_caller(); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_claim(w integer, n integer, max_timeout_ms integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_caller() FROM PUBLIC;
 
 --
--- Name: FUNCTION net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_check_name(job_name text); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_check_name(job_name text) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_enqueued(); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_enqueued() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_live_workers(); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_describe_safe(schedule text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_live_workers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_lock_class(); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_describe_spec(spec pgcadence.cron_spec); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_lock_class() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_describe_spec(spec pgcadence.cron_spec) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_maintain(ttl interval, batch integer); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_en_list(items text[]); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_maintain(ttl interval, batch integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_en_list(items text[]) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_outcomes(since interval); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_enqueue_command(task_type text, payload jsonb, max_attempts integer); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_outcomes(since interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_enqueue_command(task_type text, payload jsonb, max_attempts integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_params_array(params jsonb); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_field(field text, label text, lo integer, hi integer, names text[], name_base integer); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_params_array(params jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer, names text[], name_base integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_release(w integer, ids bigint[]); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_find_job(job_name text); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_release(w integer, ids bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_find_job(job_name text) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_require(url text, timeout_milliseconds integer); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_require(url text, timeout_milliseconds integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: FUNCTION net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer); Type: ACL; Schema: pgcadence; Owner: -
+-- Name: FUNCTION cron_local_due(schedule text, timezone text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-REVOKE ALL ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: TABLE _http_response; Type: ACL; Schema: net; Owner: -
+-- Name: FUNCTION cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-GRANT SELECT ON TABLE net._http_response TO service_role;
+REVOKE ALL ON FUNCTION pgcadence.cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: TABLE http_request_queue; Type: ACL; Schema: net; Owner: -
+-- Name: FUNCTION cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
 --
 
-<<<<<<< HEAD
-GRANT SELECT,DELETE ON TABLE net.http_request_queue TO service_role;
-=======
+REVOKE ALL ON FUNCTION pgcadence.cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_run(schedule text, timezone text, after timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_run(schedule text, timezone text, after timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_run_safe(schedule text, timezone text, after timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_run_safe(schedule text, timezone text, after timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_parse(schedule text, check_fires boolean); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_parse(schedule text, check_fires boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_render_field(vals integer[], lo integer, hi integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_render_field(vals integer[], lo integer, hi integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_require_admin(fn text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(fn text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_schedule(job_name text, schedule text, command text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_timezone(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_timezone(tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_unschedule(job_name text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_unschedule(job_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_utc_schedule(schedule text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_zone_offsets(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_zone_offsets(tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_queue_not_found(fn text, job uuid); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.job_queue_not_found(fn text, job uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_queue_notify(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.job_queue_notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION job_queue_require_manager(fn text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(fn text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION cron_health(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cron_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cron_health() TO authenticated;
+GRANT ALL ON FUNCTION public.cron_health() TO service_role;
+
+--
+-- Name: FUNCTION cron_history_cleanup(keep interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cron_history_cleanup(keep interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cron_history_cleanup(keep interval) TO authenticated;
+GRANT ALL ON FUNCTION public.cron_history_cleanup(keep interval) TO service_role;
+
+--
+-- Name: FUNCTION delete_cron_job(job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.delete_cron_job(job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.delete_cron_job(job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.delete_cron_job(job_name text) TO service_role;
+
+--
+-- Name: FUNCTION describe_cron_schedule(schedule text, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) TO service_role;
+
+--
+-- Name: FUNCTION get_cron_jobs(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_cron_jobs() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_cron_jobs() TO authenticated;
+GRANT ALL ON FUNCTION public.get_cron_jobs() TO service_role;
+
+--
+-- Name: FUNCTION get_service_role_key(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_service_role_key() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_service_role_key() TO service_role;
+
+--
+-- Name: FUNCTION get_supabase_url(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_supabase_url() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_supabase_url() TO service_role;
+
+--
+-- Name: FUNCTION is_admin_user(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.is_admin_user() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.is_admin_user() TO anon;
+GRANT ALL ON FUNCTION public.is_admin_user() TO authenticated;
+GRANT ALL ON FUNCTION public.is_admin_user() TO service_role;
+
+--
+-- Name: FUNCTION job_queue_cancel(id uuid); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_cancel(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_cancel(id uuid) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_cancel(id uuid) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_claim(batch_size integer, worker_id text, lease interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_claim(batch_size integer, worker_id text, lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_claim(batch_size integer, worker_id text, lease interval) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_cleanup(retain interval, statuses text[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_cleanup(retain interval, statuses text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_cleanup(retain interval, statuses text[]) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_cleanup(retain interval, statuses text[]) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_complete(id uuid, result jsonb, attempt integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_enqueue(task_type text, payload jsonb, run_at timestamp with time zone, max_attempts integer, priority integer, dedupe_key text) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_enqueue_batch(jobs jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_enqueue_batch(jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_enqueue_batch(jobs jsonb) TO service_role;
+GRANT ALL ON FUNCTION public.job_queue_enqueue_batch(jobs jsonb) TO authenticated;
+
+--
+-- Name: FUNCTION job_queue_fail(id uuid, error text, attempt integer); Type: ACL; Schema: public; Owner: -
+--
+
 REVOKE ALL ON FUNCTION public.job_queue_fail(id uuid, error text, attempt integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.job_queue_fail(id uuid, error text, attempt integer) TO service_role;
 
@@ -1515,6 +3385,123 @@ GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double pre
 GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) TO authenticated;
 
 --
+-- Name: FUNCTION list_job_handlers(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.list_job_handlers() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_job_handlers() TO authenticated;
+GRANT ALL ON FUNCTION public.list_job_handlers() TO service_role;
+
+--
+-- Name: FUNCTION register_job_handler(task_type text, description text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.register_job_handler(task_type text, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.register_job_handler(task_type text, description text) TO service_role;
+
+--
+-- Name: FUNCTION run_cron_job_now(job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.run_cron_job_now(job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO service_role;
+
+--
+-- Name: FUNCTION set_cron_history_retention(keep interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.set_cron_history_retention(keep interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO authenticated;
+GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO service_role;
+
+--
+-- Name: FUNCTION toggle_cron_job(job_name text, new_active boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) TO service_role;
+
+--
+-- Name: FUNCTION update_cron_schedule(job_name text, new_schedule text, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) TO service_role;
+
+--
+-- Name: FUNCTION _encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key_file(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key_file() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key_file_digest(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key_file_digest() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _keys(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._keys() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _reencrypt_all(p_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._reencrypt_all(p_key_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_secret(new_secret text, new_name text, new_description text, new_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) TO service_role;
+
+--
+-- Name: TABLE job_handlers; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.job_handlers TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_handlers TO service_role;
+
+--
 -- Name: TABLE job_queue_attempts; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1534,7 +3521,18 @@ GRANT SELECT ON TABLE public.job_queue_metrics TO service_role;
 
 GRANT SELECT ON TABLE public.profiles TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.profiles TO service_role;
->>>>>>> queue
+
+--
+-- Name: TABLE secrets; Type: ACL; Schema: vault; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE vault.secrets TO service_role;
+
+--
+-- Name: TABLE decrypted_secrets; Type: ACL; Schema: vault; Owner: -
+--
+
+GRANT SELECT ON TABLE vault.decrypted_secrets TO service_role;
 
 --
 -- PostgreSQL database dump complete
