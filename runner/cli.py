@@ -200,6 +200,7 @@ from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
 
 for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
 cli_executor.register(cli)
+cli.add_command(__import__("runner.cli_movies", fromlist=["movies"]).movies)  # pgcadence movies ...
 
 
 def main() -> None:
