@@ -302,3 +302,15 @@ def test_cli_ingest_status_configure(stack, fake):
     assert r.returncode == 2
     r = run_cli("doctor", "--database", stack.url)
     assert "PASS  movies upstream key" in r.stdout and "PASS  movies cron jobs" in r.stdout
+
+
+def test_request_rate_is_honoured(stack, fake):
+    stack.sql("SELECT tmdb_configure(requests_per_second => 4)")
+    try:
+        r = stack.post("scheduled-ingest", {"source": "now_playing", "limit": 3, "trigger": "manual"})
+    finally:
+        stack.sql("SELECT tmdb_configure(requests_per_second => 500)")
+    assert r.status_code == 200 and r.json()["fetched"] == 3, r.text
+    at = sorted(h["at"] for h in fake.requests)
+    assert len(at) == 5  # two list pages (the plan reads one extra for overlap), three movies
+    assert at[-1] - at[0] >= 0.9, "5 requests at 4 per second span at least 4 x 250 ms"

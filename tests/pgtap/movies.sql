@@ -1,5 +1,5 @@
 -- Seed 003 (migration 0011): tables, RLS, privileges, definer functions, the staleness rule.
-SELECT plan(72);
+SELECT plan(75);
 
 -- ------------------------------------------------------------ shape
 SELECT has_table('public', 'movies', 'movies exists');
@@ -127,6 +127,18 @@ SELECT throws_ok('SELECT * FROM get_stale_movies(0)', '22023', NULL, 'get_stale_
 SELECT throws_ok('SELECT * FROM get_stale_movies(NULL)', '22023', NULL, 'get_stale_movies refuses a NULL limit');
 SELECT throws_ok($$SELECT call_scheduled_ingest('nonsense', 5, 'manual')$$, '22023', NULL, 'unknown source is refused');
 SELECT throws_ok($$SELECT upsert_movie('{"title": "no id"}')$$, '22023', NULL, 'a document without id is refused');
+
+
+-- ------------------------------------------------------------ the shared rate gate
+SELECT tmdb_configure(requests_per_second => 4);
+UPDATE pgcadence.movies_settings SET next_request_at = now() - interval '1 hour';
+SELECT is(tmdb_rate_acquire(), 0::double precision, 'an idle gate: the first request goes at once');
+CREATE TEMP TABLE gate AS SELECT next_request_at AS first_next FROM pgcadence.movies_settings;
+SELECT tmdb_rate_acquire(), tmdb_rate_acquire();
+SELECT is((SELECT s.next_request_at - g.first_next FROM pgcadence.movies_settings s, gate g), interval '0.5 seconds',
+          'each request reserves 1/requests_per_second: slots 250 ms apart');
+SELECT tmdb_log_call('/movie/1', 1, 429, '{"Retry-After": "30"}', 3);
+SELECT ok(tmdb_rate_acquire() > 29, 'a 429 pauses every sender for Retry-After seconds');
 
 -- ------------------------------------------------------------ RLS as the API roles
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
