@@ -35,7 +35,7 @@ def queue_url(migrated_url):
     """An empty queue with default settings, before and after the test."""
     def reset():
         with psycopg.connect(migrated_url, autocommit=True) as c:
-            c.execute("TRUNCATE public.job_queue, public.job_queue_attempts")
+            c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
             c.execute(f"UPDATE pgcadence.job_queue_settings SET {DEFAULT_SETTINGS}")
     reset()
     yield migrated_url
