@@ -188,7 +188,7 @@ SELECT j.id,
        (j.payload ->> 'tmdb_id')::bigint AS work_id,
        j.status,
        j.priority,
-       (SELECT pg_catalog.count(*)::integer FROM public.job_queue_attempts a
+       (SELECT pg_catalog.count(*)::integer FROM public.job_queue_attempt_log a
          WHERE a.job_id = j.id AND a.outcome IN ('failed', 'lease_expired')) AS retry_count,
        j.attempts,
        j.max_attempts,

@@ -32,7 +32,7 @@ API_KEY = "tmdb-test-" + uuid.uuid4().hex
 SECRETS = (keys.JWT_SECRET, keys.ANON_KEY, keys.SERVICE_ROLE_KEY, keys.PROJECT_URL, "tmdb_api_key")
 DEFAULT_UPSTREAM = "SELECT public.tmdb_configure('https://api.themoviedb.org/3', 20, 10000, 'bearer', 'tmdb_api_key', 60, 3)"
 CLEAN = """
-DELETE FROM public.job_queue_attempts a USING public.job_queue j WHERE a.job_id = j.id AND j.task_type = 'refresh_movie';
+DELETE FROM public.job_queue_attempt_log a USING public.job_queue j WHERE a.job_id = j.id AND j.task_type = 'refresh_movie';
 DELETE FROM public.job_queue WHERE task_type = 'refresh_movie';
 DELETE FROM public.movies; DELETE FROM public.scheduled_ingestion_log; DELETE FROM public.tmdb_api_logs;
 DELETE FROM public.sync_state;
@@ -259,7 +259,7 @@ def test_refresh_worker_hands_back_jobs_it_has_no_handler_for(stack, fake):
         assert stack.sql("SELECT status, last_error FROM job_queue WHERE id = %s", (job,)) == [("pending", None)]
         assert stack.one("SELECT outcome FROM job_queue_attempts WHERE job_id = %s", (job,)) == "released"
     finally:
-        stack.sql("DELETE FROM job_queue_attempts WHERE job_id = %s", (job,))
+        stack.sql("DELETE FROM job_queue_attempt_log WHERE job_id = %s", (job,))
         stack.sql("DELETE FROM job_queue WHERE id = %s", (job,))
 
 
