@@ -26,6 +26,14 @@ How it runs (one ``NetWorker`` per process, any number of processes):
 
 Delivery is at least once: a request whose response row was not committed (sender
 killed, or PostgreSQL down until its claim was reaped) is sent again.
+
+Embedding (``pgcadence serve`` runs it next to the executor in the same event loop)::
+
+    worker = NetWorker(dsn, concurrency=200)          # batch/ttl: pg_net.* settings or defaults
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))      # on startup
+    ...                                               # health: worker.ready.is_set(), worker.stats
+    stop.set(); await task                            # on shutdown (SIGTERM): drains, then returns
 """
 
 from __future__ import annotations
@@ -200,6 +208,7 @@ class NetWorker:
         self._notified = False
         self._restart = False
         self._writing = False
+        self._writer: asyncio.Task | None = None
         self._http: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -290,18 +299,19 @@ class NetWorker:
             )
             self._notified = True  # look at the queue at once
             self.ready.set()
+            self._writer = asyncio.create_task(self._write_loop(write_conn), name="net-write")
             tasks = [
                 asyncio.create_task(self._listen(ctl), name="net-listen"),
-                asyncio.create_task(self._write_loop(write_conn), name="net-write"),
+                self._writer,
                 asyncio.create_task(self._maintain_loop(maint_conn), name="net-maintain"),
             ]
             claimer = asyncio.create_task(self._claim_loop(claim_conn, stop), name="net-claim")
             done, _ = await asyncio.wait([claimer, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            if claimer not in done:  # a helper failed: the connection is gone
+            if claimer not in done:  # a helper failed: its connection is gone
                 claimer.cancel()
-                for t in done:
-                    t.result()
                 await asyncio.gather(claimer, return_exceptions=True)
+                for t in done:
+                    t.result()  # raises what ended it
                 raise psycopg.OperationalError("a sender task ended unexpectedly")
             claimer.result()
             if stop.is_set():
@@ -332,7 +342,7 @@ class NetWorker:
             log.info("gave %d unfinished request(s) back to the queue", len(left))
         # let the writer record what finished (it is still running)
         deadline = time.monotonic() + 30
-        while (self._results or self._writing) and time.monotonic() < deadline:
+        while (self._results or self._writing) and not self._writer.done() and time.monotonic() < deadline:
             self._written.set()
             await asyncio.sleep(0.01)
 

@@ -287,24 +287,22 @@ CREATE FUNCTION net._encode_url_with_params_array(url text, params_array text[])
         ELSIF url ~ '[\x01-\x20\x7f]' THEN
             reason := 'Malformed input to a URL function';
         ELSE
-            BEGIN
-                scheme := pg_catalog.lower(m[1]);
-                rest := m[2];
-                m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
-                IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
-                    reason := 'Unsupported number of slashes following scheme';
-                ELSE
-                    authority := m[2];
-                    tail := m[3];
-                    port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
-                    IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
-                        reason := 'No host part in the URL';
-                    ELSIF port IS NOT NULL AND port <> ''
-                          AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
-                        reason := 'Port number was not a decimal number between 0 and 65535';
-                    END IF;
+            scheme := pg_catalog.lower(m[1]);
+            rest := m[2];
+            m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
+            IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
+                reason := 'Unsupported number of slashes following scheme';
+            ELSE
+                authority := m[2];
+                tail := m[3];
+                port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
+                IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
+                    reason := 'No host part in the URL';
+                ELSIF port IS NOT NULL AND port <> ''
+                      AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
+                    reason := 'Port number was not a decimal number between 0 and 65535';
                 END IF;
-            END;
+            END IF;
         END IF;
         IF reason IS NOT NULL THEN
             RAISE EXCEPTION USING
@@ -365,19 +363,29 @@ COMMENT ON FUNCTION net._http_collect_response(request_id bigint, async boolean)
 --
 
 CREATE FUNCTION net._urlencode_string(string character varying) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO ''
-    AS $$
-        SELECT coalesce(pg_catalog.string_agg(
-                   CASE WHEN (b BETWEEN 48 AND 57) OR (b BETWEEN 65 AND 90) OR (b BETWEEN 97 AND 122)
-                             OR b IN (45, 46, 95, 126)
-                        THEN pg_catalog.chr(b)
-                        ELSE '%' || pg_catalog.upper(pg_catalog.lpad(pg_catalog.to_hex(b), 2, '0'))
-                   END, '' ORDER BY i), '')
-        FROM (SELECT i, pg_catalog.get_byte(raw, i) AS b
-                FROM (SELECT pg_catalog.convert_to(string, 'UTF8') AS raw) r,
-                     pg_catalog.generate_series(0, pg_catalog.octet_length(r.raw) - 1) AS i) s
-    $$;
+    AS $_$
+    DECLARE
+        raw bytea;
+        b integer;
+        encoded text := '';
+    BEGIN
+        IF string::text ~ '^[A-Za-z0-9._~-]*$' THEN
+            RETURN string;  -- nothing to encode
+        END IF;
+        raw := pg_catalog.convert_to(string, 'UTF8');
+        FOR i IN 0 .. pg_catalog.octet_length(raw) - 1 LOOP
+            b := pg_catalog.get_byte(raw, i);
+            IF (b BETWEEN 48 AND 57) OR (b BETWEEN 65 AND 90) OR (b BETWEEN 97 AND 122) OR b IN (45, 46, 95, 126) THEN
+                encoded := encoded || pg_catalog.chr(b);
+            ELSE
+                encoded := encoded || '%' || pg_catalog.upper(pg_catalog.lpad(pg_catalog.to_hex(b), 2, '0'));
+            END IF;
+        END LOOP;
+        RETURN encoded;
+    END
+    $_$;
 
 --
 -- Name: http_delete(text, jsonb, jsonb, integer, jsonb); Type: FUNCTION; Schema: net; Owner: -
@@ -1492,12 +1500,16 @@ COMMENT ON FUNCTION pgcadence.net_outcomes(since interval) IS 'Responses written
 --
 
 CREATE FUNCTION pgcadence.net_params_array(params jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO ''
     AS $$
-        SELECT coalesce(pg_catalog.array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)),
-                        '{}'::text[])
-          FROM pg_catalog.jsonb_each_text(coalesce(params, '{}'::jsonb))
+    BEGIN
+        IF params IS NULL OR params = '{}'::jsonb THEN
+            RETURN '{}'::text[];
+        END IF;
+        RETURN coalesce((SELECT pg_catalog.array_agg(net._urlencode_string(p.key) || '=' || net._urlencode_string(p.value))
+                           FROM pg_catalog.jsonb_each_text(params) p), '{}'::text[]);
+    END
     $$;
 
 --
