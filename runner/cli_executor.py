@@ -209,6 +209,9 @@ def run_in_foreground(cluster, url: str, serve_port: int, kwargs: dict) -> None:
 
 
 def register(cli: click.Group) -> None:
+    from runner import doctor
+
+    doctor.EXTRA_CHECKS.append(keys.doctor_checks)
     cli.add_command(serve)
     cli.add_command(keys_cmd, name="keys")
 

@@ -76,9 +76,17 @@ def _test_registry() -> dict:
         await asyncio.sleep(60)
         return {}
 
+    @function("t-hidden", registry=reg)
+    async def hidden(ctx):
+        return {}
+
     @function("t-boom", registry=reg)
     async def boom(ctx):
         raise RuntimeError("the handler's private detail")
+
+    @function("t-own-timeout", registry=reg)
+    async def own_timeout(ctx):
+        await asyncio.wait_for(asyncio.sleep(10), timeout=0.01)  # the handler's timeout, not the server's
 
     @function("t-teapot", registry=reg)
     async def teapot(ctx):
@@ -103,7 +111,10 @@ class LogCapture(logging.Handler):
 @pytest.fixture(scope="module")
 def server(vault_url, tmp_path_factory):
     cfg_file = tmp_path_factory.mktemp("supabase") / "config.toml"
-    cfg_file.write_text('project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n')
+    cfg_file.write_text(
+        'project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n'
+        '[functions.t-service]\nverify_jwt = false  # cannot open a service-only function\n'
+        '[functions.t-hidden]\nenabled = false\n[functions.not-registered-here]\nverify_jwt = false\n')
     settings = Settings(dsn=vault_url, registry=_test_registry(), config=load_config(cfg_file),
                         max_body=1024, request_timeout=30)
     app = create_app(settings)
@@ -251,6 +262,10 @@ def test_errors_are_json_with_stable_codes(server, project):
     r = server.post("/functions/v1/t-boom", headers=h)
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
     assert "private detail" not in r.text and r.headers["x-request-id"] in r.text
+    r = server.post("/functions/v1/t-own-timeout", headers=h)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    r = server.post("/functions/v1/t-hidden", headers=h)
+    assert r.status_code == 404 and r.json()["error"] == "function_disabled"
     r = server.post("/functions/v1/t-teapot", headers=h)
     assert r.status_code == 418 and r.json() == {"error": "teapot", "message": "short and stout"}
 
@@ -273,6 +288,8 @@ def test_openapi_lists_the_functions_with_their_auth(server):
     assert paths["/functions/v1/echo"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/functions/v1/cleanup-sessions"]["post"]["security"] == []
     assert list(paths["/api/jobs/run"]) == ["post"]
+    assert "/functions/v1/t-hidden" not in paths
+    assert paths["/functions/v1/t-service"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/api/jobs/run"]["post"]["x-service-only"] is True
 
 
@@ -313,7 +330,8 @@ def test_keys_prints_stable_valid_keys(vault_url, project):
     # keys init keeps valid keys as they are
     r = run_cli("keys", "init", "--database", vault_url)
     assert r.returncode == 0 and "already in place" in r.stdout
-    assert json.loads(run_cli("keys", "--database", vault_url, "--json").stdout) == found
+    with psycopg.connect(vault_url, autocommit=True) as conn:
+        assert keys.project_keys(conn) == found
     # an explicit --project-url replaces the URL; up's hook then keeps what was set
     r = run_cli("keys", "init", "--database", vault_url, "--project-url", "https://functions.example.test/")
     assert r.returncode == 0 and "project_url = https://functions.example.test" in r.stdout
@@ -332,8 +350,6 @@ def test_keys_mint_a_user_token(vault_url, project):
     claims = auth.verify(r.stdout.strip(), project["secret"])
     assert claims["sub"] == sub and claims["role"] == "authenticated" and claims["email"] == "a@example.com"
     assert claims["exp"] - claims["iat"] == 900
-    r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--role", "service_role")
-    assert auth.verify(r.stdout.strip(), project["secret"])["role"] == "service_role"
     r = run_cli("keys", "mint", "--database", vault_url, "--sub", "nope")
     assert r.returncode == 2 and "UUID" in r.stderr
     r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--ttl", "soon")
@@ -479,6 +495,8 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
         r = httpx.post(base_url + "/functions/v1/echo", headers=bearer(service_key), json={"from": "test"}, timeout=30)
         assert r.status_code == 200 and r.json()["role"] == "service_role", r.text
         assert httpx.get(base_url + "/healthz", timeout=30).json()["services"] == {"heartbeat": "running"}
+        r = run_cli("doctor", "--database", url)
+        assert f"PASS  project keys: anon and service_role keys valid; project_url = {base_url}" in r.stdout, r.stdout
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         rest = proc.stdout.read()
@@ -489,3 +507,53 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
             proc.wait()
         run_cli("down", "--data-dir", str(base))
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_service_logs_become_json_lines_too():
+    import io
+
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.setFormatter(logs.JsonFormatter())
+    for name, msg in (("pgcadence.queue", '{"event": "worker_start", "worker": "w1"}'),
+                      ("pgcadence.net", "database connection lost; reconnecting")):
+        handler.emit(logging.LogRecord(name, logging.INFO, __file__, 1, msg, None, None))
+    first, second = (json.loads(line) for line in buf.getvalue().splitlines())
+    assert first["event"] == "worker_start" and first["worker"] == "w1" and first["logger"] == "pgcadence.queue"
+    assert second == {**second, "event": "log", "logger": "pgcadence.net", "message": "database connection lost; reconnecting"}
+
+
+@pytest.mark.parametrize("verb", [["serve"], ["keys", "mint"]])
+def test_executor_verbs_have_help(verb):
+    r = run_cli(*verb, "--help")
+    assert r.returncode == 0 and "Usage: pgcadence " + " ".join(verb) in r.stdout
+    assert len(r.stdout.splitlines()) > 3
+
+
+def test_pool_connections_come_back_clean(vault_url):
+    from runner.executor.sqlctx import as_role, make_pool
+
+    async def main():
+        pool = make_pool(vault_url, min_size=1, max_size=1)
+        await pool.open()
+        try:
+            async with pool.connection() as conn:  # a careless handler: session-level settings
+                await conn.execute("set role anon")
+                await conn.execute("""set request.jwt.claims = '{"sub": "leaked"}'""")
+            async with pool.connection() as conn:
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            claims = {"role": "authenticated", "sub": "00000000-0000-0000-0000-000000000001"}
+            async with as_role(pool, "authenticated", claims) as conn:
+                cur = await conn.execute("select current_user, auth.uid()::text")
+                assert await cur.fetchone() == ("authenticated", claims["sub"])
+            async with pool.connection() as conn:  # transaction-local: gone after commit
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            with pytest.raises(ValueError):
+                async with as_role(pool, "postgres"):
+                    pass
+        finally:
+            await pool.close()
+
+    asyncio.run(main())

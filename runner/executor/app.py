@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -197,6 +197,12 @@ def _as_response(result: Any) -> Response:
     return JSON(result)
 
 
+def _internal_error(fn: Function, state: dict, exc: BaseException) -> Response:
+    state["exception"] = type(exc).__name__
+    logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
+    return error(500, "internal_error", f"internal error (request id {state.get('request_id')})")
+
+
 def make_endpoint(fn: Function, settings: Settings):
     timeout = fn.timeout or settings.request_timeout
 
@@ -237,10 +243,15 @@ def make_endpoint(fn: Function, settings: Settings):
                 return _as_response(await fn.handler(ctx))
         except ApiError as exc:
             return error(exc.status, exc.code, exc.message)
-        except TimeoutError:
+        except TimeoutError as exc:
             if deadline.expired():
                 return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
-            raise
+            return _internal_error(fn, state, exc)  # the handler's own timeout, not ours
+        except ClientDisconnect:
+            state["exception"] = "ClientDisconnect"
+            return error(400, "client_disconnected", "the client went away while sending the body")
+        except PoolTimeout:
+            return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
             return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
         except psycopg.Error as exc:
@@ -248,9 +259,7 @@ def make_endpoint(fn: Function, settings: Settings):
             logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
             return error(500, "database_error", exc.diag.message_primary or type(exc).__name__)
         except Exception as exc:  # a bug in a handler: log it, tell the caller only the request id
-            state["exception"] = type(exc).__name__
-            logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
-            return error(500, "internal_error", f"internal error (request id {state.get('request_id')})")
+            return _internal_error(fn, state, exc)
 
     endpoint.__name__ = f"fn_{fn.name}"
     return endpoint

@@ -97,3 +97,28 @@ async def aget_secret(conn: psycopg.AsyncConnection, name: str) -> str | None:
     cur = await conn.execute(_GET, (name,))
     row = await cur.fetchone()
     return row[0] if row else None
+
+
+def doctor_checks(conn: psycopg.Connection) -> list:
+    """``pgcadence doctor``: can the executor authenticate callers, and do cron commands know where it is?"""
+    from runner.doctor import Check
+
+    if not vault_installed(conn):
+        return []
+    try:
+        secret = get_secret(conn, JWT_SECRET)
+        if not secret:
+            return [Check("WARN", "project keys", f"no '{JWT_SECRET}' in Vault: pgcadence serve cannot start",
+                          "pgcadence keys init --project-url http://<executor host>:54330")]
+        bad = [n for n, role in ((ANON_KEY, "anon"), (SERVICE_ROLE_KEY, "service_role"))
+               if not _valid_key(get_secret(conn, n), secret, role)]
+        url = get_secret(conn, PROJECT_URL)
+    except psycopg.Error:
+        return []  # the vault checks say why secrets cannot be read
+    if bad:
+        return [Check("WARN", "project keys", f"{', '.join(bad)} missing or not signed with {JWT_SECRET}",
+                      "pgcadence keys init")]
+    if not url:
+        return [Check("WARN", "project keys", "keys in place, but no 'project_url' for cron commands",
+                      "pgcadence keys init --project-url http://<executor host>:54330")]
+    return [Check("PASS", "project keys", f"anon and service_role keys valid; project_url = {url}")]
