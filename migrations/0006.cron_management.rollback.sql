@@ -48,6 +48,7 @@ DROP FUNCTION pgcadence.cron_utc_schedule(text, text);
 DROP FUNCTION pgcadence.cron_zone_offsets(text);
 DROP FUNCTION pgcadence.cron_render_field(integer[], integer, integer);
 DROP FUNCTION pgcadence.cron_timezone(text);
+DROP FUNCTION pgcadence.cron_tz(text);
 DROP FUNCTION pgcadence.cron_parse(text, boolean);
 DROP FUNCTION pgcadence.cron_next_naive(pgcadence.cron_spec, timestamp);
 DROP FUNCTION pgcadence.cron_matches(pgcadence.cron_spec, timestamp);

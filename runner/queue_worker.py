@@ -283,6 +283,7 @@ class QueueWorker:
         self._pool = AsyncConnectionPool(self.dsn, min_size=1, max_size=3, open=False, timeout=10,
                                          kwargs={"autocommit": True}, check=AsyncConnectionPool.check_connection)
         await self._pool.open(wait=False)
+        await self._register_handlers()
         helpers = [asyncio.create_task(self._listen(stop), name="queue-listen"),
                    asyncio.create_task(self._finisher(), name="queue-finish"),
                    asyncio.create_task(self._heartbeats(stop), name="queue-heartbeat"),
@@ -302,6 +303,19 @@ class QueueWorker:
             self._executor.shutdown(wait=False, cancel_futures=True)
             log.info(json.dumps({"event": "worker_stop", "worker": self.worker_id, **self.stats}))
         return dict(self.stats)
+
+    async def _register_handlers(self) -> None:
+        """Record our task types in public.job_handlers (migration 0006: create_cron_job accepts only those)."""
+        try:
+            async with self._pool.connection(timeout=10) as conn:
+                cur = await conn.execute("SELECT to_regprocedure('public.register_job_handler(text,text)') IS NOT NULL")
+                if not (await cur.fetchone())[0]:
+                    return
+                for name, fn in sorted(self.handlers.items()):
+                    doc = (getattr(fn, "__doc__", None) or "").strip().splitlines()
+                    await conn.execute("SELECT public.register_job_handler(%s, %s)", (name, doc[0][:200] if doc else ""))
+        except Exception as exc:  # noqa: BLE001 - registration is advisory; the worker still runs
+            log.warning(json.dumps({"event": "register_handlers_failed", "error": str(exc).strip()[:300]}))
 
     async def _watch_stop(self, stop: asyncio.Event) -> None:
         await stop.wait()

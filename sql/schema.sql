@@ -763,12 +763,12 @@ BEGIN
         IF item = '' THEN
             RAISE EXCEPTION 'invalid % field "%": empty element in a list', label, shown USING ERRCODE = '22023';
         END IF;
+        IF item ~ '[?#]' OR item ~ '^[0-9]*[lw]$' THEN
+            RAISE EXCEPTION 'invalid % field "%": Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
+                label, shown USING ERRCODE = '22023';
+        END IF;
         m := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]+)(-([0-9]+|[a-z]+))?)(/([0-9]+))?$');
         IF m IS NULL THEN
-            IF item ~ '[?#]' OR item ~ '^[0-9]*[lw]$' THEN
-                RAISE EXCEPTION 'invalid % field "%": Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
-                    label, shown USING ERRCODE = '22023';
-            END IF;
             RAISE EXCEPTION 'invalid % field "%": "%" is not a number, a range (a-b), * or a step (*/n, a-b/n)',
                 label, shown, pg_catalog.left(item, 20) USING ERRCODE = '22023';
         END IF;
@@ -868,7 +868,7 @@ CREATE FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time t
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-    SELECT CASE WHEN timezone IS NULL OR pg_catalog.upper(timezone) IN ('UTC', 'ETC/UTC', 'GMT', 'Z')
+    SELECT CASE WHEN pgcadence.cron_tz(timezone) IS NULL
                 THEN pgcadence.cron_matches(pgcadence.cron_parse(schedule, false),
                                             pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC')
                 ELSE pgcadence.cron_local_due_spec(pgcadence.cron_parse(schedule, false), timezone, at_time)
@@ -943,7 +943,7 @@ CREATE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NUL
     AS $$
 DECLARE
     spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
-    tz text := pgcadence.cron_timezone(timezone);
+    tz text := pgcadence.cron_tz(timezone);
     utc pgcadence.cron_spec;
     cur timestamp;
 BEGIN
@@ -1169,8 +1169,17 @@ BEGIN
         RETURN NULL;
     END IF;
     IF pg_catalog.length(tz) <= 64 AND tz ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){1,2}$' THEN
-        SELECT n.name INTO canon FROM pg_catalog.pg_timezone_names n WHERE pg_catalog.lower(n.name) = pg_catalog.lower(tz)
-        ORDER BY n.name = tz DESC LIMIT 1;
+        BEGIN
+            PERFORM pg_catalog.now() AT TIME ZONE tz;
+            canon := tz;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            canon := NULL;
+        END;
+        IF canon IS NOT NULL AND canon !~ '^[A-Z][a-z]+(/([A-Z][A-Za-z]*|GMT[+-][0-9]+)(_[A-Za-z]+|-[A-Za-z]+)*){1,2}$' THEN
+            -- unusual spelling (case): take the catalogue's (a slow scan, only here)
+            SELECT n.name INTO canon FROM pg_catalog.pg_timezone_names n WHERE pg_catalog.lower(n.name) = pg_catalog.lower(tz)
+            ORDER BY n.name = tz DESC LIMIT 1;
+        END IF;
     END IF;
     IF canon IS NULL THEN
         RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as America/Los_Angeles or Europe/Berlin (abbreviations like PST are ambiguous and have no DST rules)',
@@ -1179,6 +1188,18 @@ BEGIN
     RETURN canon;
 END
 $_$;
+
+--
+-- Name: cron_tz(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_tz(tz text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN tz IS NULL OR pg_catalog.btrim(tz) = '' OR pg_catalog.upper(pg_catalog.btrim(tz)) IN ('UTC', 'ETC/UTC', 'GMT', 'Z')
+                THEN NULL ELSE tz END
+$$;
 
 --
 -- Name: cron_unschedule(text); Type: FUNCTION; Schema: pgcadence; Owner: -
@@ -1207,7 +1228,7 @@ CREATE FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text) RETURN
     AS $$
 DECLARE
     spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
-    tz text := pgcadence.cron_timezone(timezone);
+    tz text := pgcadence.cron_tz(timezone);
     utc_minutes integer[];
     utc_hours integer[];
     offs integer[];
@@ -1703,14 +1724,23 @@ BEGIN
                    ELSE pg_catalog.jsonb_array_length(d) || ' job(s): ' || (SELECT pg_catalog.string_agg(e ->> 'job', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
     RETURN NEXT;
 
-    -- active jobs that have never run although they were due
+    -- active jobs that have never run although a scheduled time has passed: since their
+    -- creation (jobs created through pgcadence), or within the last day while the history
+    -- shows pg_cron has been running here for longer than that (any other job)
     SELECT pg_catalog.jsonb_agg(j.jobname ORDER BY j.jobname) INTO d
       FROM cron.job j
-     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid);
+      LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid)
+       AND CASE WHEN m.jobname IS NOT NULL
+                THEN pgcadence.cron_next_run_safe(m.local_schedule, m.timezone, m.updated_at) < pg_catalog.now() - interval '2 minutes'
+                ELSE pgcadence.cron_next_run_safe(j.schedule, NULL, pg_catalog.now() - interval '1 day') < pg_catalog.now() - interval '2 minutes'
+                     AND EXISTS (SELECT 1 FROM cron.job_run_details r
+                                 WHERE r.start_time < pg_catalog.now() - interval '1 day' - interval '1 hour')
+           END;
     check_name := 'never ran'; data := coalesce(d, '[]');
     level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
-    detail := CASE WHEN d IS NULL THEN 'every active job has run at least once'
-                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) without any run yet: '
+    detail := CASE WHEN d IS NULL THEN 'no active job missed its first scheduled run'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) past a scheduled time without any run: '
                         || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
     RETURN NEXT;
 
@@ -4931,6 +4961,12 @@ REVOKE ALL ON FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text
 --
 
 REVOKE ALL ON FUNCTION pgcadence.cron_timezone(tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_tz(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_tz(tz text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION cron_unschedule(job_name text); Type: ACL; Schema: pgcadence; Owner: -
