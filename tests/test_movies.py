@@ -314,3 +314,17 @@ def test_request_rate_is_honoured(stack, fake):
     at = sorted(h["at"] for h in fake.requests)
     assert len(at) == 5  # two list pages (the plan reads one extra for overlap), three movies
     assert at[-1] - at[0] >= 0.9, "5 requests at 4 per second span at least 4 x 250 ms"
+
+
+def test_missing_api_key_is_logged_and_refused(stack, fake):
+    stack.sql("SELECT tmdb_configure(api_key_secret => 'tmdb_api_key_missing_for_test')")
+    try:
+        r = stack.post("scheduled-ingest", {"source": "mixed_daily", "limit": 5, "trigger": "manual"})
+        single = stack.post("ingest-movie", {"tmdb_id": 1001})
+    finally:
+        stack.sql("SELECT tmdb_configure(api_key_secret => 'tmdb_api_key')")
+    assert r.status_code == 200 and r.json()["status"] == "failed"
+    assert "tmdb_api_key_missing_for_test" in r.json()["errors"][0]["error"]
+    assert stack.sql("SELECT status, error_count FROM scheduled_ingestion_log ORDER BY id DESC LIMIT 1") == [("failed", 1)]
+    assert single.status_code == 503 and single.json()["error"] == "not_configured"
+    assert fake.requests == []
