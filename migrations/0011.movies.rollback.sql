@@ -24,6 +24,7 @@ DROP FUNCTION public.ingest_movie_list(jsonb, integer);
 DROP FUNCTION public.scheduled_ingest_plan(text, integer);
 DROP FUNCTION public.record_movie_fetch(bigint, text, integer, jsonb, jsonb, integer, text, boolean, integer);
 DROP FUNCTION public.upsert_movie(jsonb, boolean);
+DROP FUNCTION pgcadence.upstream_date(text);
 DROP FUNCTION public.tmdb_log_call(text, bigint, integer, jsonb, integer, text, boolean, integer);
 DROP FUNCTION pgcadence.header(jsonb, text);
 DROP FUNCTION pgcadence.retry_after_seconds(text);

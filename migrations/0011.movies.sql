@@ -370,6 +370,21 @@ COMMENT ON FUNCTION public.tmdb_log_call(text, bigint, integer, jsonb, integer, 
     'Log an upstream call in tmdb_api_logs and decide: ok, not_found, wait (429; the rate gate honours Retry-After), retry (5xx/timeout), fail.';
 
 -- ============================================================ functions: writes
+-- A release date from an upstream document: 'YYYY-MM-DD' that is a real date, else NULL.
+CREATE FUNCTION pgcadence.upstream_date(value text)
+RETURNS date
+LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+BEGIN
+    IF value IS NULL OR value !~ '^\d{4}-\d{2}-\d{2}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN value::date;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.upstream_date(text) FROM PUBLIC;
+
 -- Insert or update one movie from an upstream document; refreshed: it is the full
 -- document (sets last_refreshed_at, clears gone_at). Returns 'inserted' or 'updated'.
 CREATE FUNCTION public.upsert_movie(doc jsonb, refreshed boolean DEFAULT true)
@@ -389,7 +404,7 @@ BEGIN
     INSERT INTO public.movies AS m (tmdb_id, title, release_date, popularity, data, last_refreshed_at)
     VALUES (v_id,
             COALESCE(doc ->> 'title', doc ->> 'original_title', ''),
-            CASE WHEN doc ->> 'release_date' ~ '^\d{4}-\d{2}-\d{2}$' THEN (doc ->> 'release_date')::date END,
+            pgcadence.upstream_date(doc ->> 'release_date'),
             GREATEST(COALESCE(CASE WHEN pg_catalog.jsonb_typeof(doc -> 'popularity') = 'number'
                                    THEN (doc ->> 'popularity')::double precision END, 0), 0),
             doc,

@@ -159,6 +159,51 @@ async def ingest_movie(pool: AsyncConnectionPool, session: aiohttp.ClientSession
 
 
 # ---------------------------------------------------------------- scheduled-ingest
+async def _ingest(pool: AsyncConnectionPool, up: Upstream, plan: dict, limit: int, errors: list) -> tuple[dict, int]:
+    """scheduled-ingest's upstream part: list pages, the SQL pick, then each movie's details."""
+    refreshed = 0
+    async with http_session() as session:
+        results: list = []
+        done: set[str] = set()
+        for page in range(1, plan["pages"] + 1):
+            for path in plan["lists"]:
+                if path in done:
+                    continue
+
+                async def record(a: Answer, waits: int) -> dict:
+                    return await sql(pool, "select public.tmdb_log_call(%s, %s, %s, %s, %s, %s, %s, %s)",
+                                     (a.endpoint, None, a.status, Jsonb(a.headers), a.duration_ms, a.error,
+                                      a.timed_out, waits))
+
+                d = await _send(pool, session, up, path, {"page": page}, record)
+                body = d["answer"].body
+                if d["action"] != "ok" or not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                    errors.append({"endpoint": d["answer"].endpoint, "error": d.get("error") or "no results in the answer"})
+                    done.add(path)
+                    continue
+                results.extend(body["results"])
+                total = body.get("total_pages")
+                if not isinstance(total, int) or page >= total:
+                    done.add(path)
+        picked = await sql(pool, "select public.ingest_movie_list(%s, %s)", (Jsonb(results), limit))
+
+        sem = asyncio.Semaphore(DETAIL_CONCURRENCY)
+
+        async def detail(tmdb_id: int) -> None:
+            nonlocal refreshed
+            async with sem:
+                try:
+                    r = await ingest_movie(pool, session, up, tmdb_id)
+                    refreshed += r["result"] in ("inserted", "updated")
+                except UpstreamError as exc:
+                    errors.append({"tmdb_id": tmdb_id, "error": str(exc)})
+                except psycopg.DataError as exc:  # a document the database refuses
+                    errors.append({"tmdb_id": tmdb_id, "error": (exc.diag.message_primary or str(exc))[:500]})
+
+        await asyncio.gather(*(detail(i) for i in picked["ids"]))
+    return picked, refreshed
+
+
 async def scheduled_ingest(pool: AsyncConnectionPool, source: str, limit: int, trigger: str) -> dict:
     """Read the source's lists, upsert up to ``limit`` distinct movies, fetch each one's
     details, and write one scheduled_ingestion_log row."""
@@ -174,42 +219,10 @@ async def scheduled_ingest(pool: AsyncConnectionPool, source: str, limit: int, t
         errors.append({"error": str(exc)})
         up = None
     if up is not None:
-        async with http_session() as session:
-            results: list = []
-            done: set[str] = set()
-            for page in range(1, plan["pages"] + 1):
-                for path in plan["lists"]:
-                    if path in done:
-                        continue
-
-                    async def record(a: Answer, waits: int) -> dict:
-                        return await sql(pool, "select public.tmdb_log_call(%s, %s, %s, %s, %s, %s, %s, %s)",
-                                         (a.endpoint, None, a.status, Jsonb(a.headers), a.duration_ms, a.error,
-                                          a.timed_out, waits))
-
-                    d = await _send(pool, session, up, path, {"page": page}, record)
-                    body = d["answer"].body
-                    if d["action"] != "ok" or not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                        errors.append({"endpoint": d["answer"].endpoint, "error": d.get("error") or "no results in the answer"})
-                        done.add(path)
-                        continue
-                    results.extend(body["results"])
-                    if page >= int(body.get("total_pages") or page):
-                        done.add(path)
-            picked = await sql(pool, "select public.ingest_movie_list(%s, %s)", (Jsonb(results), limit))
-
-            sem = asyncio.Semaphore(DETAIL_CONCURRENCY)
-
-            async def detail(tmdb_id: int) -> None:
-                nonlocal refreshed
-                async with sem:
-                    try:
-                        r = await ingest_movie(pool, session, up, tmdb_id)
-                        refreshed += r["result"] in ("inserted", "updated")
-                    except UpstreamError as exc:
-                        errors.append({"tmdb_id": tmdb_id, "error": str(exc)})
-
-            await asyncio.gather(*(detail(i) for i in picked["ids"]))
+        try:
+            picked, refreshed = await _ingest(pool, up, plan, limit, errors)
+        except (aiohttp.ClientError, ValueError, KeyError, TypeError) as exc:  # unexpected upstream data: keep the log row
+            errors.append({"error": f"{type(exc).__name__}: {exc}"[:500]})
     duration = round((time.monotonic() - t0) * 1000)
     log_id = await sql(pool, "select public.log_scheduled_ingestion(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                        (source, limit, trigger, picked["fetched"], picked["inserted"], picked["updated"], refreshed,

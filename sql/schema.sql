@@ -1611,6 +1611,24 @@ END
 $_$;
 
 --
+-- Name: upstream_date(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.upstream_date(value text) RETURNS date
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+    IF value IS NULL OR value !~ '^\d{4}-\d{2}-\d{2}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN value::date;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;
+END
+$_$;
+
+--
 -- Name: call_daily_refresh(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3491,7 +3509,7 @@ BEGIN
     INSERT INTO public.movies AS m (tmdb_id, title, release_date, popularity, data, last_refreshed_at)
     VALUES (v_id,
             COALESCE(doc ->> 'title', doc ->> 'original_title', ''),
-            CASE WHEN doc ->> 'release_date' ~ '^\d{4}-\d{2}-\d{2}$' THEN (doc ->> 'release_date')::date END,
+            pgcadence.upstream_date(doc ->> 'release_date'),
             GREATEST(COALESCE(CASE WHEN pg_catalog.jsonb_typeof(doc -> 'popularity') = 'number'
                                    THEN (doc ->> 'popularity')::double precision END, 0), 0),
             doc,
@@ -5087,6 +5105,12 @@ REVOKE ALL ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight big
 --
 
 REVOKE ALL ON FUNCTION pgcadence.retry_after_seconds(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION upstream_date(value text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.upstream_date(value text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION call_daily_refresh(); Type: ACL; Schema: public; Owner: -

@@ -1,5 +1,5 @@
 -- Seed 003 (migration 0011): tables, RLS, privileges, definer functions, the staleness rule.
-SELECT plan(75);
+SELECT plan(76);
 
 -- ------------------------------------------------------------ shape
 SELECT has_table('public', 'movies', 'movies exists');
@@ -72,7 +72,7 @@ SELECT is(
                           'tmdb_configure', 'tmdb_rate_acquire', 'tmdb_log_call', 'upsert_movie', 'record_movie_fetch',
                           'scheduled_ingest_plan', 'ingest_movie_list', 'log_scheduled_ingestion', 'movie_refresh_priority',
                           'enqueue_stale_movies', 'call_scheduled_ingest', 'call_daily_refresh', 'call_refresh_worker',
-                          'call_function', 'retry_after_seconds', 'header')
+                          'call_function', 'retry_after_seconds', 'header', 'upstream_date')
         AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
     NULL, 'every function of 0011 pins search_path to empty');
 SELECT is(
@@ -127,6 +127,7 @@ SELECT throws_ok('SELECT * FROM get_stale_movies(0)', '22023', NULL, 'get_stale_
 SELECT throws_ok('SELECT * FROM get_stale_movies(NULL)', '22023', NULL, 'get_stale_movies refuses a NULL limit');
 SELECT throws_ok($$SELECT call_scheduled_ingest('nonsense', 5, 'manual')$$, '22023', NULL, 'unknown source is refused');
 SELECT throws_ok($$SELECT upsert_movie('{"title": "no id"}')$$, '22023', NULL, 'a document without id is refused');
+SELECT is(upsert_movie('{"id": 95, "release_date": "2023-02-30"}'), 'inserted', 'an impossible release date is stored as unknown');
 
 
 -- ------------------------------------------------------------ the shared rate gate
@@ -145,7 +146,7 @@ GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON TABLE __tcache__ TO anon, authenticated, service_role;
 GRANT ALL ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO anon, authenticated, service_role;
 SET LOCAL ROLE authenticated;
-SELECT is((SELECT count(*)::int FROM public.movies), 4, 'authenticated reads movies');
+SELECT is((SELECT count(*)::int FROM public.movies), 5, 'authenticated reads movies');
 SELECT throws_ok('INSERT INTO public.movies (tmdb_id) VALUES (95)', '42501', NULL, 'authenticated cannot write movies');
 SELECT throws_ok('SELECT * FROM public.scheduled_ingestion_log', '42501', NULL, 'authenticated cannot read the ingestion log');
 SELECT throws_ok('SELECT * FROM public.refresh_queue', '42501', NULL, 'authenticated cannot read the refresh queue');
