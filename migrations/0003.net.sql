@@ -417,6 +417,7 @@ BEGIN
           FROM pg_catalog.pg_locks l
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
            AND l.classid = pgcadence.net_lock_class()::oid
+           AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
     $fn$;
 
     -- Claim up to n unclaimed requests, oldest first, for worker w (one statement;

@@ -1449,6 +1449,7 @@ CREATE FUNCTION pgcadence.net_live_workers() RETURNS SETOF integer
           FROM pg_catalog.pg_locks l
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
            AND l.classid = pgcadence.net_lock_class()::oid
+           AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
     $$;
 
 --

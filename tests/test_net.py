@@ -342,3 +342,22 @@ def test_postgres_crash_loses_nothing_and_the_sender_reconnects(net_cluster, dsn
             assert wait_row(c, queued)["status_code"] == 200
         finally:
             w.close()
+
+
+@pytest.mark.slow
+def test_a_real_pg_cron_tick_reaches_the_upstream(db, dsn, sender, upstream):
+    """Seed 002's shape: a pg_cron job calls net.http_post; the sender delivers it (waits for a tick)."""
+    url = upstream.url("/status?code=202&tag=cron")
+    jobid = one(db, "select cron.schedule('net_cron_probe', '* * * * *', %s)",
+                f"select net.http_post(url := '{url}', headers := jsonb_build_object('Content-Type', "
+                f"'application/json', 'Authorization', 'Bearer probe'), timeout_milliseconds := 10000)")[0]
+    try:
+        wait_for(lambda: upstream.count("tag=cron") > 0, "a pg_cron tick to send the request", timeout=80)
+        seen = [s for s in upstream.seen if "tag=cron" in s.path][0]
+        assert seen.method == "POST" and seen.headers["Authorization"] == "Bearer probe" and seen.body == b"{}"
+        wait_for(lambda: one(db, "select count(*) from net._http_response where status_code = 202")[0] > 0,
+                 "the response row of the cron-queued request")
+        wait_for(lambda: one(db, "select count(*) from cron.job_run_details where jobid = %s"
+                                 " and status = 'succeeded'", jobid)[0] > 0, "the cron run to be recorded")
+    finally:
+        db.execute("select cron.unschedule('net_cron_probe')")
