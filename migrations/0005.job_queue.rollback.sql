@@ -25,6 +25,7 @@ DROP FUNCTION pgcadence.job_queue_not_found(text, uuid);
 DROP FUNCTION public.job_queue_release(uuid, integer, text);
 DROP FUNCTION public.job_queue_heartbeat(uuid, interval, integer);
 DROP FUNCTION public.job_queue_fail(uuid, text, integer);
+DROP FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]);
 DROP FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]);
 DROP FUNCTION public.job_queue_complete(uuid, jsonb, integer);
 DROP FUNCTION public.job_queue_claim(integer, text, interval);

@@ -411,6 +411,24 @@ $$;
 COMMENT ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) IS
     'Mark many running jobs succeeded in one statement (ids[i] claimed as attempts[i]); returns the ids that applied.';
 
+-- A worker's loop in one round trip and one commit: complete the previous batch
+-- (ids[i] claimed as attempts[i]), then claim the next one.
+CREATE FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer DEFAULT 10,
+                                                    worker_id text DEFAULT NULL, lease interval DEFAULT '5 minutes',
+                                                    results jsonb[] DEFAULT NULL)
+RETURNS TABLE (id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer,
+               locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    IF pg_catalog.cardinality(ids) > 0 THEN
+        PERFORM public.job_queue_complete_batch(ids, attempts, results);
+    END IF;
+    RETURN QUERY SELECT * FROM public.job_queue_claim(batch_size, worker_id, lease);
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) IS
+    'job_queue_complete_batch(ids, attempts, results) then job_queue_claim(batch_size, worker_id, lease), in one transaction.';
+
 -- Record a failed attempt: retry after job_queue_retry_delay(attempt), or 'failed' once
 -- attempts reach max_attempts. Fenced like complete. Returns the new state (no row if fenced out).
 CREATE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAULT NULL)
@@ -744,6 +762,7 @@ BEGIN
         'public.job_queue_claim(integer, text, interval)',
         'public.job_queue_complete(uuid, jsonb, integer)',
         'public.job_queue_complete_batch(uuid[], integer[], jsonb[])',
+        'public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[])',
         'public.job_queue_fail(uuid, text, integer)',
         'public.job_queue_heartbeat(uuid, interval, integer)',
         'public.job_queue_release(uuid, integer, text)',

@@ -2512,6 +2512,28 @@ $$;
 COMMENT ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) IS 'Mark a running job succeeded and keep result. Pass the claimed attempt to fence out a worker whose lease was lost. Returns whether it applied.';
 
 --
+-- Name: job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer DEFAULT 10, worker_id text DEFAULT NULL::text, lease interval DEFAULT '00:05:00'::interval, results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer, locked_until timestamp with time zone, priority integer, run_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF pg_catalog.cardinality(ids) > 0 THEN
+        PERFORM public.job_queue_complete_batch(ids, attempts, results);
+    END IF;
+    RETURN QUERY SELECT * FROM public.job_queue_claim(batch_size, worker_id, lease);
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) IS 'job_queue_complete_batch(ids, attempts, results) then job_queue_claim(batch_size, worker_id, lease), in one transaction.';
+
+--
 -- Name: job_queue_complete_batch(uuid[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -5294,6 +5316,13 @@ GRANT ALL ON FUNCTION public.job_queue_cleanup(retain interval, statuses text[])
 
 REVOKE ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) TO service_role;
+
+--
+-- Name: FUNCTION job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) TO service_role;
 
 --
 -- Name: FUNCTION job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]); Type: ACL; Schema: public; Owner: -

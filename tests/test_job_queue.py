@@ -420,6 +420,7 @@ def test_jobs_cli_round_trip(queue_url):
     assert doc["payload"] == {"dryRun": True} and doc["attempt_history"] == []
     assert run_cli("jobs", "pause", *d).returncode == 0
     assert "PAUSED" in run_cli("jobs", "stats", *d).stdout
+    assert "WARN  job queue: processing PAUSED" in run_cli("doctor", *d).stdout
     assert run_cli("jobs", "resume", *d).returncode == 0
     stats = run_cli("jobs", "stats", *d).stdout
     assert "processing: running" in stats and "report" in stats

@@ -1,6 +1,6 @@
 -- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(127);
+SELECT plan(130);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -68,7 +68,7 @@ SELECT is(
 SELECT is(
     (SELECT count(*)::int FROM pg_proc p
      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'job_queue%' AND p.prosecdef),
-    18, 'all 18 public job_queue functions are SECURITY DEFINER');
+    19, 'all 19 public job_queue functions are SECURITY DEFINER');
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
      WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace) AND p.proname LIKE 'job_queue%'
@@ -208,6 +208,13 @@ SELECT is((SELECT count(*)::int FROM job_queue_complete_batch(
               (SELECT array_agg(CASE WHEN n = 1 THEN attempt + 1 ELSE attempt END)
                FROM (SELECT attempt, row_number() OVER () AS n FROM tap_claimed) x))), 2,
           'batch complete applies where the attempt matches, skips the stale one');
+-- complete the previous batch and claim the next in one call
+SELECT job_queue_enqueue('tap_cc') AS cc_id \gset
+SELECT is((SELECT count(*)::int FROM job_queue_complete_and_claim('{}', '{}', 5, 'w-cc', '1 minute')), 1,
+          'complete_and_claim with nothing to complete claims');
+SELECT is((SELECT count(*)::int FROM job_queue_complete_and_claim(ARRAY[:'cc_id']::uuid[], '{1}', 5, 'w-cc', '1 minute')), 0,
+          'then completes it (and finds nothing more)');
+SELECT is((SELECT status FROM public.job_queue WHERE id = :'cc_id'), 'succeeded', 'the job was completed');
 -- release (worker shutting down): pending again, due now, the attempt does not count
 SELECT (SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running') AS rel_id \gset
 SELECT ok(NOT job_queue_release(:'rel_id', 2), 'release is fenced by attempt');
