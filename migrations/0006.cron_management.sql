@@ -207,11 +207,15 @@ CREATE FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timest
 RETURNS timestamp
 LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
     SELECT pg_catalog.min(d.day + pg_catalog.make_interval(hours => h, mins => mi))
-    FROM (SELECT g.day
-          FROM pg_catalog.generate_series(pg_catalog.date_trunc('day', after),
-                                          pg_catalog.date_trunc('day', after) + interval '1830 days',
-                                          interval '1 day') AS g(day)
-          WHERE pgcadence.cron_day_matches(spec, g.day)
+    FROM (SELECT g.day   -- the first two matching days: months of the expression first, then their days
+          FROM pg_catalog.generate_series(pg_catalog.date_trunc('month', after),
+                                          pg_catalog.date_trunc('month', after) + interval '60 months',
+                                          interval '1 month') AS mo(start)
+          CROSS JOIN LATERAL pg_catalog.generate_series(mo.start, mo.start + interval '1 month' - interval '1 day',
+                                                        interval '1 day') AS g(day)
+          WHERE extract(month FROM mo.start)::integer = ANY (spec.months)
+            AND g.day >= pg_catalog.date_trunc('day', after)
+            AND pgcadence.cron_day_matches(spec, g.day)
           LIMIT 2) d,
          pg_catalog.unnest(spec.hours) h,
          pg_catalog.unnest(spec.minutes) mi
@@ -414,7 +418,7 @@ CREATE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NUL
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE SET search_path = '' AS $$
 DECLARE
-    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule, false);
     tz text := pgcadence.cron_tz(timezone);
     utc pgcadence.cron_spec;
     cur timestamp;
@@ -544,7 +548,7 @@ CREATE FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text)
 RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = '' AS $$
 BEGIN
-    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule, false))
            || CASE WHEN timezone IS NULL THEN '' ELSE ' (' || timezone || ')' END;
 EXCEPTION WHEN invalid_parameter_value THEN
     RETURN 'pg_cron schedule "' || schedule || '"';
@@ -758,12 +762,16 @@ BEGIN
            m.task_type, m.payload, m.max_attempts,
            lr.status, lr.start_time, lr.end_time,
            CASE WHEN j.active THEN pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone) END,
-           (SELECT pg_catalog.count(*) FROM cron.job_run_details d
-             WHERE d.jobid = j.jobid AND d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed')
+           coalesce(f.failures, 0)
     FROM cron.job j
     LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+    -- ordered by (jobid, start_time): only the (jobid, start_time) index gives that order
     LEFT JOIN LATERAL (SELECT d.status, d.start_time, d.end_time FROM cron.job_run_details d
-                       WHERE d.jobid = j.jobid ORDER BY d.start_time DESC LIMIT 1) lr ON true
+                       WHERE d.jobid = j.jobid ORDER BY d.jobid DESC, d.start_time DESC LIMIT 1) lr ON true
+    -- one pass over the last 24 hours (start_time index) for every job's failures
+    LEFT JOIN (SELECT d.jobid, pg_catalog.count(*) AS failures FROM cron.job_run_details d
+               WHERE d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed'
+               GROUP BY d.jobid) f ON f.jobid = j.jobid
     ORDER BY j.jobname, j.jobid;
 END
 $$;
@@ -792,7 +800,7 @@ BEGIN
                round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
         FROM cron.job_run_details d
         WHERE d.jobid = jid
-        ORDER BY d.start_time DESC LIMIT limit_count;
+        ORDER BY d.jobid DESC, d.start_time DESC LIMIT limit_count;
     ELSE
         RETURN QUERY
         SELECT d.runid, d.jobid, j.jobname::text, d.status, d.return_message, d.start_time, d.end_time,
@@ -1035,7 +1043,7 @@ BEGIN
       FROM (SELECT j.jobname, lr.start_time, lr.return_message, lr.status
               FROM cron.job j
               JOIN LATERAL (SELECT r.status, r.start_time, r.return_message FROM cron.job_run_details r
-                             WHERE r.jobid = j.jobid ORDER BY r.start_time DESC LIMIT 1) lr ON true
+                             WHERE r.jobid = j.jobid ORDER BY r.jobid DESC, r.start_time DESC LIMIT 1) lr ON true
              WHERE j.active) x
      WHERE x.status = 'failed';
     check_name := 'last run failed'; data := coalesce(d, '[]');
