@@ -202,6 +202,7 @@ cli_net.register(cli)
 from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
 
 for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
+cli.add_command(__import__("runner.cli_movies", fromlist=["movies"]).movies)  # pgcadence movies ...
 cli.add_command(__import__("runner.cli_cron", fromlist=["cron"]).cron)  # pgcadence cron ... (+ doctor checks)
 
 

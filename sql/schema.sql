@@ -525,6 +525,24 @@ CREATE FUNCTION net.worker_restart() RETURNS boolean
 COMMENT ON FUNCTION net.worker_restart() IS 'pg_net: restart the sender: it reconnects (re-reading pg_net.* settings); in-flight requests carry on. Returns true.';
 
 --
+-- Name: call_function(text, jsonb, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.call_function(function_name text, body jsonb, timeout_ms integer) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN net.http_post(
+        url := pg_catalog.rtrim(public.get_supabase_url(), '/') || '/functions/v1/' || function_name,
+        body := body,
+        headers := pg_catalog.jsonb_build_object('Content-Type', 'application/json',
+                                                 'Authorization', 'Bearer ' || public.get_service_role_key()),
+        timeout_milliseconds := timeout_ms);
+END
+$$;
+
+--
 -- Name: cron_beat(); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -1253,6 +1271,18 @@ CREATE FUNCTION pgcadence.cron_zone_offsets(tz text) RETURNS SETOF interval
 $$;
 
 --
+-- Name: header(jsonb, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.header(headers jsonb, name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT h.value FROM pg_catalog.jsonb_each_text(COALESCE(headers, '{}')) h
+     WHERE pg_catalog.lower(h.key) = pg_catalog.lower(name) LIMIT 1
+$$;
+
+--
 -- Name: job_queue_check(text, text, jsonb, integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -1565,6 +1595,62 @@ CREATE FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OU
 COMMENT ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) IS 'Sender backlog: requests waiting, requests being sent, age of the oldest queued request, connected senders.';
 
 --
+-- Name: retry_after_seconds(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.retry_after_seconds(value text) RETURNS double precision
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.btrim(value) ~ '^\d{1,9}(\.\d+)?$' THEN
+        RETURN pg_catalog.btrim(value)::double precision;
+    END IF;
+    RETURN GREATEST(0, extract(epoch FROM pg_catalog.btrim(value)::timestamptz - pg_catalog.now()));
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END
+$_$;
+
+--
+-- Name: upstream_date(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.upstream_date(value text) RETURNS date
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+    IF value IS NULL OR value !~ '^\d{4}-\d{2}-\d{2}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN value::date;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;
+END
+$_$;
+
+--
+-- Name: call_daily_refresh(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_daily_refresh() RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT pgcadence.call_function('daily-refresh', '{}'::jsonb, 60000)
+$$;
+
+--
+-- Name: FUNCTION call_daily_refresh(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_daily_refresh() IS 'POST to the daily-refresh function (enqueue up to 100 stale movies); returns the net request id.';
+
+--
 -- Name: call_job_queue_worker(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1609,6 +1695,47 @@ $$;
 --
 
 COMMENT ON FUNCTION public.call_job_queue_worker(max_jobs integer) IS 'Seed 002 worker trigger: POST {"limit": max_jobs} to Vault job_queue_worker_endpoint with Bearer job_queue_runner_secret. NULL when paused or nothing is due.';
+
+--
+-- Name: call_refresh_worker(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_refresh_worker() RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT pgcadence.call_function('refresh-worker', '{}'::jsonb, 300000)
+$$;
+
+--
+-- Name: FUNCTION call_refresh_worker(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_refresh_worker() IS 'POST to the refresh-worker function (claim and refresh up to 10 queued movies); returns the net request id.';
+
+--
+-- Name: call_scheduled_ingest(text, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.call_scheduled_ingest(source text DEFAULT 'mixed_daily'::text, limit_count integer DEFAULT 30, trigger text DEFAULT 'cron'::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM public.scheduled_ingest_plan(source, limit_count);  -- refuse a bad source or limit now, not in the executor
+    IF trigger IS NULL OR trigger NOT IN ('cron', 'manual') THEN
+        RAISE EXCEPTION 'trigger must be cron or manual (got %)', pg_catalog.left(trigger, 32) USING ERRCODE = '22023';
+    END IF;
+    RETURN pgcadence.call_function('scheduled-ingest',
+        pg_catalog.jsonb_build_object('source', source, 'limit', limit_count, 'trigger', trigger), 300000);
+END
+$$;
+
+--
+-- Name: FUNCTION call_scheduled_ingest(source text, limit_count integer, trigger text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) IS 'POST {source, limit, trigger} to the scheduled-ingest function (net.http_post, service-role key from Vault); returns the net request id.';
 
 --
 -- Name: create_cron_job(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1886,6 +2013,60 @@ $$;
 COMMENT ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) IS 'Plain English for a 5-field cron expression ("0 * * * *" -> "Hourly at minute 0"); raises 22023 naming the bad field. Admin only.';
 
 --
+-- Name: enqueue_stale_movies(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.enqueue_stale_movies(limit_count integer DEFAULT 100) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    jobs jsonb;
+    n integer := 0;
+    result jsonb;
+BEGIN
+    IF limit_count IS NULL OR limit_count < 1 OR limit_count > 10000 THEN
+        RAISE EXCEPTION 'enqueue_stale_movies: limit_count must be between 1 and 10000 (got %)', limit_count
+            USING ERRCODE = '22023';
+    END IF;
+    -- one enqueuer at a time: two overlapping runs would pick the same movies
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgcadence.enqueue_stale_movies'));
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'task_type', 'refresh_movie',
+               'payload', pg_catalog.jsonb_build_object('tmdb_id', s.tmdb_id),
+               'max_attempts', 3,
+               'priority', public.movie_refresh_priority(s.popularity),
+               'dedupe_key', 'refresh_movie:' || s.tmdb_id) ORDER BY s.stale_at, s.tmdb_id)
+      INTO jobs
+      FROM (SELECT m.tmdb_id, m.popularity, m.stale_at
+              FROM public.movies m
+             WHERE m.stale_at <= pg_catalog.now()
+               AND NOT EXISTS (SELECT 1 FROM public.job_queue j
+                                WHERE j.dedupe_key = 'refresh_movie:' || m.tmdb_id
+                                  AND j.status IN ('pending', 'running'))
+             ORDER BY m.stale_at, m.tmdb_id
+             LIMIT limit_count) s;
+    IF jobs IS NOT NULL THEN
+        SELECT pg_catalog.count(*) INTO n FROM public.job_queue_enqueue_batch(jobs);
+    END IF;
+    result := pg_catalog.jsonb_build_object('enqueued', n, 'limit', limit_count,
+        'queued', (SELECT pg_catalog.count(*) FROM public.job_queue j
+                    WHERE j.task_type = 'refresh_movie' AND j.status IN ('pending', 'running')));
+    INSERT INTO public.sync_state AS s (sync_name, last_sync_at, last_result, updated_at)
+    VALUES ('daily_refresh', pg_catalog.now(), result, pg_catalog.now())
+    ON CONFLICT (sync_name) DO UPDATE SET last_sync_at = EXCLUDED.last_sync_at, last_result = EXCLUDED.last_result,
+                                          updated_at = EXCLUDED.updated_at;
+    RETURN result;
+END
+$$;
+
+--
+-- Name: FUNCTION enqueue_stale_movies(limit_count integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.enqueue_stale_movies(limit_count integer) IS 'daily-refresh: queue up to limit_count stale movies (stalest first, none already queued) as refresh_movie jobs; updates sync_state.';
+
+--
 -- Name: get_cron_job_runs(integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1995,6 +2176,34 @@ CREATE FUNCTION public.get_service_role_key() RETURNS text
 COMMENT ON FUNCTION public.get_service_role_key() IS 'Service-role key: Vault secret service_role_key, else setting app.settings.service_role_key (seed 003 helper).';
 
 --
+-- Name: get_stale_movies(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_stale_movies(limit_count integer DEFAULT 100) RETURNS TABLE(tmdb_id bigint, title text, release_date date, popularity double precision, last_refreshed_at timestamp with time zone, stale_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF limit_count IS NULL OR limit_count < 1 OR limit_count > 10000 THEN
+        RAISE EXCEPTION 'get_stale_movies: limit_count must be between 1 and 10000 (got %)', limit_count
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    SELECT m.tmdb_id, m.title, m.release_date, m.popularity, m.last_refreshed_at, m.stale_at
+      FROM public.movies m
+     WHERE m.stale_at <= pg_catalog.now()
+     ORDER BY m.stale_at, m.tmdb_id
+     LIMIT limit_count;
+END
+$$;
+
+--
+-- Name: FUNCTION get_stale_movies(limit_count integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_stale_movies(limit_count integer) IS 'Up to limit_count stale movies, stalest first (never refreshed, then most overdue). Uses the stale_at index.';
+
+--
 -- Name: get_supabase_url(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2025,6 +2234,50 @@ CREATE FUNCTION public.get_supabase_url() RETURNS text
 COMMENT ON FUNCTION public.get_supabase_url() IS 'Project URL: Vault secret project_url, else setting app.settings.supabase_url (seed 003 helper).';
 
 --
+-- Name: ingest_movie_list(jsonb, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ingest_movie_list(results jsonb, limit_count integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    r record;
+    ids bigint[] := '{}';
+    n_ins integer := 0;
+    n_upd integer := 0;
+BEGIN
+    IF results IS NULL OR pg_catalog.jsonb_typeof(results) <> 'array' THEN
+        RAISE EXCEPTION 'ingest_movie_list: results must be a JSON array of movie objects' USING ERRCODE = '22023';
+    END IF;
+    FOR r IN
+        SELECT d.doc FROM (
+            SELECT DISTINCT ON ((e.doc ->> 'id')) e.doc, e.ord
+              FROM pg_catalog.jsonb_array_elements(results) WITH ORDINALITY AS e(doc, ord)
+             WHERE pg_catalog.jsonb_typeof(e.doc) = 'object' AND (e.doc ->> 'id') ~ '^[1-9]\d{0,17}$'
+             ORDER BY (e.doc ->> 'id'), e.ord) d
+         ORDER BY d.ord
+         LIMIT limit_count
+    LOOP
+        IF public.upsert_movie(r.doc, false) = 'inserted' THEN
+            n_ins := n_ins + 1;
+        ELSE
+            n_upd := n_upd + 1;
+        END IF;
+        ids := ids || (r.doc ->> 'id')::bigint;
+    END LOOP;
+    RETURN pg_catalog.jsonb_build_object('ids', pg_catalog.to_jsonb(ids), 'fetched', pg_catalog.cardinality(ids),
+                                         'inserted', n_ins, 'updated', n_upd);
+END
+$_$;
+
+--
+-- Name: FUNCTION ingest_movie_list(results jsonb, limit_count integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.ingest_movie_list(results jsonb, limit_count integer) IS 'scheduled-ingest: upsert list results de-duplicated by id (first occurrence wins), up to limit_count; returns ids and counts.';
+
+--
 -- Name: is_admin_user(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2043,6 +2296,113 @@ CREATE FUNCTION public.is_admin_user() RETURNS boolean
 --
 
 COMMENT ON FUNCTION public.is_admin_user() IS 'True when the requesting user (auth.uid()) has profiles.role = ''admin''.';
+
+--
+-- Name: movie_stale_at(date, double precision, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN gone_at IS NOT NULL THEN NULL::timestamptz
+                WHEN last_refreshed_at IS NULL THEN '1900-01-01 00:00:00+00'::timestamptz
+                ELSE ((last_refreshed_at AT TIME ZONE 'UTC')
+                      + public.movie_refresh_interval(release_date, popularity, (last_refreshed_at AT TIME ZONE 'UTC')::date))
+                     AT TIME ZONE 'UTC'  -- in UTC: the same instant whatever the session's TimeZone
+           END
+$$;
+
+--
+-- Name: FUNCTION movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone) IS 'When a movie becomes stale under the staleness rule (1900-01-01: never refreshed; NULL: gone upstream, never stale).';
+
+--
+-- Name: movies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.movies (
+    tmdb_id bigint NOT NULL,
+    title text DEFAULT ''::text NOT NULL,
+    release_date date,
+    popularity double precision DEFAULT 0 NOT NULL,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    last_refreshed_at timestamp with time zone,
+    gone_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    stale_at timestamp with time zone GENERATED ALWAYS AS (public.movie_stale_at(release_date, popularity, last_refreshed_at, gone_at)) STORED,
+    gone boolean GENERATED ALWAYS AS ((gone_at IS NOT NULL)) STORED NOT NULL,
+    CONSTRAINT movies_data_check CHECK ((jsonb_typeof(data) = 'object'::text)),
+    CONSTRAINT movies_popularity_check CHECK ((popularity >= (0)::double precision)),
+    CONSTRAINT movies_tmdb_id_check CHECK ((tmdb_id > 0))
+);
+
+--
+-- Name: TABLE movies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.movies IS 'Movies keyed by the upstream (TMDB) id; data is the upstream document. Written by the ingest functions (service_role); authenticated users may read.';
+
+--
+-- Name: COLUMN movies.last_refreshed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.movies.last_refreshed_at IS 'When the full document was last fetched (ingest-movie); NULL: only seen in a list so far.';
+
+--
+-- Name: COLUMN movies.gone_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.movies.gone_at IS 'When the upstream answered 404 for this id; such a movie is never stale again until it reappears.';
+
+--
+-- Name: COLUMN movies.stale_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.movies.stale_at IS 'When this movie becomes stale (generated: movie_stale_at(); NULL: gone, never stale); indexed, so the stalest are a range scan.';
+
+--
+-- Name: COLUMN movies.gone; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.movies.gone IS 'The upstream answered 404 (generated from gone_at).';
+
+--
+-- Name: is_stale(public.movies); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_stale(movie public.movies) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    SELECT COALESCE(movie.stale_at <= pg_catalog.now(), false)
+$$;
+
+--
+-- Name: FUNCTION is_stale(movie public.movies); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_stale(movie public.movies) IS 'True when the movie is due for a refresh now (its stale_at has passed).';
+
+--
+-- Name: is_stale(date, double precision, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone DEFAULT now()) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    SELECT COALESCE(public.movie_stale_at(release_date, popularity, last_refreshed_at) <= COALESCE(at_time, pg_catalog.now()), false)
+$$;
+
+--
+-- Name: FUNCTION is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone) IS 'Staleness rule: true when a movie of this release date and popularity last refreshed then is due for a refresh at at_time.';
 
 --
 -- Name: job_queue_cancel(uuid); Type: FUNCTION; Schema: public; Owner: -
@@ -2759,6 +3119,106 @@ $$;
 COMMENT ON FUNCTION public.list_job_handlers() IS 'Task types create_cron_job accepts (registered queue handlers). Admin only.';
 
 --
+-- Name: log_scheduled_ingestion(text, integer, text, integer, integer, integer, integer, jsonb, integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    INSERT INTO public.scheduled_ingestion_log AS l
+        (source, requested_limit, trigger, status, fetched_count, inserted_count, updated_count, refreshed_count,
+         error_count, errors, duration_ms, started_at)
+    VALUES (source, requested_limit, trigger,
+            CASE WHEN COALESCE(pg_catalog.jsonb_array_length(errors), 0) = 0 THEN 'succeeded'
+                 WHEN COALESCE(fetched, 0) > 0 THEN 'partial' ELSE 'failed' END,
+            COALESCE(fetched, 0), COALESCE(inserted, 0), COALESCE(updated, 0), COALESCE(refreshed, 0),
+            COALESCE(pg_catalog.jsonb_array_length(errors), 0), COALESCE(errors, '[]'), duration_ms, started_at)
+    RETURNING l.id
+$$;
+
+--
+-- Name: FUNCTION log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone) IS 'scheduled-ingest: write its scheduled_ingestion_log row (status: succeeded without errors, partial with some movies, else failed).';
+
+--
+-- Name: movie_refresh_interval(date, double precision, date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date) RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    SELECT GREATEST(interval '1 day',
+        CASE WHEN release_date IS NULL THEN interval '30 days'
+             WHEN refreshed_on - release_date <= 30 THEN interval '1 day'
+             WHEN refreshed_on - release_date <= 90 THEN interval '3 days'
+             WHEN refreshed_on - release_date <= 365 THEN interval '7 days'
+             WHEN refreshed_on - release_date <= 5 * 365 THEN interval '30 days'
+             ELSE interval '90 days' END
+        * CASE WHEN COALESCE(popularity, 0) >= 100 THEN 0.25
+               WHEN COALESCE(popularity, 0) >= 20 THEN 0.5
+               ELSE 1 END)
+$$;
+
+--
+-- Name: FUNCTION movie_refresh_interval(release_date date, popularity double precision, refreshed_on date); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date) IS 'Staleness rule: refresh interval for a movie of this release date and popularity refreshed on refreshed_on (see README "Movies").';
+
+--
+-- Name: movie_refresh_priority(double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.movie_refresh_priority(popularity double precision) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN popularity >= 100 THEN 2 WHEN popularity >= 20 THEN 1 ELSE 0 END
+$$;
+
+--
+-- Name: FUNCTION movie_refresh_priority(popularity double precision); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.movie_refresh_priority(popularity double precision) IS 'Refresh queue priority: 2 for popularity >= 100, 1 for >= 20, else 0.';
+
+--
+-- Name: record_movie_fetch(bigint, text, integer, jsonb, jsonb, integer, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text DEFAULT NULL::text, timed_out boolean DEFAULT false, waits_so_far integer DEFAULT 0) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    decision jsonb := public.tmdb_log_call(endpoint, tmdb_id, status_code, headers, duration_ms, error, timed_out, waits_so_far);
+BEGIN
+    IF decision ->> 'action' = 'ok' THEN
+        IF body IS NULL OR pg_catalog.jsonb_typeof(body) <> 'object' OR (body ->> 'id') IS DISTINCT FROM tmdb_id::text THEN
+            RETURN pg_catalog.jsonb_build_object('action', 'retry',
+                'error', 'HTTP ' || status_code || ' from ' || endpoint || ' without the movie document (id ' || tmdb_id || ')');
+        END IF;
+        RETURN decision || pg_catalog.jsonb_build_object('result', public.upsert_movie(body, true));
+    ELSIF decision ->> 'action' = 'not_found' THEN
+        UPDATE public.movies m SET gone_at = COALESCE(m.gone_at, pg_catalog.now()), updated_at = pg_catalog.now()
+         WHERE m.tmdb_id = record_movie_fetch.tmdb_id;
+        RETURN decision || pg_catalog.jsonb_build_object('result', 'gone');
+    END IF;
+    RETURN decision;
+END
+$$;
+
+--
+-- Name: FUNCTION record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) IS 'ingest-movie: log the call and act on it (2xx: upsert_movie; 404: mark gone); returns the decision (ok/not_found/wait/retry/fail) and result.';
+
+--
 -- Name: register_job_handler(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2847,6 +3307,46 @@ $$;
 COMMENT ON FUNCTION public.run_cron_job_now(job_name text) IS 'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
 
 --
+-- Name: scheduled_ingest_plan(text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.scheduled_ingest_plan(source text, limit_count integer) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    lists text[];
+BEGIN
+    lists := CASE source
+        WHEN 'mixed_daily' THEN ARRAY['/movie/now_playing', '/trending/movie/week']
+        WHEN 'mixed_weekly' THEN ARRAY['/movie/popular', '/trending/movie/week']
+        WHEN 'now_playing' THEN ARRAY['/movie/now_playing']
+        WHEN 'popular' THEN ARRAY['/movie/popular']
+        WHEN 'trending' THEN ARRAY['/trending/movie/week']
+        WHEN 'top_rated' THEN ARRAY['/movie/top_rated']
+        WHEN 'upcoming' THEN ARRAY['/movie/upcoming']
+    END;
+    IF lists IS NULL THEN
+        RAISE EXCEPTION 'unknown source "%": use mixed_daily, mixed_weekly, now_playing, popular, trending, top_rated or upcoming',
+            pg_catalog.left(source, 64) USING ERRCODE = '22023';
+    END IF;
+    IF limit_count IS NULL OR limit_count < 1 OR limit_count > 500 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 500 (got %)', limit_count USING ERRCODE = '22023';
+    END IF;
+    -- TMDB lists have 20 results a page: read enough pages of every list to fill the
+    -- limit from all of them together, plus one page each for the overlap between lists.
+    RETURN pg_catalog.jsonb_build_object('lists', pg_catalog.to_jsonb(lists),
+        'pages', LEAST(25, (limit_count + 20 * pg_catalog.cardinality(lists) - 1) / (20 * pg_catalog.cardinality(lists)) + 1));
+END
+$$;
+
+--
+-- Name: FUNCTION scheduled_ingest_plan(source text, limit_count integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.scheduled_ingest_plan(source text, limit_count integer) IS 'scheduled-ingest sources: mixed_daily = now_playing + trending/movie/week, mixed_weekly = popular + trending/movie/week (and single lists); pages to read per list.';
+
+--
 -- Name: set_cron_history_retention(interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2869,6 +3369,142 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_cron_history_retention(keep interval) IS 'How long cron_history_cleanup keeps cron.job_run_details rows (default 7 days). Admin only.';
+
+--
+-- Name: tmdb_config(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    s pgcadence.movies_settings;
+BEGIN
+    SELECT * INTO s FROM pgcadence.movies_settings;
+    SELECT ds.decrypted_secret INTO api_key FROM vault.decrypted_secrets ds WHERE ds.name = s.api_key_secret;
+    IF api_key IS NULL OR api_key = '' THEN
+        RAISE EXCEPTION 'the TMDB API key is not configured: store it in Vault as %', s.api_key_secret
+            USING ERRCODE = 'P0002',
+                  HINT = pg_catalog.format('pgcadence secrets set %s, or select vault.create_secret(''<key>'', %L)',
+                                           s.api_key_secret, s.api_key_secret);
+    END IF;
+    base_url := pg_catalog.rtrim(s.base_url, '/');
+    auth_style := s.auth_style;
+    timeout_ms := s.timeout_ms;
+    requests_per_second := s.requests_per_second;
+END
+$$;
+
+--
+-- Name: FUNCTION tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision) IS 'For the executor: upstream base URL, API key (Vault), auth style (bearer or query api_key), timeout and request rate.';
+
+--
+-- Name: tmdb_configure(text, double precision, integer, text, text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tmdb_configure(base_url text DEFAULT NULL::text, requests_per_second double precision DEFAULT NULL::double precision, timeout_ms integer DEFAULT NULL::integer, auth_style text DEFAULT NULL::text, api_key_secret text DEFAULT NULL::text, max_retry_after_s integer DEFAULT NULL::integer, max_429_waits integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    UPDATE pgcadence.movies_settings s SET
+        base_url = COALESCE(tmdb_configure.base_url, s.base_url),
+        requests_per_second = COALESCE(tmdb_configure.requests_per_second, s.requests_per_second),
+        timeout_ms = COALESCE(tmdb_configure.timeout_ms, s.timeout_ms),
+        auth_style = COALESCE(tmdb_configure.auth_style, s.auth_style),
+        api_key_secret = COALESCE(tmdb_configure.api_key_secret, s.api_key_secret),
+        max_retry_after_s = COALESCE(tmdb_configure.max_retry_after_s, s.max_retry_after_s),
+        max_429_waits = COALESCE(tmdb_configure.max_429_waits, s.max_429_waits),
+        updated_at = pg_catalog.now()
+    RETURNING pg_catalog.to_jsonb(s) - 'id' - 'next_request_at'
+$$;
+
+--
+-- Name: FUNCTION tmdb_configure(base_url text, requests_per_second double precision, timeout_ms integer, auth_style text, api_key_secret text, max_retry_after_s integer, max_429_waits integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tmdb_configure(base_url text, requests_per_second double precision, timeout_ms integer, auth_style text, api_key_secret text, max_retry_after_s integer, max_429_waits integer) IS 'Set the TMDB-compatible upstream: base_url, requests_per_second, timeout_ms, auth_style (bearer|query), Vault secret name of the key, 429 handling.';
+
+--
+-- Name: tmdb_log_call(text, bigint, integer, jsonb, integer, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text DEFAULT NULL::text, timed_out boolean DEFAULT false, waits_so_far integer DEFAULT 0) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    s pgcadence.movies_settings;
+    ra_text text := pgcadence.header(headers, 'retry-after');
+    ra double precision := pgcadence.retry_after_seconds(ra_text);
+    what text;
+BEGIN
+    INSERT INTO public.tmdb_api_logs (endpoint, tmdb_id, status_code, error, timed_out, duration_ms,
+                                      rate_limit_limit, rate_limit_remaining, rate_limit_reset, retry_after)
+    VALUES (pg_catalog.left(endpoint, 500), tmdb_id, status_code, pg_catalog.left(error, 2000), COALESCE(timed_out, false),
+            duration_ms,
+            pg_catalog.substring(pgcadence.header(headers, 'x-ratelimit-limit'), '^\s*(\d{1,9})\s*$')::integer,
+            pg_catalog.substring(pgcadence.header(headers, 'x-ratelimit-remaining'), '^\s*(\d{1,9})\s*$')::integer,
+            pg_catalog.left(pgcadence.header(headers, 'x-ratelimit-reset'), 100),
+            pg_catalog.left(ra_text, 100));
+
+    what := CASE WHEN timed_out THEN 'timed out' WHEN status_code IS NULL THEN COALESCE(error, 'no answer')
+                 ELSE 'HTTP ' || status_code END || ' from ' || pg_catalog.left(endpoint, 200);
+    IF status_code BETWEEN 200 AND 299 THEN
+        RETURN pg_catalog.jsonb_build_object('action', 'ok');
+    ELSIF status_code = 404 THEN
+        RETURN pg_catalog.jsonb_build_object('action', 'not_found', 'error', what);
+    ELSIF status_code = 429 THEN
+        SELECT * INTO s FROM pgcadence.movies_settings FOR UPDATE;
+        ra := COALESCE(ra, 1);
+        UPDATE pgcadence.movies_settings
+           SET next_request_at = GREATEST(next_request_at, pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => ra));
+        IF COALESCE(waits_so_far, 0) < s.max_429_waits AND ra <= s.max_retry_after_s THEN
+            RETURN pg_catalog.jsonb_build_object('action', 'wait', 'seconds', ra, 'error', what);
+        END IF;
+        RETURN pg_catalog.jsonb_build_object('action', 'retry', 'seconds', ra,
+            'error', what || ' (rate limited; Retry-After ' || ra || ' s)');
+    ELSIF status_code IS NULL OR status_code >= 500 OR status_code = 408 THEN
+        RETURN pg_catalog.jsonb_build_object('action', 'retry', 'error', what);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('action', 'fail', 'error', what);
+END
+$_$;
+
+--
+-- Name: FUNCTION tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) IS 'Log an upstream call in tmdb_api_logs and decide: ok, not_found, wait (429; the rate gate honours Retry-After), retry (5xx/timeout), fail.';
+
+--
+-- Name: tmdb_rate_acquire(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tmdb_rate_acquire() RETURNS double precision
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH cur AS (
+        SELECT GREATEST(s.next_request_at, pg_catalog.clock_timestamp()) AS slot, s.requests_per_second
+          FROM pgcadence.movies_settings s FOR UPDATE
+    ), upd AS (
+        UPDATE pgcadence.movies_settings s
+           SET next_request_at = c.slot + pg_catalog.make_interval(secs => 1.0 / c.requests_per_second)
+          FROM cur c
+        RETURNING c.slot
+    )
+    SELECT GREATEST(0, extract(epoch FROM u.slot - pg_catalog.clock_timestamp()))::double precision FROM upd u
+$$;
+
+--
+-- Name: FUNCTION tmdb_rate_acquire(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tmdb_rate_acquire() IS 'Rate gate: reserve the next upstream request slot (requests_per_second, pushed back by a 429 Retry-After); returns seconds to wait.';
 
 --
 -- Name: toggle_cron_job(text, boolean); Type: FUNCTION; Schema: public; Owner: -
@@ -2939,6 +3575,52 @@ $$;
 --
 
 COMMENT ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) IS 'Validate and set a job''s cron expression; timezone: IANA name for local time, ''UTC'' for none, NULL keeps the current one. Returns the plain-English schedule. Admin only.';
+
+--
+-- Name: upsert_movie(jsonb, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upsert_movie(doc jsonb, refreshed boolean DEFAULT true) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    v_id bigint;
+    v_inserted boolean;
+BEGIN
+    IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
+       OR pg_catalog.jsonb_typeof(doc -> 'id') IS DISTINCT FROM 'number'
+       OR NOT COALESCE((doc ->> 'id') ~ '^[1-9]\d{0,17}$', false) THEN
+        RAISE EXCEPTION 'upsert_movie: the document must be a JSON object with a positive integer "id"'
+            USING ERRCODE = '22023';
+    END IF;
+    v_id := (doc ->> 'id')::bigint;
+    INSERT INTO public.movies AS m (tmdb_id, title, release_date, popularity, data, last_refreshed_at)
+    VALUES (v_id,
+            COALESCE(doc ->> 'title', doc ->> 'original_title', ''),
+            pgcadence.upstream_date(doc ->> 'release_date'),
+            GREATEST(COALESCE(CASE WHEN pg_catalog.jsonb_typeof(doc -> 'popularity') = 'number'
+                                   THEN (doc ->> 'popularity')::double precision END, 0), 0),
+            doc,
+            CASE WHEN refreshed THEN pg_catalog.now() END)
+    ON CONFLICT (tmdb_id) DO UPDATE SET
+        title = CASE WHEN EXCLUDED.title <> '' THEN EXCLUDED.title ELSE m.title END,
+        release_date = COALESCE(EXCLUDED.release_date, m.release_date),
+        popularity = CASE WHEN pg_catalog.jsonb_typeof(doc -> 'popularity') = 'number' THEN EXCLUDED.popularity ELSE m.popularity END,
+        data = CASE WHEN refreshed THEN EXCLUDED.data ELSE m.data || EXCLUDED.data END,
+        last_refreshed_at = CASE WHEN refreshed THEN pg_catalog.now() ELSE m.last_refreshed_at END,
+        gone_at = CASE WHEN refreshed THEN NULL ELSE m.gone_at END,
+        updated_at = pg_catalog.now()
+    RETURNING (m.xmax = 0) INTO v_inserted;
+    RETURN CASE WHEN v_inserted THEN 'inserted' ELSE 'updated' END;
+END
+$_$;
+
+--
+-- Name: FUNCTION upsert_movie(doc jsonb, refreshed boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.upsert_movie(doc jsonb, refreshed boolean) IS 'Insert or update a movie from an upstream document (refreshed: the full document, sets last_refreshed_at). Returns inserted or updated.';
 
 --
 -- Name: _decrypt(uuid, uuid, bytea, text); Type: FUNCTION; Schema: vault; Owner: -
@@ -3375,6 +4057,36 @@ CREATE TABLE pgcadence.job_queue_settings (
 COMMENT ON TABLE pgcadence.job_queue_settings IS 'Job queue switch and tunables: paused (claims return nothing), backoff base/cap/jitter, payload size limit.';
 
 --
+-- Name: movies_settings; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.movies_settings (
+    id boolean DEFAULT true NOT NULL,
+    base_url text DEFAULT 'https://api.themoviedb.org/3'::text NOT NULL,
+    api_key_secret text DEFAULT 'tmdb_api_key'::text NOT NULL,
+    auth_style text DEFAULT 'bearer'::text NOT NULL,
+    requests_per_second double precision DEFAULT 20 NOT NULL,
+    timeout_ms integer DEFAULT 10000 NOT NULL,
+    max_retry_after_s integer DEFAULT 60 NOT NULL,
+    max_429_waits integer DEFAULT 3 NOT NULL,
+    next_request_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT movies_settings_auth_style_check CHECK ((auth_style = ANY (ARRAY['bearer'::text, 'query'::text]))),
+    CONSTRAINT movies_settings_base_url_check CHECK ((base_url ~ '^https?://[^\s]+$'::text)),
+    CONSTRAINT movies_settings_id_check CHECK (id),
+    CONSTRAINT movies_settings_max_429_waits_check CHECK ((max_429_waits >= 0)),
+    CONSTRAINT movies_settings_max_retry_after_s_check CHECK ((max_retry_after_s >= 0)),
+    CONSTRAINT movies_settings_requests_per_second_check CHECK ((requests_per_second > (0)::double precision)),
+    CONSTRAINT movies_settings_timeout_ms_check CHECK (((timeout_ms >= 100) AND (timeout_ms <= 300000)))
+);
+
+--
+-- Name: TABLE movies_settings; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.movies_settings IS 'TMDB-compatible upstream: base URL, Vault secret name of the API key, auth style, request rate, timeout, 429 handling; next_request_at is the shared rate gate.';
+
+--
 -- Name: net_claims; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
@@ -3535,6 +4247,133 @@ CREATE TABLE public.profiles (
 COMMENT ON TABLE public.profiles IS 'pgcadence: one row per auth user (id = auth.uid()); role ''admin'' makes is_admin_user() true.';
 
 --
+-- Name: refresh_queue; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.refresh_queue WITH (security_invoker='true') AS
+ SELECT j.id,
+    ((j.payload ->> 'tmdb_id'::text))::bigint AS work_id,
+    j.status,
+    j.priority,
+    ( SELECT (count(*))::integer AS count
+           FROM public.job_queue_attempt_log a
+          WHERE ((a.job_id = j.id) AND (a.outcome = ANY (ARRAY['failed'::text, 'lease_expired'::text])))) AS retry_count,
+    j.attempts,
+    j.max_attempts,
+    j.last_error,
+    j.created_at AS queued_at,
+    j.run_at AS next_attempt_at,
+    j.started_at,
+    j.finished_at,
+    j.updated_at
+   FROM public.job_queue j
+  WHERE (j.task_type = 'refresh_movie'::text);
+
+--
+-- Name: VIEW refresh_queue; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.refresh_queue IS 'Refresh work items: the job queue''s refresh_movie jobs (work_id = tmdb_id; retry_count = failed attempts). Enqueue with enqueue_stale_movies(). Service role only.';
+
+--
+-- Name: scheduled_ingestion_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scheduled_ingestion_log (
+    id bigint NOT NULL,
+    source text NOT NULL,
+    requested_limit integer NOT NULL,
+    trigger text NOT NULL,
+    status text NOT NULL,
+    fetched_count integer DEFAULT 0 NOT NULL,
+    inserted_count integer DEFAULT 0 NOT NULL,
+    updated_count integer DEFAULT 0 NOT NULL,
+    refreshed_count integer DEFAULT 0 NOT NULL,
+    error_count integer DEFAULT 0 NOT NULL,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    duration_ms integer,
+    started_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT scheduled_ingestion_log_errors_check CHECK ((jsonb_typeof(errors) = 'array'::text)),
+    CONSTRAINT scheduled_ingestion_log_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'partial'::text, 'failed'::text]))),
+    CONSTRAINT scheduled_ingestion_log_trigger_check CHECK ((trigger = ANY (ARRAY['cron'::text, 'manual'::text])))
+);
+
+--
+-- Name: TABLE scheduled_ingestion_log; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.scheduled_ingestion_log IS 'One row per scheduled-ingest run: source, requested limit, trigger, fetched/inserted/updated/refreshed counts, errors, duration. Service role only.';
+
+--
+-- Name: scheduled_ingestion_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scheduled_ingestion_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.scheduled_ingestion_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sync_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_state (
+    sync_name text NOT NULL,
+    last_sync_at timestamp with time zone,
+    last_result jsonb,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sync_state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_state IS 'Last run of each sync (daily_refresh: when stale movies were last enqueued, and what happened). Service role only.';
+
+--
+-- Name: tmdb_api_logs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tmdb_api_logs (
+    id bigint NOT NULL,
+    endpoint text NOT NULL,
+    tmdb_id bigint,
+    status_code integer,
+    error text,
+    timed_out boolean DEFAULT false NOT NULL,
+    duration_ms integer,
+    rate_limit_limit integer,
+    rate_limit_remaining integer,
+    rate_limit_reset text,
+    retry_after text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE tmdb_api_logs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.tmdb_api_logs IS 'One row per upstream (TMDB) call: endpoint (path and query, never the API key), status or error, duration, rate-limit headers. Service role only.';
+
+--
+-- Name: tmdb_api_logs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tmdb_api_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tmdb_api_logs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: secrets; Type: TABLE; Schema: vault; Owner: -
 --
 
@@ -3626,6 +4465,13 @@ ALTER TABLE ONLY pgcadence.job_queue_settings
     ADD CONSTRAINT job_queue_settings_pkey PRIMARY KEY (id);
 
 --
+-- Name: movies_settings movies_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.movies_settings
+    ADD CONSTRAINT movies_settings_pkey PRIMARY KEY (id);
+
+--
 -- Name: net_claims net_claims_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
@@ -3661,11 +4507,39 @@ ALTER TABLE ONLY public.job_queue
     ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
 
 --
+-- Name: movies movies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.movies
+    ADD CONSTRAINT movies_pkey PRIMARY KEY (tmdb_id);
+
+--
 -- Name: profiles profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
+
+--
+-- Name: scheduled_ingestion_log scheduled_ingestion_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_ingestion_log
+    ADD CONSTRAINT scheduled_ingestion_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: sync_state sync_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_state
+    ADD CONSTRAINT sync_state_pkey PRIMARY KEY (sync_name);
+
+--
+-- Name: tmdb_api_logs tmdb_api_logs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tmdb_api_logs
+    ADD CONSTRAINT tmdb_api_logs_pkey PRIMARY KEY (id);
 
 --
 -- Name: secrets secrets_pkey; Type: CONSTRAINT; Schema: vault; Owner: -
@@ -3721,6 +4595,30 @@ CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status
 --
 
 CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type);
+
+--
+-- Name: movies_stale_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX movies_stale_at_idx ON public.movies USING btree (stale_at, tmdb_id);
+
+--
+-- Name: scheduled_ingestion_log_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scheduled_ingestion_log_created_at_idx ON public.scheduled_ingestion_log USING btree (created_at DESC);
+
+--
+-- Name: tmdb_api_logs_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tmdb_api_logs_created_at_idx ON public.tmdb_api_logs USING brin (created_at);
+
+--
+-- Name: tmdb_api_logs_tmdb_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tmdb_api_logs_tmdb_id_idx ON public.tmdb_api_logs USING btree (tmdb_id) WHERE (tmdb_id IS NOT NULL);
 
 --
 -- Name: secrets_name_idx; Type: INDEX; Schema: vault; Owner: -
@@ -3783,6 +4681,12 @@ ALTER TABLE pgcadence.cron_settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pgcadence.job_queue_settings ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: movies_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.movies_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: net_claims; Type: ROW SECURITY; Schema: pgcadence; Owner: -
 --
 
@@ -3837,6 +4741,24 @@ ALTER TABLE public.job_queue_attempt_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
 
 --
+-- Name: movies; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.movies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: movies movies_read_authenticated; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY movies_read_authenticated ON public.movies FOR SELECT TO authenticated USING (true);
+
+--
+-- Name: movies movies_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY movies_service_role_all ON public.movies TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: profiles; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -3847,6 +4769,42 @@ ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY profiles_read_own ON public.profiles FOR SELECT TO authenticated USING ((id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: scheduled_ingestion_log; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scheduled_ingestion_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: scheduled_ingestion_log scheduled_ingestion_log_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY scheduled_ingestion_log_service_role_all ON public.scheduled_ingestion_log TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: sync_state; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sync_state ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sync_state sync_state_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY sync_state_service_role_all ON public.sync_state TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: tmdb_api_logs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tmdb_api_logs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tmdb_api_logs tmdb_api_logs_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tmdb_api_logs_service_role_all ON public.tmdb_api_logs TO service_role USING (true) WITH CHECK (true);
 
 --
 -- Name: secrets; Type: ROW SECURITY; Schema: vault; Owner: -
@@ -3972,6 +4930,12 @@ GRANT ALL ON FUNCTION net.wake() TO service_role;
 
 REVOKE ALL ON FUNCTION net.worker_restart() FROM PUBLIC;
 GRANT ALL ON FUNCTION net.worker_restart() TO service_role;
+
+--
+-- Name: FUNCTION call_function(function_name text, body jsonb, timeout_ms integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.call_function(function_name text, body jsonb, timeout_ms integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION cron_beat(); Type: ACL; Schema: pgcadence; Owner: -
@@ -4136,6 +5100,12 @@ REVOKE ALL ON FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text)
 REVOKE ALL ON FUNCTION pgcadence.cron_zone_offsets(tz text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION header(headers jsonb, name text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.header(headers jsonb, name text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer); Type: ACL; Schema: pgcadence; Owner: -
 --
 
@@ -4226,11 +5196,44 @@ REVOKE ALL ON FUNCTION pgcadence.net_require(url text, timeout_milliseconds inte
 REVOKE ALL ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION retry_after_seconds(value text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.retry_after_seconds(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION upstream_date(value text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.upstream_date(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION call_daily_refresh(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.call_daily_refresh() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.call_daily_refresh() TO service_role;
+
+--
 -- Name: FUNCTION call_job_queue_worker(max_jobs integer); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.call_job_queue_worker(max_jobs integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.call_job_queue_worker(max_jobs integer) TO service_role;
+
+--
+-- Name: FUNCTION call_refresh_worker(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.call_refresh_worker() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.call_refresh_worker() TO service_role;
+
+--
+-- Name: FUNCTION call_scheduled_ingest(source text, limit_count integer, trigger text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) TO service_role;
 
 --
 -- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: public; Owner: -
@@ -4273,6 +5276,13 @@ GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text
 GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) TO service_role;
 
 --
+-- Name: FUNCTION enqueue_stale_movies(limit_count integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.enqueue_stale_movies(limit_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.enqueue_stale_movies(limit_count integer) TO service_role;
+
+--
 -- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4296,11 +5306,25 @@ REVOKE ALL ON FUNCTION public.get_service_role_key() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_service_role_key() TO service_role;
 
 --
+-- Name: FUNCTION get_stale_movies(limit_count integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_stale_movies(limit_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_stale_movies(limit_count integer) TO service_role;
+
+--
 -- Name: FUNCTION get_supabase_url(); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.get_supabase_url() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_supabase_url() TO service_role;
+
+--
+-- Name: FUNCTION ingest_movie_list(results jsonb, limit_count integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.ingest_movie_list(results jsonb, limit_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.ingest_movie_list(results jsonb, limit_count integer) TO service_role;
 
 --
 -- Name: FUNCTION is_admin_user(); Type: ACL; Schema: public; Owner: -
@@ -4310,6 +5334,37 @@ REVOKE ALL ON FUNCTION public.is_admin_user() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.is_admin_user() TO anon;
 GRANT ALL ON FUNCTION public.is_admin_user() TO authenticated;
 GRANT ALL ON FUNCTION public.is_admin_user() TO service_role;
+
+--
+-- Name: FUNCTION movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION public.movie_stale_at(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, gone_at timestamp with time zone) TO service_role;
+
+--
+-- Name: TABLE movies; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.movies TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.movies TO service_role;
+
+--
+-- Name: FUNCTION is_stale(movie public.movies); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.is_stale(movie public.movies) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.is_stale(movie public.movies) TO authenticated;
+GRANT ALL ON FUNCTION public.is_stale(movie public.movies) TO service_role;
+
+--
+-- Name: FUNCTION is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamp with time zone, at_time timestamp with time zone) TO service_role;
 
 --
 -- Name: FUNCTION job_queue_cancel(id uuid); Type: ACL; Schema: public; Owner: -
@@ -4471,6 +5526,36 @@ GRANT ALL ON FUNCTION public.list_job_handlers() TO authenticated;
 GRANT ALL ON FUNCTION public.list_job_handlers() TO service_role;
 
 --
+-- Name: FUNCTION log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone) TO service_role;
+
+--
+-- Name: FUNCTION movie_refresh_interval(release_date date, popularity double precision, refreshed_on date); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date) TO authenticated;
+GRANT ALL ON FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date) TO service_role;
+
+--
+-- Name: FUNCTION movie_refresh_priority(popularity double precision); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.movie_refresh_priority(popularity double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.movie_refresh_priority(popularity double precision) TO authenticated;
+GRANT ALL ON FUNCTION public.movie_refresh_priority(popularity double precision) TO service_role;
+
+--
+-- Name: FUNCTION record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) TO service_role;
+
+--
 -- Name: FUNCTION register_job_handler(task_type text, description text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4486,12 +5571,47 @@ GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO authenticated;
 GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO service_role;
 
 --
+-- Name: FUNCTION scheduled_ingest_plan(source text, limit_count integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.scheduled_ingest_plan(source text, limit_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.scheduled_ingest_plan(source text, limit_count integer) TO service_role;
+
+--
 -- Name: FUNCTION set_cron_history_retention(keep interval); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.set_cron_history_retention(keep interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO authenticated;
 GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO service_role;
+
+--
+-- Name: FUNCTION tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision) TO service_role;
+
+--
+-- Name: FUNCTION tmdb_configure(base_url text, requests_per_second double precision, timeout_ms integer, auth_style text, api_key_secret text, max_retry_after_s integer, max_429_waits integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.tmdb_configure(base_url text, requests_per_second double precision, timeout_ms integer, auth_style text, api_key_secret text, max_retry_after_s integer, max_429_waits integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.tmdb_configure(base_url text, requests_per_second double precision, timeout_ms integer, auth_style text, api_key_secret text, max_retry_after_s integer, max_429_waits integer) TO service_role;
+
+--
+-- Name: FUNCTION tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.tmdb_log_call(endpoint text, tmdb_id bigint, status_code integer, headers jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer) TO service_role;
+
+--
+-- Name: FUNCTION tmdb_rate_acquire(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.tmdb_rate_acquire() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.tmdb_rate_acquire() TO service_role;
 
 --
 -- Name: FUNCTION toggle_cron_job(job_name text, new_active boolean); Type: ACL; Schema: public; Owner: -
@@ -4508,6 +5628,13 @@ GRANT ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) 
 REVOKE ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO authenticated;
 GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION upsert_movie(doc jsonb, refreshed boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upsert_movie(doc jsonb, refreshed boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upsert_movie(doc jsonb, refreshed boolean) TO service_role;
 
 --
 -- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: ACL; Schema: vault; Owner: -
@@ -4618,6 +5745,30 @@ GRANT SELECT ON TABLE public.job_queue_metrics TO service_role;
 
 GRANT SELECT ON TABLE public.profiles TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.profiles TO service_role;
+
+--
+-- Name: TABLE refresh_queue; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.refresh_queue TO service_role;
+
+--
+-- Name: TABLE scheduled_ingestion_log; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_ingestion_log TO service_role;
+
+--
+-- Name: TABLE sync_state; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.sync_state TO service_role;
+
+--
+-- Name: TABLE tmdb_api_logs; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tmdb_api_logs TO service_role;
 
 --
 -- Name: TABLE secrets; Type: ACL; Schema: vault; Owner: -

@@ -348,8 +348,9 @@ SELECT is((SELECT recent_failures FROM public.get_cron_jobs() WHERE jobname = 'f
 SELECT is((SELECT level FROM public.cron_health() WHERE check_name = 'last run failed'), 'fail', 'cron_health reports the failed job');
 SELECT ok((SELECT detail FROM public.cron_health() WHERE check_name = 'last run failed') LIKE '%failing_job%', 'naming it');
 SELECT is((SELECT array_agg(check_name ORDER BY check_name) FROM public.cron_health()),
-          ARRAY['last run failed', 'long or overlapping runs', 'net queue backlog', 'never ran', 'run history', 'task handlers', 'time-zone schedules']
-          || CASE WHEN to_regclass('net._http_response') IS NOT NULL THEN ARRAY['net responses (last hour)'] ELSE '{}' END,
+          (SELECT array_agg(c ORDER BY c) FROM unnest(
+              ARRAY['last run failed', 'long or overlapping runs', 'net queue backlog', 'never ran', 'run history', 'task handlers', 'time-zone schedules']
+              || CASE WHEN to_regclass('net._http_response') IS NOT NULL THEN ARRAY['net responses (last hour)'] ELSE '{}' END) c),
           'cron_health runs every check');
 -- a run that outlasted its schedule, and a run stuck for 20 minutes
 SELECT cron.schedule('stuck_job', '0 0 1 1 *', 'SELECT 1');
