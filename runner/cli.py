@@ -207,6 +207,11 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
+from runner.cli_cache import cache as _cache_group  # noqa: E402
+
+cli.add_command(_cache_group)
+
+
 def main() -> None:
     cli(prog_name="pgcadence")
 
