@@ -39,6 +39,7 @@ import asyncio
 import atexit
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -340,8 +341,9 @@ class TieredCache:
         self._save_lock = threading.Lock()     # one save at a time: file, memory, queue stay in order
         self._refresh_lock = threading.Lock()  # single-flight fetcher
         self._stats_lock = threading.Lock()
-        self._calls = 0
-        self._mem_hits = 0
+        # get() calls; memory hits are calls minus the counted memory misses. next() on an
+        # itertools.count is one C call, so concurrent callers never lose a count.
+        self._calls = itertools.count(1)
         self._current: Entry | None = None     # newest version this process knows
         self._stats = {t: TierStats() for t in TIERS}
         self._flushed = {t: (0, 0, 0, 0, 0) for t in TIERS}
@@ -371,16 +373,19 @@ class TieredCache:
         Raises CacheUnavailable only when no tier has it and the fetcher fails (or there is
         none) — unless ``default`` is given, which is then returned instead.
         """
-        with self._lock:
-            self._calls += 1
-            if self._calls & _SAMPLE_MASK:
-                try:
-                    entry = self._mem[_KEY]
-                except KeyError:
-                    pass
-                else:
-                    self._mem_hits += 1
-                    return entry.data
+        # Hot path, without the lock: every change to self._mem happens under self._lock,
+        # and a concurrent TTLCache lookup then yields the old entry, the new one or a
+        # KeyError (each step of it is a single dict/OrderedDict operation under the GIL);
+        # entries are immutable, so a reader never sees half a document. A KeyError (miss,
+        # expired, or a write in progress) takes the locked path below.
+        if next(self._calls) & _SAMPLE_MASK:
+            try:
+                return self._mem[_KEY].data
+            except KeyError:
+                pass
+        return self._get_slow(default)
+
+    def _get_slow(self, default: Any = _MISSING) -> dict:
         entry = self._timed_memory_lookup()
         if entry is None:
             entry = self._load_below_memory()
@@ -392,6 +397,7 @@ class TieredCache:
 
     def get_entry(self) -> Entry | None:
         """Like get() but returns the Entry (data and fetch times), None when unavailable."""
+        next(self._calls)
         return self._timed_memory_lookup() or self._load_below_memory()
 
     def _timed_memory_lookup(self) -> Entry | None:
@@ -401,8 +407,6 @@ class TieredCache:
                 entry = self._mem[_KEY]
             except KeyError:
                 entry = None
-            else:
-                self._mem_hits += 1
         self._record("memory", entry is not None, time.perf_counter_ns() - t0, count_hit=False)
         return entry
 
@@ -735,11 +739,10 @@ class TieredCache:
     def stats(self) -> dict[str, dict]:
         """Per-tier counters of this process: hits, misses, errors, latency (mean µs; the
         memory tier's latency is sampled on one lookup in 256, its hits are all counted)."""
-        with self._lock:
-            mem_hits = self._mem_hits
         with self._stats_lock:
+            calls = int(repr(self._calls)[6:-1]) - 1  # "count(N)": N is the next value
             out = {t: s.as_dict() for t, s in self._stats.items()}
-        out["memory"]["hits"] = mem_hits
+        out["memory"]["hits"] = max(0, calls - out["memory"]["misses"])
         return out
 
     def flush_stats(self) -> bool:
@@ -771,16 +774,12 @@ class TieredCache:
 
     # ------------------------------------------------------------ asyncio
     async def aget(self, default: Any = _MISSING) -> dict:
-        with self._lock:  # memory hit: no thread hop
+        if next(self._calls) & _SAMPLE_MASK:  # memory hit: no thread hop (see get())
             try:
-                entry = self._mem[_KEY]
+                return self._mem[_KEY].data
             except KeyError:
-                entry = None
-            else:
-                self._mem_hits += 1
-        if entry is not None:
-            return entry.data
-        return await asyncio.to_thread(self.get, default)
+                pass
+        return await asyncio.to_thread(self._get_slow, default)
 
     async def aput(self, data: dict, last_fetch: datetime | None = None, last_rich_fetch: datetime | None = None) -> Entry:
         return await asyncio.to_thread(self.put, data, last_fetch, last_rich_fetch)
