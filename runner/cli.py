@@ -207,9 +207,10 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
-from runner.cli_cache import cache as _cache_group  # noqa: E402
+from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
 
-cli.add_command(_cache_group)
+for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
+from runner.cli_cache import cache as _cache_group; cli.add_command(_cache_group)  # noqa: E402,E702 (cache verbs)
 
 
 def main() -> None:
