@@ -273,11 +273,52 @@ _registry: dict[tuple[str, str], "weakref.ref[TieredCache]"] = {}
 _open_caches: "weakref.WeakSet[TieredCache]" = weakref.WeakSet()
 
 
+_fetchers: dict[tuple[str, str], tuple[Callable[[], dict], dict]] = {}
+
+
 def lookup(project: str, cache_type: str) -> "TieredCache | None":
     """The live TieredCache of this process for (project, cache_type), if any."""
     with _registry_lock:
         ref = _registry.get((project, cache_type))
     return ref() if ref else None
+
+
+def register_fetcher(project: str, cache_type: str, fetcher: Callable[[], dict], **cache_kwargs: Any) -> None:
+    """Tell this process how to rebuild (project, cache_type) when a cache_refresh job
+    arrives and no TieredCache for it is open here (e.g. in a ``pgcadence worker``
+    process: register in a module loaded with ``-m``). ``cache_kwargs`` go to TieredCache."""
+    with _registry_lock:
+        _fetchers[(project, cache_type)] = (fetcher, cache_kwargs)
+
+
+def refresh_job(payload: dict, ctx: Any = None) -> dict:
+    """Handler of the ``cache_refresh`` jobs pg_cron enqueues for due caches
+    (pgcadence.cache_enqueue_due_refreshes): rebuild through the configured fetcher and
+    store the result in every tier. Raising fails the attempt (the queue retries)."""
+    project, cache_type = payload.get("project"), payload.get("cache_type")
+    if not isinstance(project, str) or not isinstance(cache_type, str):
+        raise ValueError(f"cache_refresh payload needs project and cache_type, got {payload!r}")
+    cache = lookup(project, cache_type)
+    owned = False
+    if cache is None:
+        with _registry_lock:
+            spec = _fetchers.get((project, cache_type))
+        if spec is None:
+            raise LookupError(f"no fetcher for cache {project}/{cache_type} in this process: open a TieredCache "
+                              "for it or call runner.cache.register_fetcher() in a module the worker loads (-m)")
+        cache, owned = TieredCache(project, cache_type, spec[0], **spec[1]), True
+    try:
+        if cache.due_for_refresh() is False:  # refreshed since the job was enqueued
+            return {"project": project, "cache_type": cache_type, "skipped": "not due any more"}
+        entry = cache.refresh()
+        stored = cache.flush(timeout=30)
+    finally:
+        if owned:
+            cache.close(timeout=30)
+    if not stored:
+        raise RuntimeError(f"cache {project}/{cache_type} refreshed but not yet stored in PostgreSQL (queued for retry)")
+    return {"project": project, "cache_type": cache_type, "last_fetch": _iso(entry.last_fetch),
+            "bytes": len(entry.payload or b"")}
 
 
 @atexit.register
@@ -489,6 +530,19 @@ class TieredCache:
                    self.project, self.cache_type, reason)
 
     # ------------------------------------------------------------ refresh
+    def due_for_refresh(self) -> bool | None:
+        """What PostgreSQL says (cache_due_for_refresh with this cache's max_age); None when
+        the database tier is off or unreachable."""
+        if self._db is None:
+            return None
+        try:
+            return self._db.run(lambda c: c.execute(
+                "select public.cache_due_for_refresh(%s, %s, %s)",
+                (self.project, self.cache_type, self.max_age)).fetchone()[0])
+        except psycopg.Error as exc:
+            self._db_failed(exc)
+            return None
+
     def refresh(self) -> Entry:
         """Rebuild through the fetcher now (single-flight). Raises what the fetcher raises."""
         with self._refresh_lock:
@@ -804,3 +858,10 @@ def _newest(a: Entry | None, b: Entry | None) -> Entry | None:
     if a is None or b is None:
         return a or b
     return a if _newer_or_same(a, b) else b
+
+
+# The cache_refresh task type, in the job queue's registry: any process that imports
+# runner.cache (an app, or `pgcadence worker -m runner.cache`) can run refresh jobs.
+from runner.queue_worker import handler as _queue_handler  # noqa: E402
+
+_queue_handler("cache_refresh")(refresh_job)

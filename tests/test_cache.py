@@ -440,3 +440,67 @@ def test_stats_are_persisted_and_the_cli_shows_them(make, migrated_url):
 def test_cache_verbs_have_help(verb):
     r = run_cli("cache", verb, "--help")
     assert r.returncode == 0 and f"Usage: pgcadence cache {verb}" in r.stdout
+
+
+# ------------------------------------------------------------------ refresh timing in the database
+def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_rebuilds_it(own_cluster, tmp_path):
+    """The job pg_cron runs every minute (called directly here), the queue's dedupe, and the
+    registered cache_refresh handler run by the real queue code (process_due)."""
+    from runner.queue_worker import process_due, registered_handlers
+
+    url = own_cluster.url()
+    due, fresh, orphan = _project(), _project(), _project()
+    made = []
+
+    def make(p, fetcher, **kw):
+        c = TieredCache(p, "strava", fetcher, dsn=url, file_path=tmp_path / f"{p}.json", **kw)
+        made.append(c)
+        return c
+
+    try:
+        make(due, None, max_age=timedelta(minutes=15)).put({"fetched": 0}, last_fetch=utcnow() - timedelta(hours=1))
+        make(fresh, None, max_age=timedelta(hours=6)).put({"fetched": 0})
+        make(orphan, None, max_age=timedelta(minutes=15)).put({"fetched": 0}, last_fetch=utcnow() - timedelta(hours=1))
+        for c in made:
+            assert c.flush(10)
+        made.pop().close()  # nobody in this process can rebuild `orphan`
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("select pgcadence.cache_enqueue_due_refreshes()").fetchone()[0] == 2
+            assert conn.execute("select pgcadence.cache_enqueue_due_refreshes()").fetchone()[0] == 0  # one at a time
+            jobs = conn.execute("select payload->>'project' from public.job_queue where task_type = 'cache_refresh'"
+                                " and status = 'pending'").fetchall()
+            assert sorted(j[0] for j in jobs) == sorted([due, orphan])
+            assert conn.execute("select refresh_enqueued_at is not null from public.cache_storage c join public.projects p"
+                                " on p.id = c.project_id where p.project_name = %s", (due,)).fetchone()[0]
+
+        fetch = Counter()
+        worker_side = make(due, fetch, max_age=timedelta(minutes=15))  # the process holding the fetcher
+
+        async def run():
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as aconn:
+                return await process_due(aconn, 10, handlers=registered_handlers())
+
+        report = asyncio.run(run())
+        by_project = {r["result"]["project"] if "result" in r else "?": r for r in report["results"]}
+        assert report["processed"] == 2 and report["succeeded"] == 1 and report["failed"] == 1, report
+        assert by_project[due]["outcome"] == "succeeded" and fetch.calls == 1
+        failed = [r for r in report["results"] if r["outcome"] != "succeeded"][0]
+        assert "no fetcher for cache " + orphan in failed["error"]
+
+        row = _db_row(url, due)
+        assert row[0]["fetched"] == 1 and utcnow() - row[1] < timedelta(minutes=5)
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("select public.cache_due_for_refresh(%s, 'strava')", (due,)).fetchone()[0] is False
+            assert conn.execute("select pgcadence.cache_enqueue_due_refreshes()").fetchone()[0] == 0  # orphan still live
+
+        # a worker process that registers a fetcher (no TieredCache open) rebuilds the orphan on retry
+        cache_mod.register_fetcher(orphan, "strava", lambda: {"fetched": "by worker"}, dsn=url,
+                                   file_path=tmp_path / "orphan-worker.json")
+        assert cache_mod.refresh_job({"project": orphan, "cache_type": "strava"}, None)["project"] == orphan
+        assert _db_row(url, orphan)[0] == {"fetched": "by worker"}
+        assert worker_side.due_for_refresh() is False
+        assert cache_mod.refresh_job({"project": due, "cache_type": "strava"}, None)["skipped"] == "not due any more"
+    finally:
+        for c in made:
+            c.close()
