@@ -626,22 +626,29 @@ class TieredCache:
 
     # ------------------------------------------------------------ startup
     def start(self, refresh_if_stale: bool = True) -> Entry | None:
-        """Startup flow: PostgreSQL → JSON file → memory; migrate a file-only cache into
-        PostgreSQL; refresh at once when stale (or never fetched). Returns what it holds."""
-        entry = self._read_db_tier()
-        if entry is not None:
-            self._repopulate_file(entry)
-            self._remember(entry)
+        """Startup flow: PostgreSQL → JSON file → memory, then refresh at once when stale
+        (or never fetched). A local file newer than the database copy (written while
+        PostgreSQL was down, then the process stopped) or with no database copy at all (an
+        existing JSON cache, plain or enveloped) is written to PostgreSQL instead, so
+        nothing is lost. Returns what the cache holds, or None."""
+        db_entry = self._read_db_tier()
+        file_entry = self._read_file_tier()
+        if file_entry is None and self.file_path.exists():
+            try:
+                file_entry = read_legacy_file(self.file_path)
+            except (CorruptCacheFile, OSError) as exc:
+                logger.warning("cache file %s is neither a cache file nor a JSON object: %s", self.file_path, exc)
+        if file_entry is not None and (db_entry is None or not _newer_or_same(db_entry, file_entry)):
+            if self._db is not None:
+                logger.info("cache %s/%s: writing %s to PostgreSQL (%s)", self.project, self.cache_type, self.file_path,
+                            "no database copy" if db_entry is None else "newer than the database copy")
+            entry: Entry | None = self.put(file_entry.data, file_entry.last_fetch, file_entry.last_rich_fetch)
+        elif db_entry is not None:
+            self._repopulate_file(db_entry)
+            self._remember(db_entry)
+            entry = db_entry
         else:
-            entry = self._read_file_tier()
-            if entry is None and self.file_path.exists():
-                try:
-                    entry = read_legacy_file(self.file_path)
-                except (CorruptCacheFile, OSError) as exc:
-                    logger.warning("cache file %s is neither a cache envelope nor a JSON object: %s", self.file_path, exc)
-            if entry is not None:
-                logger.info("cache %s/%s: migrating %s into PostgreSQL", self.project, self.cache_type, self.file_path)
-                entry = self.put(entry.data, entry.last_fetch, entry.last_rich_fetch)
+            entry = None
         if refresh_if_stale and entry is not None and self._is_stale(entry):
             entry = self._refresh_single_flight(entry) or entry
         return entry

@@ -504,3 +504,21 @@ def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_re
     finally:
         for c in made:
             c.close()
+
+
+def test_startup_keeps_a_local_write_newer_than_postgresql(make, migrated_url, tmp_path):
+    """A write that only reached the file (PostgreSQL down, then the process stopped) wins at
+    the next startup: it is written to PostgreSQL instead of being overwritten by the older copy."""
+    p = _project()
+    path = tmp_path / "local.json"
+    online = make(p, None, file_path=tmp_path / "other.json")
+    online.put({"v": "old"}, last_fetch=utcnow() - timedelta(minutes=10))
+    assert online.flush(10)
+    offline = TieredCache(p, "strava", None, file_path=path, dsn=CLOSED, retry_base=0.05, retry_cap=0.1)
+    offline.put({"v": "new, never reached PostgreSQL"})
+    offline.close(timeout=0.2)
+
+    restarted = make(p, Counter(fail=True), file_path=path)
+    assert restarted.start().data == {"v": "new, never reached PostgreSQL"}
+    assert restarted.flush(10)
+    assert _db_row(migrated_url, p)[0] == {"v": "new, never reached PostgreSQL"}
