@@ -585,10 +585,20 @@ class TieredCache:
 
         Raises ValueError when the document is invalid (nothing is written). Never raises
         for PostgreSQL trouble. A file write failure is logged and the save goes on.
+        ``last_fetch`` defaults to now; a document older than the one held (by last_fetch)
+        replaces nothing, as in cache_put, and the held entry is returned.
         """
         payload = self.validate(data)
-        entry = Entry(data, _parse_dt(last_fetch) or utcnow(), _parse_dt(last_rich_fetch), payload)
+        last_fetch, last_rich_fetch = _parse_dt(last_fetch), _parse_dt(last_rich_fetch)
         with self._save_lock:
+            # stamped under the lock, so saves are ordered as their timestamps are
+            entry = Entry(data, last_fetch or utcnow(), last_rich_fetch, payload)
+            current = self._current
+            if current is not None and current.last_fetch is not None and entry.last_fetch < current.last_fetch:
+                # the rule cache_put applies in PostgreSQL, applied to every tier
+                logger.info("cache %s/%s: not replacing a copy fetched at %s with one fetched at %s",
+                            self.project, self.cache_type, current.last_fetch, entry.last_fetch)
+                return current
             try:
                 write_file(self.file_path, project=self.project, cache_type=self.cache_type,
                            entry=entry, payload=payload)

@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,19 @@ def _wrapper(base: Path) -> Path:
     return script
 
 
+def _connect_when_ready(url: str, timeout: float = 60.0) -> psycopg.Connection:
+    """The executor returns once the TCP port is open, which can be before the server
+    accepts connections ("the database system is starting up") on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            if "starting up" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> TestCluster:
     base = Path(tempfile.mkdtemp(prefix="pgcadence-test-", dir="/tmp"))
     base.chmod(0o755)
@@ -80,7 +94,7 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
     cluster = TestCluster(executor, base)
     try:
         executor.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        with _connect_when_ready(cluster.url("postgres")) as conn:
             conn.execute(f'create database "{dbname}"')
     except BaseException:
         cluster.stop()
