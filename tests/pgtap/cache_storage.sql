@@ -1,6 +1,6 @@
 -- The persistent cache store (migration 0009): schema, RLS and privileges, the SQL API,
 -- size limit, data_size, refresh timing, retention.
-SELECT plan(76);
+SELECT plan(82);
 
 -- ------------------------------------------------------------ schema
 SELECT has_table('public', 'projects', 'projects exists');
@@ -155,6 +155,23 @@ SELECT is(pgcadence.cache_cleanup(), 1, 'cleanup deletes caches older than their
 SELECT is((SELECT array_agg(cache_type::text) FROM public.cache_storage c JOIN public.projects p ON p.id = c.project_id
             WHERE p.project_name = 'tapproj'), ARRAY['strava'], 'and keeps the others');
 SELECT is(public.cache_purge('tapproj'), 1, 'cache_purge deletes a project''s caches');
+
+-- the refresh scheduler: one job per due cache, one at a time
+SELECT public.cache_put('tapsched', 'strava', '{"n": 1}', now() - interval '7 hours', NULL, interval '6 hours');
+SELECT public.cache_put('tapsched', 'fundraising', '{"n": 1}', now() - interval '5 minutes', NULL, interval '15 minutes');
+SELECT ok(pgcadence.cache_enqueue_due_refreshes() >= 1, 'the scheduler enqueues due caches');
+SELECT results_eq($$SELECT payload, dedupe_key, status FROM public.job_queue
+                    WHERE task_type = 'cache_refresh' AND payload->>'project' = 'tapsched'$$,
+                  $$VALUES ('{"project": "tapsched", "cache_type": "strava"}'::jsonb, 'cache_refresh:tapsched/strava', 'pending')$$,
+                  'one cache_refresh job for the 6-hour cache fetched 7 hours ago, none for the fresh 15-minute cache');
+SELECT lives_ok($$SELECT pgcadence.cache_enqueue_due_refreshes()$$, 'running it again is harmless');
+SELECT is((SELECT count(*)::int FROM public.job_queue WHERE task_type = 'cache_refresh' AND payload->>'project' = 'tapsched'),
+          1, 'still one job: a refresh is pending');
+SELECT isnt((SELECT refresh_enqueued_at FROM public.cache_storage c JOIN public.projects p ON p.id = c.project_id
+              WHERE p.project_name = 'tapsched' AND c.cache_type = 'strava'), NULL, 'refresh_enqueued_at is set');
+SELECT public.cache_put('tapsched', 'strava', '{"n": 2}');
+SELECT is((SELECT refresh_enqueued_at FROM public.cache_storage c JOIN public.projects p ON p.id = c.project_id
+            WHERE p.project_name = 'tapsched' AND c.cache_type = 'strava'), NULL, 'the next cache_put clears it');
 
 SELECT ok(EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'pgcadence_cache_refresh' AND schedule = '* * * * *'
                     AND command = 'SELECT pgcadence.cache_enqueue_due_refreshes()'), 'the refresh scheduler runs every minute');
