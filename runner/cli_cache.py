@@ -57,7 +57,7 @@ def ls_(database: str | None, project: str | None) -> None:
         return
     head = ("PROJECT", "TYPE", "SIZE", "LAST FETCH (UTC)", "AGE", "MAX AGE", "DUE", "VERSION")
     table = [head] + [
-        (r[0], r[1], _size(r[2]), f"{r[3]:%Y-%m-%d %H:%M:%S}" if r[3] else "never", str(r[4] or "-"),
+        (r[0], r[1], _size(r[2]), f"{r[3]:%Y-%m-%d %H:%M:%S}" if r[3] else "never", str(r[4]) if r[4] is not None else "-",
          str(r[5] or "-"), "yes" if r[6] else "no", r[7]) for r in rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     for row in table:
