@@ -25,8 +25,11 @@ Startup (``start``): load from PostgreSQL, repopulate the JSON file, refresh at 
 stale. A file with no database copy (an existing JSON cache from before) is migrated
 into PostgreSQL.
 
-``PGCADENCE_CACHE_DB=off`` (or ``db=False``) drops the PostgreSQL tier: memory, file and
-fetcher only. With PostgreSQL unreachable nothing raises to the caller: reads are served
+Feature flags (environment, "off" to disable; constructor arguments override):
+``PGCADENCE_CACHE_DB`` (``db=``) the PostgreSQL tier; ``PGCADENCE_CACHE_EMERGENCY_REFRESH``
+(``emergency_refresh=``) calling the fetcher when every tier misses (a stale copy is still
+refreshed); ``PGCADENCE_CACHE_BACKGROUND_RETRY`` (``background_retry=``) retrying failed
+PostgreSQL writes; ``PGCADENCE_CACHE_GRACEFUL_SHUTDOWN`` flushing open caches at exit. With PostgreSQL unreachable nothing raises to the caller: reads are served
 from memory/file (or the fetcher) and writes wait in the retry queue.
 
 Documents are JSON objects (``dict``). The object ``get`` returns is shared with other
@@ -100,8 +103,13 @@ def _parse_dt(value: Any) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def _flag(name: str) -> bool:
+    """Feature flags (seed 004): on unless the variable says off/0/false/no."""
+    return os.environ.get(name, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
 def db_enabled_by_env() -> bool:
-    return os.environ.get("PGCADENCE_CACHE_DB", "on").strip().lower() not in ("off", "0", "false", "no")
+    return _flag("PGCADENCE_CACHE_DB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +343,8 @@ def refresh_job(payload: dict, ctx: Any = None) -> dict:
 
 @atexit.register
 def _close_all_at_exit() -> None:
+    if not _flag("PGCADENCE_CACHE_GRACEFUL_SHUTDOWN"):
+        return
     for cache in list(_open_caches):
         cache.close(timeout=5)
 
@@ -363,6 +373,8 @@ class TieredCache:
         retry_cap: float = 30.0,
         stats_interval: float = 60.0,
         connect_timeout: float = 3.0,
+        emergency_refresh: bool | None = None,
+        background_retry: bool | None = None,
     ) -> None:
         if not re.match(_NAME_RE, project or ""):
             raise ValueError(f"invalid project name {project!r}")
@@ -382,6 +394,8 @@ class TieredCache:
         self.stats_interval = stats_interval
 
         self.db_enabled = db_enabled_by_env() if db is None else bool(db)
+        self.emergency_refresh = _flag("PGCADENCE_CACHE_EMERGENCY_REFRESH") if emergency_refresh is None else emergency_refresh
+        self.background_retry = _flag("PGCADENCE_CACHE_BACKGROUND_RETRY") if background_retry is None else background_retry
         if self.db_enabled:
             from runner import db as dbmod
 
@@ -413,6 +427,7 @@ class TieredCache:
         self._closed = False
         self._writer: threading.Thread | None = None
         self.db_rejected = 0                   # writes PostgreSQL refused (not retried)
+        self.db_dropped = 0                    # failed writes not retried (background_retry off)
         self._db_down = False
 
         with _registry_lock:
@@ -562,6 +577,8 @@ class TieredCache:
 
     def _refresh_single_flight(self, stale: Entry | None) -> Entry | None:
         """One fetcher call however many callers arrive; latecomers take its result."""
+        if stale is None and not self.emergency_refresh:
+            return self._current  # every tier missed and emergency refresh is off
         with self._refresh_lock:
             current = self._current
             if current is not None and not self._is_stale(current) and (
@@ -730,7 +747,13 @@ class TieredCache:
                 (self.project, self.cache_type, payload, entry.last_fetch, entry.last_rich_fetch,
                  self.max_age)).fetchone()[0])
         except psycopg.Error as exc:
-            if _is_retryable(exc):
+            if _is_retryable(exc) and not self.background_retry:
+                self.db_dropped += 1
+                self._db_failed(exc)
+                self._record("db", False, 0, error=True, count_miss=False)
+                logger.error("cache %s/%s: PostgreSQL write failed and background retry is off (kept in file "
+                             "and memory)", self.project, self.cache_type)
+            elif _is_retryable(exc):
                 with self._cond:
                     self._failures += 1
                     if self._pending is None:

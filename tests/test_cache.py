@@ -542,3 +542,23 @@ def test_startup_keeps_a_local_write_newer_than_postgresql(make, migrated_url, t
     assert restarted.start().data == {"v": "new, never reached PostgreSQL"}
     assert restarted.flush(10)
     assert _db_row(migrated_url, p)[0] == {"v": "new, never reached PostgreSQL"}
+
+
+def test_seed_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGCADENCE_CACHE_EMERGENCY_REFRESH", "off")
+    fetch = Counter()
+    c = TieredCache("flags", "strava", fetch, file_path=tmp_path / "e.json", db=False)
+    assert c.emergency_refresh is False
+    assert c.get(default={"placeholder": True}) == {"placeholder": True} and fetch.calls == 0
+    c.put({"v": 1}, last_fetch=utcnow() - timedelta(days=1))
+    c.max_age = timedelta(hours=1)
+    c._mem.clear()
+    assert c.get()["fetched"] == 1 and fetch.calls == 1  # a stale copy is still refreshed
+    c.close()
+
+    monkeypatch.setenv("PGCADENCE_CACHE_BACKGROUND_RETRY", "off")
+    d = TieredCache("flags", "strava", None, file_path=tmp_path / "r.json", dsn=CLOSED)
+    d.put({"v": 2})
+    assert d.flush(10) and d.pending_writes() == 0 and d.db_dropped == 1  # tried once, not retried
+    assert d.get() == {"v": 2} and read_file(d.file_path).data == {"v": 2}
+    d.close()
