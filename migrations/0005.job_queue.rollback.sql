@@ -9,6 +9,7 @@ END
 $$;
 
 DROP VIEW public.job_queue_metrics;
+DROP VIEW public.job_queue_attempts;
 DROP TRIGGER job_queue_notify ON public.job_queue;
 DROP FUNCTION pgcadence.job_queue_notify();
 DROP FUNCTION public.job_queue_get(uuid);
@@ -24,6 +25,7 @@ DROP FUNCTION pgcadence.job_queue_not_found(text, uuid);
 DROP FUNCTION public.job_queue_release(uuid, integer, text);
 DROP FUNCTION public.job_queue_heartbeat(uuid, interval, integer);
 DROP FUNCTION public.job_queue_fail(uuid, text, integer);
+DROP FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]);
 DROP FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]);
 DROP FUNCTION public.job_queue_complete(uuid, jsonb, integer);
 DROP FUNCTION public.job_queue_claim(integer, text, interval);
@@ -32,7 +34,7 @@ DROP FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, intege
 DROP FUNCTION pgcadence.job_queue_check(text, text, jsonb, integer, integer);
 DROP FUNCTION public.job_queue_retry_delay(integer, double precision);
 DROP FUNCTION pgcadence.job_queue_require_manager(text);
-DROP TABLE public.job_queue_attempts;
+DROP TABLE public.job_queue_attempt_log;
 DROP TABLE public.job_queue;
 DROP TABLE pgcadence.job_queue_settings;
 

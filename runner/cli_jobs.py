@@ -219,4 +219,36 @@ def cleanup(database, retain, statuses):
     click.echo(f"{n} job(s) deleted")
 
 
+# ---------------------------------------------------------------- doctor
+def queue_checks(conn) -> list:
+    """`pgcadence doctor` lines for the job queue (skipped until migration 0005 is applied)."""
+    from runner.doctor import Check
+
+    if conn.execute("select to_regclass('public.job_queue') is null").fetchone()[0]:
+        return []
+    paused, stuck, failures, oldest = conn.execute(
+        """SELECT public.job_queue_paused(),
+                  (SELECT count(*) FROM public.job_queue WHERE status = 'running' AND locked_until < now()),
+                  (SELECT coalesce(sum(failures_last_hour), 0) FROM public.job_queue_metrics),
+                  (SELECT round(extract(epoch FROM max(oldest_pending_age))) FROM public.job_queue_metrics)""").fetchone()
+    return [
+        Check("WARN" if paused else "PASS", "job queue", "processing PAUSED" if paused else "processing on",
+              "select job_queue_resume()  (or: pgcadence jobs resume)"),
+        Check("WARN" if stuck else "PASS", "job queue leases",
+              f"{stuck} running job(s) past their lease" if stuck else "no expired lease",
+              "start a worker (pgcadence worker): the next claim takes them back"),
+        Check("PASS", "job queue backlog",
+              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour"),
+    ]
+
+
+def _register_doctor() -> None:
+    from runner import doctor
+
+    if queue_checks not in doctor.EXTRA_CHECKS:
+        doctor.EXTRA_CHECKS.append(queue_checks)
+
+
+_register_doctor()
+
 COMMANDS = (worker, jobs)

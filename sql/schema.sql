@@ -607,7 +607,7 @@ BEGIN
         RAISE EXCEPTION 'job_queue_cancel: job % is already %', id, j.status USING ERRCODE = '55000';
     END IF;
     IF j.status = 'running' THEN
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         VALUES (j.id, j.attempts, j.locked_by, j.started_at, 'cancelled', 'cancelled while running');
     END IF;
     UPDATE public.job_queue q SET status = 'cancelled', finished_at = pg_catalog.now(), locked_until = NULL,
@@ -665,7 +665,7 @@ BEGIN
         ) y
         LIMIT batch_size
     ), lost AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
                'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
         FROM picked p WHERE p.status = 'running'
@@ -685,8 +685,7 @@ BEGIN
                   q.run_at, q.created_at, q.status
     )
     SELECT c.id, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority, c.run_at, c.created_at
-    FROM claimed c WHERE c.status = 'running'
-    ORDER BY c.priority DESC, c.run_at;
+    FROM claimed c WHERE c.status = 'running';
 END
 $$;
 
@@ -723,7 +722,7 @@ BEGIN
         WHERE q.status = ANY (statuses) AND q.finished_at < pg_catalog.now() - retain
         RETURNING q.id
     ), hist AS (
-        DELETE FROM public.job_queue_attempts a USING gone g WHERE a.job_id = g.id
+        DELETE FROM public.job_queue_attempt_log a USING gone g WHERE a.job_id = g.id
     )
     SELECT pg_catalog.count(*) INTO n FROM gone;
     RETURN n;
@@ -749,10 +748,7 @@ CREATE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL::js
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         WHERE q.id = job_queue_complete.id AND q.status = 'running'
           AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT EXISTS (SELECT 1 FROM done)
 $$;
@@ -762,6 +758,28 @@ $$;
 --
 
 COMMENT ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) IS 'Mark a running job succeeded and keep result. Pass the claimed attempt to fence out a worker whose lease was lost. Returns whether it applied.';
+
+--
+-- Name: job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer DEFAULT 10, worker_id text DEFAULT NULL::text, lease interval DEFAULT '00:05:00'::interval, results jsonb[] DEFAULT NULL::jsonb[]) RETURNS TABLE(id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer, locked_until timestamp with time zone, priority integer, run_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF pg_catalog.cardinality(ids) > 0 THEN
+        PERFORM public.job_queue_complete_batch(ids, attempts, results);
+    END IF;
+    RETURN QUERY SELECT * FROM public.job_queue_claim(batch_size, worker_id, lease);
+END
+$$;
+
+--
+-- Name: FUNCTION job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) IS 'job_queue_complete_batch(ids, attempts, results) then job_queue_claim(batch_size, worker_id, lease), in one transaction.';
 
 --
 -- Name: job_queue_complete_batch(uuid[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: -
@@ -778,10 +796,7 @@ CREATE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], 
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         FROM input i
         WHERE q.id = i.id AND q.status = 'running' AND q.attempts = i.attempt
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT d.id FROM done d
 $$;
@@ -911,7 +926,7 @@ CREATE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAU
           AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
         RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
     )
     SELECT f.status, f.run_at, f.attempts FROM failed f
@@ -938,12 +953,8 @@ BEGIN
     SELECT pg_catalog.to_jsonb(q) || pg_catalog.jsonb_build_object('attempt_history', COALESCE((
         SELECT pg_catalog.jsonb_agg(a ORDER BY a.attempt) FROM (
             SELECT h.attempt, h.worker_id, h.started_at, h.finished_at, h.outcome, h.error,
-                   extract(epoch FROM h.duration) AS duration_s
+                   extract(epoch FROM COALESCE(h.duration, pg_catalog.now() - h.started_at)) AS duration_s
             FROM public.job_queue_attempts h WHERE h.job_id = q.id
-            UNION ALL
-            SELECT q.attempts, q.locked_by, q.started_at, NULL, 'running', NULL,
-                   extract(epoch FROM pg_catalog.now() - q.started_at)
-            WHERE q.status = 'running'
         ) a), '[]'))
     INTO doc
     FROM public.job_queue q WHERE q.id = job_queue_get.id;
@@ -1159,7 +1170,7 @@ CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text D
         WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
         RETURNING q.id, q.attempts, q.locked_by, q.started_at
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
     ), wake AS (
         SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
@@ -1223,6 +1234,11 @@ BEGIN
         SELECT 1 FROM public.job_queue q WHERE q.dedupe_key = j.dedupe_key AND q.status IN ('pending', 'running')) THEN
         RAISE EXCEPTION 'job_queue_retry: another pending or running job has dedupe_key "%"', j.dedupe_key
             USING ERRCODE = '23505';
+    END IF;
+    IF j.status = 'succeeded' AND j.attempts > 0 THEN  -- the success leaves the job row: keep it in the log
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, finished_at, outcome)
+        VALUES (j.id, j.attempts, j.locked_by, j.started_at, COALESCE(j.finished_at, pg_catalog.now()), 'succeeded')
+        ON CONFLICT DO NOTHING;
     END IF;
     UPDATE public.job_queue q SET
         status = 'pending', run_at = pg_catalog.now(), finished_at = NULL, locked_until = NULL,
@@ -1438,28 +1454,69 @@ ALTER TABLE public.cache_storage ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDE
 );
 
 --
--- Name: job_queue_attempts; Type: TABLE; Schema: public; Owner: -
+-- Name: job_queue_attempt_log; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public.job_queue_attempts (
+CREATE TABLE public.job_queue_attempt_log (
     job_id uuid NOT NULL,
     attempt integer NOT NULL,
     worker_id text,
-    started_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
     finished_at timestamp with time zone DEFAULT now() NOT NULL,
     outcome text NOT NULL,
     error text,
     duration interval GENERATED ALWAYS AS ((finished_at - started_at)) STORED,
-    CONSTRAINT job_queue_attempts_attempt_check CHECK ((attempt >= 1)),
-    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
+    CONSTRAINT job_queue_attempt_log_attempt_check CHECK ((attempt >= 1)),
+    CONSTRAINT job_queue_attempt_log_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
 )
 WITH (autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='50000', autovacuum_analyze_scale_factor='0.02');
 
 --
--- Name: TABLE job_queue_attempts; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE job_queue_attempt_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.job_queue_attempts IS 'Attempt history of job_queue: worker, start, end, outcome, error, duration. Service_role and admins only.';
+COMMENT ON TABLE public.job_queue_attempt_log IS 'Ended attempts other than a job''s successful last one (see the job_queue_attempts view for the full history).';
+
+--
+-- Name: job_queue_attempts; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.job_queue_attempts WITH (security_invoker='true') AS
+ SELECT l.job_id,
+    l.attempt,
+    l.worker_id,
+    l.started_at,
+    l.finished_at,
+    l.outcome,
+    l.error,
+    l.duration
+   FROM public.job_queue_attempt_log l
+UNION ALL
+ SELECT q.id AS job_id,
+    q.attempts AS attempt,
+    q.locked_by AS worker_id,
+    q.started_at,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN q.finished_at
+            ELSE NULL::timestamp with time zone
+        END AS finished_at,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN 'succeeded'::text
+            ELSE 'running'::text
+        END AS outcome,
+    NULL::text AS error,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN (q.finished_at - q.started_at)
+            ELSE NULL::interval
+        END AS duration
+   FROM public.job_queue q
+  WHERE ((q.status = ANY (ARRAY['running'::text, 'succeeded'::text])) AND (q.attempts > 0));
+
+--
+-- Name: VIEW job_queue_attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.job_queue_attempts IS 'Attempt history of job_queue, one row per attempt: worker, start, end, outcome (running, succeeded, failed, lease_expired, cancelled, released), error, duration.';
 
 --
 -- Name: job_queue_metrics; Type: VIEW; Schema: public; Owner: -
@@ -1475,7 +1532,7 @@ CREATE VIEW public.job_queue_metrics WITH (security_invoker='true') AS
     count(*) FILTER (WHERE (q.status = 'cancelled'::text)) AS cancelled,
     (now() - min(q.run_at) FILTER (WHERE ((q.status = 'pending'::text) AND (q.run_at <= now())))) AS oldest_pending_age,
     ( SELECT count(*) AS count
-           FROM (public.job_queue_attempts a
+           FROM (public.job_queue_attempt_log a
              JOIN public.job_queue j ON ((j.id = a.job_id)))
           WHERE ((j.task_type = q.task_type) AND (a.outcome = ANY (ARRAY['failed'::text, 'lease_expired'::text])) AND (a.finished_at > (now() - '01:00:00'::interval)))) AS failures_last_hour
    FROM public.job_queue q
@@ -1586,11 +1643,11 @@ ALTER TABLE ONLY public.cache_storage
     ADD CONSTRAINT cache_storage_project_id_cache_type_key UNIQUE (project_id, cache_type);
 
 --
--- Name: job_queue_attempts job_queue_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: job_queue_attempt_log job_queue_attempt_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public.job_queue_attempts
-    ADD CONSTRAINT job_queue_attempts_pkey PRIMARY KEY (job_id, attempt);
+ALTER TABLE ONLY public.job_queue_attempt_log
+    ADD CONSTRAINT job_queue_attempt_log_pkey PRIMARY KEY (job_id, attempt);
 
 --
 -- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1651,10 +1708,10 @@ CREATE INDEX idx_project_id ON public.cache_storage USING btree (project_id);
 CREATE INDEX idx_updated_at ON public.cache_storage USING btree (updated_at);
 
 --
--- Name: job_queue_attempts_finished_at_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: job_queue_attempt_log_finished_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX job_queue_attempts_finished_at_idx ON public.job_queue_attempts USING brin (finished_at);
+CREATE INDEX job_queue_attempt_log_finished_at_idx ON public.job_queue_attempt_log USING brin (finished_at);
 
 --
 -- Name: job_queue_claimable_idx; Type: INDEX; Schema: public; Owner: -
@@ -1667,18 +1724,6 @@ CREATE INDEX job_queue_claimable_idx ON public.job_queue USING btree (priority D
 --
 
 CREATE UNIQUE INDEX job_queue_dedupe_key_idx ON public.job_queue USING btree (dedupe_key) WHERE ((dedupe_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text])));
-
---
--- Name: job_queue_finished_at_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX job_queue_finished_at_idx ON public.job_queue USING btree (finished_at) WHERE (finished_at IS NOT NULL);
-
---
--- Name: job_queue_lease_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX job_queue_lease_idx ON public.job_queue USING btree (locked_until) WHERE (status = 'running'::text);
 
 --
 -- Name: job_queue_status_run_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -1773,16 +1818,16 @@ ALTER TABLE public.job_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_queue_admin_read ON public.job_queue FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
 
 --
--- Name: job_queue_attempts; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: job_queue_attempt_log; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
-ALTER TABLE public.job_queue_attempts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.job_queue_attempt_log ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: job_queue_attempts job_queue_attempts_admin_read; Type: POLICY; Schema: public; Owner: -
+-- Name: job_queue_attempt_log job_queue_attempt_log_admin_read; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY job_queue_attempts_admin_read ON public.job_queue_attempts FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
 
 --
 -- Name: profiles; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1974,6 +2019,13 @@ REVOKE ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt 
 GRANT ALL ON FUNCTION public.job_queue_complete(id uuid, result jsonb, attempt integer) TO service_role;
 
 --
+-- Name: FUNCTION job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer, worker_id text, lease interval, results jsonb[]) TO service_role;
+
+--
 -- Name: FUNCTION job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[]); Type: ACL; Schema: public; Owner: -
 --
 
@@ -2106,11 +2158,18 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cache_storage TO service_role;
 GRANT USAGE ON SEQUENCE public.cache_storage_id_seq TO service_role;
 
 --
+-- Name: TABLE job_queue_attempt_log; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue_attempt_log TO service_role;
+GRANT SELECT ON TABLE public.job_queue_attempt_log TO authenticated;
+
+--
 -- Name: TABLE job_queue_attempts; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue_attempts TO service_role;
 GRANT SELECT ON TABLE public.job_queue_attempts TO authenticated;
+GRANT SELECT ON TABLE public.job_queue_attempts TO service_role;
 
 --
 -- Name: TABLE job_queue_metrics; Type: ACL; Schema: public; Owner: -
