@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import fcntl
 import hashlib
 import itertools
 import json
