@@ -204,6 +204,7 @@ from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
 for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
 cli.add_command(__import__("runner.cli_movies", fromlist=["movies"]).movies)  # pgcadence movies ...
 cli.add_command(__import__("runner.cli_cron", fromlist=["cron"]).cron)  # pgcadence cron ... (+ doctor checks)
+from runner.cli_cache import cache as _cache_group; cli.add_command(_cache_group)  # noqa: E402,E702 (cache verbs)
 
 
 def main() -> None:

@@ -62,6 +62,19 @@ def _wrapper(base: Path) -> Path:
     return script
 
 
+def _connect_when_ready(url: str, timeout: float = 60.0) -> psycopg.Connection:
+    """The executor returns once the TCP port is open, which can be before the server
+    accepts connections ("the database system is starting up") on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> TestCluster:
     base = Path(tempfile.mkdtemp(prefix="pgcadence-test-", dir="/tmp"))
     base.chmod(0o755)
@@ -84,16 +97,7 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
         executor.start()
         # the Vault key ring the server reads at call time (migration 0002)
         ensure_key_file(base / "data", SERVER_USER if os.geteuid() == 0 else None)
-        deadline = time.monotonic() + 60
-        while True:  # the port opens before recovery ends: "the database system is starting up"
-            try:
-                conn = psycopg.connect(cluster.url("postgres"), autocommit=True)
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        with conn:
+        with _connect_when_ready(cluster.url("postgres")) as conn:
             conn.execute(f'create database "{dbname}"')
     except BaseException:
         cluster.stop()
