@@ -208,6 +208,7 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
 
 
 cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
+__import__("runner.cli_net", fromlist=["register"]).register(cli)  # net-worker, net status
 
 
 def main() -> None:
