@@ -6,7 +6,6 @@ Errors are one line on stderr; tracebacks are for bugs only.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import click
 import psycopg
 
-from runner import __version__, db, doctor as doctor_mod, embedded, migrate as migrate_mod
+from runner import __version__, cli_executor, db, doctor as doctor_mod, embedded, migrate as migrate_mod
 from runner.errors import CadenceError
 
 DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
@@ -137,9 +136,11 @@ data_dir_option = click.option(
 )
 port_option = click.option("--port", type=click.IntRange(1024, 65535), default=embedded.DEFAULT_PORT,
                            show_default=True, help="TCP port on 127.0.0.1.")
+serve_port_option = click.option("--serve-port", type=click.IntRange(1024, 65535), default=cli_executor.DEFAULT_PORT,
+                                 show_default=True, help="Port of the executor (stored in Vault as project_url).")
 
 
-def _start_embedded(data_dir: Path | None, port: int) -> embedded.Cluster:
+def _start_embedded(data_dir: Path | None, port: int, serve_port: int = cli_executor.DEFAULT_PORT) -> embedded.Cluster:
     cluster = embedded.Cluster((data_dir or embedded.default_base()).resolve(), port=port)
     progress = lambda m: click.echo(f"  {m}")  # noqa: E731
     cluster.init(progress)
@@ -147,15 +148,18 @@ def _start_embedded(data_dir: Path | None, port: int) -> embedded.Cluster:
     url = cluster.url()
     done = migrate_mod.apply(url, progress=progress)
     click.echo(f"  {len(done)} migration(s) applied" if done else "  migrations up to date")
+    cli_executor.ensure_embedded_keys(url, serve_port, progress)
     return cluster
 
 
 @cli.command()
 @data_dir_option
 @port_option
-def up(data_dir: Path | None, port: int) -> None:
-    """Start (or reuse) the embedded PostgreSQL with pg_cron, migrate it, print its URL."""
-    cluster = _start_embedded(data_dir, port)
+@serve_port_option
+def up(data_dir: Path | None, port: int, serve_port: int) -> None:
+    """Start (or reuse) the embedded PostgreSQL with pg_cron, migrate it, create the
+    project keys in Vault (project_url = the local executor), print its URL."""
+    cluster = _start_embedded(data_dir, port, serve_port)
     click.echo(cluster.url())
 
 
@@ -170,37 +174,20 @@ def down(data_dir: Path | None) -> None:
 @cli.command()
 @data_dir_option
 @port_option
+@serve_port_option
 @click.option("--keep-running", is_flag=True, help="Leave PostgreSQL running when this command exits.")
-def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
-    """The whole system on the embedded default, in the foreground until Ctrl-C."""
+@cli_executor._service_flags
+@cli_executor.serve_options
+def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, **serve_kwargs) -> None:
+    """The whole system on the embedded default, in the foreground until Ctrl-C:
+    PostgreSQL with pg_cron, the executor (pgcadence serve) and its background services."""
     click.echo("pgcadence run: starting the embedded cluster")
-    cluster = _start_embedded(data_dir, port)
+    cluster = _start_embedded(data_dir, port, serve_port)
     url = cluster.url()
     click.echo(f"database: {url}")
     click.echo("ready. In another shell: .venv/bin/pgcadence doctor    (Ctrl-C here stops everything)")
-
-    stop = {"flag": False}
-
-    def _stop(signum, frame):  # noqa: ARG001
-        stop["flag"] = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    last_beats = None
     try:
-        while not stop["flag"]:
-            time.sleep(1)
-            if not cluster.running():
-                raise CadenceError("PostgreSQL stopped unexpectedly; see " + str(cluster.logfile))
-            try:
-                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-                    beats, at = conn.execute("select beats, beat_at from pgcadence.cron_heartbeat").fetchone()
-            except psycopg.Error:
-                continue
-            if beats != last_beats:
-                if last_beats is not None or beats:
-                    click.echo(f"{time.strftime('%H:%M:%S')} pg_cron tick #{beats} at {at:%H:%M:%S} UTC")
-                last_beats = beats
+        cli_executor.run_in_foreground(cluster, url, serve_port, serve_kwargs)
     finally:
         if not keep_running:
             click.echo("shutting down")
@@ -209,6 +196,7 @@ def run(data_dir: Path | None, port: int, keep_running: bool) -> None:
 
 cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
 __import__("runner.cli_net", fromlist=["register"]).register(cli)  # net-worker, net status
+cli_executor.register(cli)
 
 
 def main() -> None:

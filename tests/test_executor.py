@@ -1,0 +1,407 @@
+"""The HTTP executor on a real uvicorn server, against the session database.
+
+A Vault is needed for the project keys; until the Vault migration lands on this branch a
+plaintext stand-in with the same API is created for this module only (and dropped after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import httpx
+import jwt
+import psycopg
+import pytest
+import uvicorn
+from port_for import get_port
+
+from runner.executor import ApiError, auth, keys, logs
+from runner.executor.app import Settings, create_app
+from runner.executor.config import load as load_config
+from runner.executor.registry import REGISTRY, function, load_builtin
+from tests.conftest import CLI, ROOT, run_cli
+
+RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex
+OUR_SECRETS = (keys.JWT_SECRET, keys.ANON_KEY, keys.SERVICE_ROLE_KEY, keys.PROJECT_URL, "job_queue_runner_secret")
+
+STAND_IN_VAULT = """
+create schema vault;
+create table vault.secrets (id uuid primary key default gen_random_uuid(), name text unique,
+    description text not null default '', secret text not null, created_at timestamptz default now(),
+    updated_at timestamptz default now());
+create view vault.decrypted_secrets as select id, name, description, secret, secret as decrypted_secret from vault.secrets;
+create function vault.create_secret(new_secret text, new_name text = null, new_description text = '', new_key_id uuid = null)
+returns uuid language sql as $$ insert into vault.secrets (secret, name, description)
+    values (new_secret, new_name, new_description) returning id $$;
+create function vault.update_secret(secret_id uuid, new_secret text = null, new_name text = null,
+    new_description text = null, new_key_id uuid = null) returns void language sql as $$
+    update vault.secrets set secret = coalesce(new_secret, secret), name = coalesce(new_name, name),
+    description = coalesce(new_description, description), updated_at = now() where id = secret_id $$;
+"""
+
+
+@pytest.fixture(scope="module")
+def vault_url(db_url):
+    """The session database with project keys and the runner secret in Vault."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        stand_in = not keys.vault_installed(conn)
+        if stand_in:
+            conn.execute(STAND_IN_VAULT)
+        keys.ensure_project_keys(conn, "http://127.0.0.1:1")
+        keys.set_secret(conn, "job_queue_runner_secret", RUNNER_SECRET)
+    yield db_url
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        if stand_in:
+            conn.execute("drop schema vault cascade")
+        else:
+            conn.execute("delete from vault.secrets where name = any(%s)", (list(OUR_SECRETS),))
+
+
+@pytest.fixture(scope="module")
+def project(vault_url):
+    with psycopg.connect(vault_url, autocommit=True) as conn:
+        return {"secret": keys.get_secret(conn, keys.JWT_SECRET), **keys.project_keys(conn)}
+
+
+CALLS: list[str] = []
+
+
+def _test_registry() -> dict:
+    load_builtin()
+    reg = dict(REGISTRY)
+
+    @function("t-recorder", registry=reg)
+    async def recorder(ctx):
+        """Records that it ran; answers the caller's role and claims."""
+        CALLS.append(ctx.request_id)
+        return {"role": ctx.role, "claims": ctx.claims, "auth": ctx.auth, "body": ctx.body}
+
+    @function("t-service", service_only=True, registry=reg)
+    async def service(ctx):
+        CALLS.append(ctx.request_id)
+        return {"role": ctx.role}
+
+    @function("cleanup-sessions", registry=reg)  # verify_jwt = false comes from config.toml
+    async def cleanup(ctx):
+        return {"role": ctx.role, "auth": ctx.auth}
+
+    @function("t-slow", timeout=0.3, registry=reg)
+    async def slow(ctx):
+        await asyncio.sleep(60)
+        return {}
+
+    @function("t-boom", registry=reg)
+    async def boom(ctx):
+        raise RuntimeError("the handler's private detail")
+
+    @function("t-teapot", registry=reg)
+    async def teapot(ctx):
+        raise ApiError(418, "teapot", "short and stout")
+
+    return reg
+
+
+class LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logs.JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record) -> None:
+        self.lines.append(self.format(record))
+
+    def records(self) -> list[dict]:
+        return [json.loads(line) for line in self.lines]
+
+
+@pytest.fixture(scope="module")
+def server(vault_url, tmp_path_factory):
+    cfg_file = tmp_path_factory.mktemp("supabase") / "config.toml"
+    cfg_file.write_text('project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n')
+    settings = Settings(dsn=vault_url, registry=_test_registry(), config=load_config(cfg_file),
+                        max_body=1024, request_timeout=30)
+    app = create_app(settings)
+    capture = LogCapture()
+    logs.log.addHandler(capture)
+    logs.log.setLevel(logging.INFO)
+    port = get_port(None)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        client.capture = capture
+        yield client
+    srv.should_exit = True
+    thread.join(timeout=30)
+    logs.log.removeHandler(capture)
+    assert not thread.is_alive()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def user_token(project, **kw) -> str:
+    return auth.mint(project["secret"], kw.pop("role", "authenticated"), sub=kw.pop("sub", str(uuid.uuid4())), **kw)
+
+
+# ------------------------------------------------------------------ 401 before the handler
+def test_bad_credentials_are_401_before_the_handler_runs(server, project):
+    expired = auth.mint(project["secret"], "authenticated", sub=str(uuid.uuid4()), ttl=60, now=int(time.time()) - 3600)
+    foreign = auth.mint("some-other-project-secret-0123456789abcdef", "service_role")
+    none_alg = jwt.encode({"role": "service_role", "exp": int(time.time()) + 60}, None, algorithm="none")
+    cases = {
+        "missing_authorization": {},
+        "malformed_authorization": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "malformed_jwt": bearer("not-a-jwt"),
+        "jwt_expired": bearer(expired),
+        "invalid_jwt": bearer(foreign),
+    }
+    CALLS.clear()
+    for code, headers in cases.items():
+        r = server.post("/functions/v1/t-recorder", headers=headers, json={"x": 1})
+        assert r.status_code == 401, (code, r.text)
+        assert r.json() == {"error": code, "message": r.json()["message"]}, r.text
+        assert r.headers["www-authenticate"] == "Bearer"
+    r = server.post("/functions/v1/t-recorder", headers=bearer(none_alg))
+    assert r.status_code == 401 and r.json()["error"] in ("malformed_jwt", "invalid_jwt")
+    # garbage with the right shape
+    r = server.post("/functions/v1/t-recorder", headers=bearer("a.b.c"))
+    assert r.status_code == 401 and r.json()["error"] == "malformed_jwt"
+    assert CALLS == []
+
+
+def test_service_only_refuses_other_roles(server, project):
+    CALLS.clear()
+    for token in (project[keys.ANON_KEY], user_token(project)):
+        r = server.post("/functions/v1/t-service", headers=bearer(token))
+        assert r.status_code == 401 and r.json()["error"] == "service_role_required", r.text
+    assert CALLS == []
+    r = server.post("/functions/v1/t-service", headers=bearer(project[keys.SERVICE_ROLE_KEY]))
+    assert r.status_code == 200 and r.json() == {"role": "service_role"}
+    assert len(CALLS) == 1
+
+
+# ------------------------------------------------------------------ accepted tokens
+def test_anon_key_is_accepted_and_handler_gets_role_and_claims(server, project):
+    r = server.post("/functions/v1/t-recorder", headers=bearer(project[keys.ANON_KEY]), json={"hello": "world"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["role"] == "anon" and body["auth"] == "jwt"
+    assert body["claims"]["iss"] == "pgcadence" and body["body"] == {"hello": "world"}
+
+
+def test_user_token_runs_sql_as_that_user_like_postgrest(server, project):
+    sub = str(uuid.uuid4())
+    r = server.post("/functions/v1/echo", headers=bearer(user_token(project, sub=sub)), json=[1, 2])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["role"] == "authenticated" and body["sub"] == sub and body["body"] == [1, 2]
+    assert body["database"] == {"auth_role": "authenticated", "auth_uid": sub, "current_user": "authenticated"}
+    # the role and claims were transaction-local: the pool's next user is back to itself
+    r = server.post("/functions/v1/echo", headers=bearer(project[keys.SERVICE_ROLE_KEY]))
+    assert r.json()["database"] == {"auth_role": "service_role", "auth_uid": None, "current_user": "service_role"}
+
+
+def test_verify_jwt_false_from_config_toml(server, project):
+    r = server.post("/functions/v1/cleanup-sessions")
+    assert r.status_code == 200 and r.json() == {"role": "anon", "auth": "none"}
+    # a bad token does not matter on a public function; a good one is still recognised
+    assert server.post("/functions/v1/cleanup-sessions", headers=bearer("junk")).status_code == 200
+    r = server.post("/functions/v1/cleanup-sessions", headers=bearer(project[keys.SERVICE_ROLE_KEY]))
+    assert r.json() == {"role": "service_role", "auth": "jwt"}
+
+
+# ------------------------------------------------------------------ /api/jobs/run
+def test_jobs_run_shared_secret(server, project):
+    path = "/api/jobs/run"
+    assert server.post(path).status_code == 401
+    r = server.post(path, headers=bearer("wrong-" + RUNNER_SECRET))
+    assert r.status_code == 401 and r.json()["error"] == "invalid_secret", r.text
+    assert RUNNER_SECRET not in r.text
+    r = server.post(path, headers=bearer(project[keys.ANON_KEY]))
+    assert r.status_code == 401 and r.json()["error"] == "service_role_required"
+    expected = {"status": "ok", "processed": 0, "succeeded": 0, "failed": 0, "results": []}
+    for token in (RUNNER_SECRET, project[keys.SERVICE_ROLE_KEY]):
+        r = server.post(path, headers=bearer(token), json={})
+        assert r.status_code == 200, r.text
+        assert r.json() == expected
+    r = server.get(path, headers=bearer(RUNNER_SECRET))
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+
+
+# ------------------------------------------------------------------ limits and errors
+def test_body_over_the_limit_is_413(server, project):
+    headers = bearer(project[keys.SERVICE_ROLE_KEY])
+    r = server.post("/functions/v1/t-recorder", headers=headers, content=b"[" + b"1," * 600 + b"1]")
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large", r.text
+
+    def chunks():  # no Content-Length: the limit is enforced while reading
+        for _ in range(8):
+            yield b" " * 512
+
+    r = server.post("/functions/v1/t-recorder", headers=headers, content=chunks())
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
+    r = server.post("/functions/v1/t-recorder", headers=headers, content=b"{" + b" " * 1000 + b"}")
+    assert r.status_code == 200
+
+
+def test_timeout_is_504(server, project):
+    r = server.post("/functions/v1/t-slow", headers=bearer(project[keys.ANON_KEY]))
+    assert r.status_code == 504 and r.json()["error"] == "timeout", r.text
+
+
+def test_errors_are_json_with_stable_codes(server, project):
+    h = bearer(project[keys.ANON_KEY])
+    r = server.post("/functions/v1/t-recorder", headers=h, content=b"{not json")
+    assert r.status_code == 400 and r.json()["error"] == "invalid_json"
+    r = server.post("/functions/v1/no-such-function", headers=h)
+    assert r.status_code == 404 and r.json()["error"] == "function_not_found"
+    r = server.get("/nowhere")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = server.post("/functions/v1/t-boom", headers=h)
+    assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    assert "private detail" not in r.text and r.headers["x-request-id"] in r.text
+    r = server.post("/functions/v1/t-teapot", headers=h)
+    assert r.status_code == 418 and r.json() == {"error": "teapot", "message": "short and stout"}
+
+
+# ------------------------------------------------------------------ health, openapi, logs
+def test_healthz(server):
+    r = server.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok" and r.json()["database"] == "ok"
+
+
+def test_openapi_lists_the_functions_with_their_auth(server):
+    r = server.get("/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    for path in ("/functions/v1/echo", "/functions/v1/t-recorder", "/api/jobs/run", "/healthz"):
+        assert path in paths
+    assert paths["/functions/v1/echo"]["post"]["security"] == [{"bearerAuth": []}]
+    assert paths["/functions/v1/cleanup-sessions"]["post"]["security"] == []
+    assert list(paths["/api/jobs/run"]) == ["post"]
+    assert paths["/api/jobs/run"]["post"]["x-service-only"] is True
+
+
+def test_one_json_log_line_per_request_without_secrets(server, project):
+    token = user_token(project)
+    marker = "body-marker-" + uuid.uuid4().hex
+    r = server.post("/functions/v1/t-recorder?apikey=" + marker, headers={**bearer(token), "X-Request-Id": "req-42"},
+                    json={"m": marker})
+    assert r.status_code == 200 and r.headers["x-request-id"] == "req-42"
+    r2 = server.post("/functions/v1/t-recorder", headers=bearer("not-a-jwt"))
+    rid2 = r2.headers["x-request-id"]
+    records = server.capture.records()
+    mine = [rec for rec in records if rec.get("request_id") == "req-42"]
+    assert len(mine) == 1, mine
+    line = mine[0]
+    assert line["event"] == "request" and line["function"] == "t-recorder" and line["status"] == 200
+    assert line["method"] == "POST" and line["path"] == "/functions/v1/t-recorder" and line["role"] == "authenticated"
+    assert isinstance(line["duration_ms"], (int, float)) and line["duration_ms"] >= 0
+    refused = [rec for rec in records if rec.get("request_id") == rid2]
+    assert len(refused) == 1 and refused[0]["status"] == 401
+    text = "\n".join(server.capture.lines)
+    for secret in (token, marker, project[keys.SERVICE_ROLE_KEY], project["secret"], RUNNER_SECRET, "Bearer"):
+        assert secret not in text
+
+
+# ------------------------------------------------------------------ CLI
+def test_keys_prints_stable_valid_keys(vault_url, project):
+    r = run_cli("keys", "--database", vault_url)
+    assert r.returncode == 0, r.stderr
+    assert project[keys.ANON_KEY] in r.stdout and project[keys.SERVICE_ROLE_KEY] in r.stdout
+    assert project["secret"] not in r.stdout
+    r = run_cli("keys", "--database", vault_url, "--json")
+    found = json.loads(r.stdout)
+    assert auth.verify(found[keys.ANON_KEY], project["secret"])["role"] == "anon"
+    claims = auth.verify(found[keys.SERVICE_ROLE_KEY], project["secret"])
+    assert claims["role"] == "service_role" and claims["iss"] == "pgcadence"
+    assert claims["exp"] - claims["iat"] > 5 * 365 * 86400
+    # keys init keeps valid keys as they are
+    r = run_cli("keys", "init", "--database", vault_url)
+    assert r.returncode == 0 and "already in place" in r.stdout
+    assert json.loads(run_cli("keys", "--database", vault_url, "--json").stdout) == found
+
+
+def test_keys_mint_a_user_token(vault_url, project):
+    sub = str(uuid.uuid4())
+    r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--ttl", "15m", "--email", "a@example.com")
+    assert r.returncode == 0, r.stderr
+    claims = auth.verify(r.stdout.strip(), project["secret"])
+    assert claims["sub"] == sub and claims["role"] == "authenticated" and claims["email"] == "a@example.com"
+    assert claims["exp"] - claims["iat"] == 900
+    r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--role", "service_role")
+    assert auth.verify(r.stdout.strip(), project["secret"])["role"] == "service_role"
+    r = run_cli("keys", "mint", "--database", vault_url, "--sub", "nope")
+    assert r.returncode == 2 and "UUID" in r.stderr
+    r = run_cli("keys", "mint", "--database", vault_url, "--sub", sub, "--ttl", "soon")
+    assert r.returncode == 2
+
+
+def test_serve_refuses_a_database_without_keys(cluster):
+    r = run_cli("serve", "--database", cluster.url("postgres"), "--port", str(get_port(None)))
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0 and "Vault is not installed" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------ graceful shutdown
+def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path):
+    port = get_port(None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    proc = subprocess.Popen([*CLI, "serve", "--database", vault_url, "--port", str(port),
+                             "--load", "tests.executor_fixtures"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr], daemon=True).start()
+
+    def wait_for(event: str) -> dict:
+        while True:
+            line = lines.get(timeout=60)
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if rec.get("event") == event:
+                return rec
+
+    result: dict = {}
+    try:
+        wait_for("listening")
+        marker = tmp_path / "finish"
+
+        def call():
+            with httpx.Client(timeout=60) as c:
+                result["r"] = c.post(f"http://127.0.0.1:{port}/functions/v1/test-wait-for-file",
+                                     json={"marker": str(marker)})
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        wait_for("test_handler_started")
+        proc.send_signal(signal.SIGTERM)
+        wait_for("shutdown_requested")
+        marker.touch()  # only now may the in-flight request finish
+        caller.join(timeout=60)
+        assert result["r"].status_code == 200 and result["r"].json() == {"finished": True}
+        assert proc.wait(timeout=60) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
