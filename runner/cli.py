@@ -197,6 +197,9 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
 cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
 __import__("runner.cli_net", fromlist=["register"]).register(cli)  # net-worker, net status
 cli_executor.register(cli)
+from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
+
+for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
 
 
 def main() -> None:
