@@ -27,6 +27,18 @@ COMMENT ON EXTENSION pg_cron IS 'Job scheduler for PostgreSQL';
 CREATE SCHEMA extensions;
 
 --
+-- Name: net; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA net;
+
+--
+-- Name: SCHEMA net; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA net IS 'pg_net-compatible asynchronous HTTP (pgcadence shim): net.http_get/http_post/http_delete enqueue, the pgcadence sender delivers.';
+
+--
 -- Name: pgcadence; Type: SCHEMA; Schema: -; Owner: -
 --
 
@@ -39,6 +51,18 @@ CREATE SCHEMA pgcadence;
 COMMENT ON SCHEMA pgcadence IS 'pgcadence internals: bookkeeping and settings; not an API.';
 
 --
+-- Name: vault; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA vault;
+
+--
+-- Name: SCHEMA vault; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA vault IS 'Vault-compatible secrets (pgcadence shim for supabase_vault).';
+
+--
 -- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -49,6 +73,61 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
 --
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+--
+-- Name: http_method; Type: DOMAIN; Schema: net; Owner: -
+--
+
+CREATE DOMAIN net.http_method AS text
+	CONSTRAINT http_method_check CHECK (((VALUE ~~* 'get'::text) OR (VALUE ~~* 'post'::text) OR (VALUE ~~* 'delete'::text)));
+
+--
+-- Name: http_response; Type: TYPE; Schema: net; Owner: -
+--
+
+CREATE TYPE net.http_response AS (
+	status_code integer,
+	headers jsonb,
+	body text
+);
+
+--
+-- Name: TYPE http_response; Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON TYPE net.http_response IS 'An HTTP answer: status code, headers (jsonb), body (text).';
+
+--
+-- Name: request_status; Type: TYPE; Schema: net; Owner: -
+--
+
+CREATE TYPE net.request_status AS ENUM (
+    'PENDING',
+    'SUCCESS',
+    'ERROR'
+);
+
+--
+-- Name: TYPE request_status; Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON TYPE net.request_status IS 'Lifecycle state of a request, as pg_net defines it.';
+
+--
+-- Name: http_response_result; Type: TYPE; Schema: net; Owner: -
+--
+
+CREATE TYPE net.http_response_result AS (
+	status net.request_status,
+	message text,
+	response net.http_response
+);
+
+--
+-- Name: TYPE http_response_result; Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON TYPE net.http_response_result IS 'What net._http_collect_response returns.';
 
 --
 -- Name: email(); Type: FUNCTION; Schema: auth; Owner: -
@@ -125,6 +204,288 @@ CREATE FUNCTION auth.uid() RETURNS uuid
 --
 
 COMMENT ON FUNCTION auth.uid() IS 'User id (sub claim) of the current request, or NULL.';
+
+--
+-- Name: _await_response(bigint); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net._await_response(request_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STRICT
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        WHILE NOT EXISTS (SELECT 1 FROM net._http_response r WHERE r.id = request_id) LOOP
+            -- Unknown (or already expired) ids: stop; the caller reports "not found".
+            IF NOT EXISTS (SELECT 1 FROM net.http_request_queue q WHERE q.id = request_id) THEN
+                RETURN false;
+            END IF;
+            -- pg_net would wait forever here: the sender cannot see an uncommitted request.
+            IF EXISTS (SELECT 1 FROM net.http_request_queue q
+                        WHERE q.id = request_id
+                          AND q.xmin::text = (pg_catalog.txid_current_if_assigned() % 4294967296)::text) THEN
+                RAISE EXCEPTION 'request % was queued in this transaction; it is sent only after commit', request_id
+                    USING HINT = 'Commit first, then collect the response in a new transaction.';
+            END IF;
+            PERFORM pg_catalog.pg_sleep(0.05);
+        END LOOP;
+        RETURN true;
+    END
+    $$;
+
+--
+-- Name: _encode_url_with_params_array(text, text[]); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net._encode_url_with_params_array(url text, params_array text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+    DECLARE
+        m text[];
+        scheme text;
+        rest text;
+        authority text;
+        tail text;
+        fragment text := '';
+        port text;
+        reason text;
+    BEGIN
+        m := pg_catalog.regexp_match(url, '^([A-Za-z0-9][A-Za-z0-9+.-]*):(.*)$');
+        IF m IS NULL THEN
+            reason := 'Bad scheme';
+        ELSIF pg_catalog.lower(m[1]) NOT IN ('http', 'https') THEN
+            reason := 'Unsupported URL scheme';
+        ELSIF url ~ '[\x01-\x20\x7f]' THEN
+            reason := 'Malformed input to a URL function';
+        ELSE
+            BEGIN
+                scheme := pg_catalog.lower(m[1]);
+                rest := m[2];
+                m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
+                IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
+                    reason := 'Unsupported number of slashes following scheme';
+                ELSE
+                    authority := m[2];
+                    tail := m[3];
+                    port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
+                    IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
+                        reason := 'No host part in the URL';
+                    ELSIF port IS NOT NULL AND port <> ''
+                          AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
+                        reason := 'Port number was not a decimal number between 0 and 65535';
+                    END IF;
+                END IF;
+            END;
+        END IF;
+        IF reason IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('invalid URL "%s": %s', url, reason);
+        END IF;
+
+        -- normalise like curl: lower-case scheme, "//", a path of at least "/"
+        IF pg_catalog.strpos(tail, '#') > 0 THEN
+            fragment := pg_catalog.substr(tail, pg_catalog.strpos(tail, '#'));
+            tail := pg_catalog.substr(tail, 1, pg_catalog.strpos(tail, '#') - 1);
+        END IF;
+        IF tail = '' OR pg_catalog.left(tail, 1) = '?' THEN
+            tail := '/' || tail;
+        END IF;
+        IF pg_catalog.cardinality(params_array) > 0 THEN
+            tail := pg_catalog.rtrim(tail, '?');
+            tail := tail || CASE WHEN pg_catalog.strpos(tail, '?') > 0 THEN '&' ELSE '?' END
+                         || pg_catalog.array_to_string(params_array, '&');
+        END IF;
+        RETURN scheme || '://' || authority || tail || fragment;
+    END
+    $_$;
+
+--
+-- Name: _http_collect_response(bigint, boolean); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net._http_collect_response(request_id bigint, async boolean DEFAULT true) RETURNS net.http_response_result
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        rec net._http_response;
+    BEGIN
+        IF NOT async THEN
+            PERFORM net._await_response(request_id);
+        END IF;
+
+        SELECT * INTO rec FROM net._http_response r WHERE r.id = request_id LIMIT 1;
+
+        IF rec IS NULL OR rec.error_msg IS NOT NULL THEN
+            RETURN ('ERROR', coalesce(rec.error_msg, 'request matching request_id not found'), NULL)::net.http_response_result;
+        END IF;
+
+        RETURN ('SUCCESS', 'ok', (rec.status_code, rec.headers, rec.content)::net.http_response)::net.http_response_result;
+    END
+    $$;
+
+--
+-- Name: FUNCTION _http_collect_response(request_id bigint, async boolean); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net._http_collect_response(request_id bigint, async boolean) IS 'pg_net: (SUCCESS, ok, response) for any HTTP answer, (ERROR, error_msg, NULL) for a failed or unknown request. async => false waits while the request is queued.';
+
+--
+-- Name: _urlencode_string(character varying); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net._urlencode_string(string character varying) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+        SELECT coalesce(pg_catalog.string_agg(
+                   CASE WHEN (b BETWEEN 48 AND 57) OR (b BETWEEN 65 AND 90) OR (b BETWEEN 97 AND 122)
+                             OR b IN (45, 46, 95, 126)
+                        THEN pg_catalog.chr(b)
+                        ELSE '%' || pg_catalog.upper(pg_catalog.lpad(pg_catalog.to_hex(b), 2, '0'))
+                   END, '' ORDER BY i), '')
+        FROM (SELECT i, pg_catalog.get_byte(raw, i) AS b
+                FROM (SELECT pg_catalog.convert_to(string, 'UTF8') AS raw) r,
+                     pg_catalog.generate_series(0, pg_catalog.octet_length(r.raw) - 1) AS i) s
+    $$;
+
+--
+-- Name: http_delete(text, jsonb, jsonb, integer, jsonb); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000, body jsonb DEFAULT NULL::jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        request_id bigint;
+    BEGIN
+        PERFORM pgcadence.net_require(url, timeout_milliseconds);
+        INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+        VALUES ('DELETE',
+                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
+                headers,
+                pg_catalog.convert_to(body::text, 'UTF8'),
+                timeout_milliseconds)
+        RETURNING id INTO request_id;
+        RETURN request_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) IS 'pg_net: queue an HTTP DELETE. Sent after commit; returns the request id.';
+
+--
+-- Name: http_get(text, jsonb, jsonb, integer); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        request_id bigint;
+    BEGIN
+        PERFORM pgcadence.net_require(url, timeout_milliseconds);
+        INSERT INTO net.http_request_queue (method, url, headers, timeout_milliseconds)
+        VALUES ('GET',
+                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
+                headers,
+                timeout_milliseconds)
+        RETURNING id INTO request_id;
+        RETURN request_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) IS 'pg_net: queue an HTTP GET (params are percent-encoded onto the query string). Sent after commit; returns the request id.';
+
+--
+-- Name: http_post(text, jsonb, jsonb, jsonb, integer); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        request_id bigint;
+        content_type text;
+    BEGIN
+        PERFORM pgcadence.net_require(url, timeout_milliseconds);
+        SELECT header_value INTO content_type
+          FROM pg_catalog.jsonb_each_text(coalesce(headers, '{}'::jsonb)) AS r(header_name, header_value)
+         WHERE pg_catalog.lower(header_name) = 'content-type'
+         LIMIT 1;
+
+        IF content_type IS NULL THEN
+            headers := headers || '{"Content-Type": "application/json"}'::jsonb;
+        END IF;
+
+        IF content_type <> 'application/json' THEN
+            RAISE EXCEPTION 'Content-Type header must be "application/json"';
+        END IF;
+
+        INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+        VALUES ('POST',
+                net._encode_url_with_params_array(url, pgcadence.net_params_array(params)),
+                headers,
+                pg_catalog.convert_to(body::text, 'UTF8'),
+                timeout_milliseconds)
+        RETURNING id INTO request_id;
+        RETURN request_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) IS 'pg_net: queue an HTTP POST of body (sent as the jsonb text form). Content-Type must be application/json. Sent after commit; returns the request id.';
+
+--
+-- Name: wake(); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net.wake() RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+        SELECT pg_catalog.pg_notify('pgcadence_net', 'wake')
+    $$;
+
+--
+-- Name: FUNCTION wake(); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net.wake() IS 'pg_net: wake the sender (delivered at commit).';
+
+--
+-- Name: worker_restart(); Type: FUNCTION; Schema: net; Owner: -
+--
+
+CREATE FUNCTION net.worker_restart() RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        PERFORM pg_catalog.pg_notify('pgcadence_net', 'restart');
+        RETURN true;
+    END
+    $$;
+
+--
+-- Name: FUNCTION worker_restart(); Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON FUNCTION net.worker_restart() IS 'pg_net: restart the sender: it reconnects (re-reading pg_net.* settings); in-flight requests carry on. Returns true.';
 
 --
 -- Name: cron_beat(); Type: FUNCTION; Schema: pgcadence; Owner: -
@@ -216,6 +577,293 @@ BEGIN
         USING ERRCODE = '42501';
 END
 $$;
+
+--
+-- Name: net_claim(integer, integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_claim(w integer, n integer, max_timeout_ms integer DEFAULT 300000) RETURNS TABLE(id bigint, method text, url text, headers text[], body bytea, timeout_milliseconds integer)
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+        WITH c AS (
+            SELECT q.id, q.timeout_milliseconds
+              FROM net.http_request_queue q
+             WHERE NOT EXISTS (SELECT 1 FROM pgcadence.net_claims k WHERE k.id = q.id)
+             ORDER BY q.id
+             LIMIT n
+               FOR UPDATE OF q SKIP LOCKED
+        ), k AS (
+            INSERT INTO pgcadence.net_claims (id, worker, lease_until)
+            SELECT c.id, w, pg_catalog.now() + pg_catalog.make_interval(secs =>
+                       (CASE WHEN c.timeout_milliseconds > 0 THEN c.timeout_milliseconds ELSE max_timeout_ms END) / 1000.0 + 60)
+              FROM c
+            ON CONFLICT ON CONSTRAINT net_claims_pkey DO NOTHING
+            RETURNING net_claims.id
+        )
+        SELECT q.id, pg_catalog.upper(q.method), q.url,
+               CASE WHEN q.headers IS NOT NULL THEN
+                   ARRAY(SELECT h.key || ': ' || h.value FROM pg_catalog.jsonb_each_text(q.headers) h)
+               END,
+               q.body, q.timeout_milliseconds
+          FROM net.http_request_queue q JOIN k ON k.id = q.id
+         ORDER BY q.id
+    $$;
+
+--
+-- Name: net_complete(bigint[], integer[], text[], text[], text[], boolean[], text[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+        WITH r AS (
+            SELECT * FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(status_codes),
+                                     pg_catalog.unnest(content_types), pg_catalog.unnest(headers),
+                                     pg_catalog.unnest(contents), pg_catalog.unnest(timed_out),
+                                     pg_catalog.unnest(error_msgs))
+                   AS r(id, status_code, content_type, headers, content, timed_out, error_msg)
+        ), d AS (
+            DELETE FROM net.http_request_queue q USING r WHERE q.id = r.id RETURNING q.id
+        ), k AS (
+            DELETE FROM pgcadence.net_claims k USING r WHERE k.id = r.id RETURNING k.id
+        ), ins AS (
+            INSERT INTO net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
+            SELECT r.id, r.status_code, r.content_type, r.headers::jsonb, r.content, r.timed_out, r.error_msg
+              FROM r JOIN d ON d.id = r.id
+            RETURNING 1
+        )
+        SELECT pg_catalog.count(*)::integer FROM ins
+    $$;
+
+--
+-- Name: net_enqueued(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_enqueued() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        IF pg_catalog.current_setting('pgcadence.net_marked', true) IS DISTINCT FROM pg_catalog.txid_current()::text THEN
+            INSERT INTO pgcadence.net_enqueue_marks (first_id, enqueued_at)
+            SELECT pg_catalog.min(n.id), pg_catalog.now() FROM new_rows n HAVING pg_catalog.count(*) > 0
+            ON CONFLICT (first_id) DO NOTHING;
+            PERFORM pg_catalog.set_config('pgcadence.net_marked', pg_catalog.txid_current()::text, true);
+            PERFORM pg_catalog.pg_notify('pgcadence_net', 'wake');
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+
+--
+-- Name: net_live_workers(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_live_workers() RETURNS SETOF integer
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT l.objid::text::bigint::integer
+          FROM pg_catalog.pg_locks l
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+           AND l.classid = pgcadence.net_lock_class()::oid
+    $$;
+
+--
+-- Name: net_lock_class(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_lock_class() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ SELECT 1852142711 $$;
+
+--
+-- Name: net_maintain(interval, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_maintain(ttl interval DEFAULT '06:00:00'::interval, batch integer DEFAULT 10000) RETURNS TABLE(reclaimed integer, expired integer)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        oldest bigint;
+    BEGIN
+        WITH d AS (
+            DELETE FROM pgcadence.net_claims k
+             WHERE k.lease_until < pg_catalog.now()
+                OR k.worker NOT IN (SELECT pgcadence.net_live_workers())
+            RETURNING 1
+        ) SELECT pg_catalog.count(*) INTO reclaimed FROM d;
+
+        WITH old AS (
+            SELECT r.ctid FROM net._http_response r
+             WHERE r.created < pg_catalog.now() - ttl
+             ORDER BY r.created LIMIT batch
+        ), d AS (
+            DELETE FROM net._http_response r USING old WHERE r.ctid = old.ctid RETURNING 1
+        ) SELECT pg_catalog.count(*) INTO expired FROM d;
+
+        SELECT pg_catalog.min(q.id) INTO oldest FROM net.http_request_queue q;
+        DELETE FROM pgcadence.net_enqueue_marks m
+         WHERE m.first_id < coalesce((SELECT pg_catalog.max(m2.first_id) FROM pgcadence.net_enqueue_marks m2
+                                       WHERE m2.first_id <= coalesce(oldest, 9223372036854775807)),
+                                     0);
+        RETURN NEXT;
+    END
+    $$;
+
+--
+-- Name: net_outcomes(interval); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_outcomes(since interval DEFAULT '01:00:00'::interval) RETURNS TABLE(outcome text, responses bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT coalesce(r.status_code::text, CASE WHEN r.timed_out THEN 'timeout' ELSE 'error' END),
+               pg_catalog.count(*)
+          FROM net._http_response r
+         WHERE r.created > pg_catalog.now() - since
+         GROUP BY 1 ORDER BY 1
+    $$;
+
+--
+-- Name: FUNCTION net_outcomes(since interval); Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON FUNCTION pgcadence.net_outcomes(since interval) IS 'Responses written in the last `since`, grouped by HTTP status code, timeout or error.';
+
+--
+-- Name: net_params_array(jsonb); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_params_array(params jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+        SELECT coalesce(pg_catalog.array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)),
+                        '{}'::text[])
+          FROM pg_catalog.jsonb_each_text(coalesce(params, '{}'::jsonb))
+    $$;
+
+--
+-- Name: net_release(integer, bigint[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_release(w integer, ids bigint[]) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+        WITH d AS (DELETE FROM pgcadence.net_claims k WHERE k.worker = w AND k.id = ANY (ids) RETURNING 1)
+        SELECT pg_catalog.count(*)::integer FROM d
+    $$;
+
+--
+-- Name: net_require(text, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_require(url text, timeout_milliseconds integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        IF url IS NULL OR timeout_milliseconds IS NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'not_null_violation',
+                MESSAGE = pg_catalog.format('null value in column "%s" of relation "http_request_queue" violates not-null constraint',
+                                            CASE WHEN url IS NULL THEN 'url' ELSE 'timeout_milliseconds' END),
+                SCHEMA = 'net', TABLE = 'http_request_queue',
+                COLUMN = CASE WHEN url IS NULL THEN 'url' ELSE 'timeout_milliseconds' END;
+        END IF;
+    END
+    $$;
+
+--
+-- Name: net_status(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT (SELECT pg_catalog.count(*) FROM net.http_request_queue q
+                 WHERE NOT EXISTS (SELECT 1 FROM pgcadence.net_claims k WHERE k.id = q.id)),
+               (SELECT pg_catalog.count(*) FROM pgcadence.net_claims k
+                 WHERE k.worker IN (SELECT pgcadence.net_live_workers())),
+               (SELECT pg_catalog.now() - m.enqueued_at FROM pgcadence.net_enqueue_marks m
+                 WHERE m.first_id <= (SELECT pg_catalog.min(q.id) FROM net.http_request_queue q)
+                 ORDER BY m.first_id DESC LIMIT 1),
+               (SELECT pg_catalog.count(DISTINCT w)::integer FROM pgcadence.net_live_workers() w)
+    $$;
+
+--
+-- Name: FUNCTION net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer); Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) IS 'Sender backlog: requests waiting, requests being sent, age of the oldest queued request, connected senders.';
+
+--
+-- Name: get_service_role_key(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_service_role_key() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+        DECLARE
+            v text;
+        BEGIN
+            SELECT ds.decrypted_secret INTO v FROM vault.decrypted_secrets AS ds WHERE ds.name = 'service_role_key';
+            v := coalesce(nullif(v, ''),
+                                     nullif(pg_catalog.current_setting('app.settings.service_role_key', true), ''));
+            IF v IS NULL THEN
+                RAISE EXCEPTION 'service role key is not configured: store Vault secret service_role_key or set app.settings.service_role_key'
+                    USING HINT = 'store it in Vault: select vault.create_secret(''<key>'', ''service_role_key''); '
+                                 '(or pgcadence secrets set service_role_key), or ALTER DATABASE ... SET app.settings.service_role_key = ''<key>''',
+                          ERRCODE = 'P0002';
+            END IF;
+            RETURN v;
+        END
+        $$;
+
+--
+-- Name: FUNCTION get_service_role_key(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_service_role_key() IS 'Service-role key: Vault secret service_role_key, else setting app.settings.service_role_key (seed 003 helper).';
+
+--
+-- Name: get_supabase_url(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_supabase_url() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+        DECLARE
+            v text;
+        BEGIN
+            SELECT ds.decrypted_secret INTO v FROM vault.decrypted_secrets AS ds WHERE ds.name = 'project_url';
+            v := coalesce(nullif(v, ''),
+                                     nullif(pg_catalog.current_setting('app.settings.supabase_url', true), ''));
+            IF v IS NULL THEN
+                RAISE EXCEPTION 'project URL is not configured: store Vault secret project_url or set app.settings.supabase_url'
+                    USING HINT = 'store it in Vault: select vault.create_secret(''<url>'', ''project_url''); '
+                                 '(or pgcadence secrets set project_url), or ALTER DATABASE ... SET app.settings.supabase_url = ''<url>''',
+                          ERRCODE = 'P0002';
+            END IF;
+            RETURN v;
+        END
+        $$;
+
+--
+-- Name: FUNCTION get_supabase_url(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_supabase_url() IS 'Project URL: Vault secret project_url, else setting app.settings.supabase_url (seed 003 helper).';
 
 --
 -- Name: is_admin_user(); Type: FUNCTION; Schema: public; Owner: -
@@ -796,6 +1444,34 @@ $$;
 COMMENT ON FUNCTION public.job_queue_paused() IS 'Whether processing is paused (see job_queue_pause()).';
 
 --
+-- Name: job_queue_release(uuid, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker'::text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    WITH rel AS (
+        UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
+               max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
+        WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
+        RETURNING q.id, q.attempts, q.locked_by, q.started_at
+    ), hist AS (
+        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
+    ), wake AS (
+        SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
+    )
+    SELECT EXISTS (SELECT 1 FROM rel) AND (SELECT pg_catalog.count(*) FROM wake) >= 0
+$$;
+
+--
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) IS 'Worker: hand a running attempt back unfinished (due again now; does not use up an attempt). Fenced by attempt.';
+
+--
 -- Name: job_queue_resume(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -886,6 +1562,345 @@ $$;
 COMMENT ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) IS 'Backoff after the attempt-th failure: least(cap, base*2^(attempt-1)) * (1 + jitter*u), capped at cap; u random in [0,1) when NULL.';
 
 --
+-- Name: _decrypt(uuid, uuid, bytea, text); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        k    record;
+        blob bytea;
+        ct   bytea;
+    BEGIN
+        IF p_secret IS NULL THEN
+            RETURN NULL;
+        END IF;
+        IF p_key_id IS NULL OR p_nonce IS NULL THEN
+            RAISE EXCEPTION 'vault secret % has no key_id or nonce: it was not written by vault.create_secret', p_id
+                USING HINT = 'store it again with vault.update_secret(id, new_secret := ...)', ERRCODE = 'F0000';
+        END IF;
+        k := vault._key(p_key_id);
+        BEGIN
+            blob := pg_catalog.decode(p_secret, 'base64');
+        EXCEPTION WHEN OTHERS THEN
+            blob := NULL;
+        END;
+        IF blob IS NULL OR pg_catalog.length(blob) < 48 OR pg_catalog.length(p_nonce) <> 16 THEN
+            RAISE EXCEPTION 'vault secret % failed authentication: the stored ciphertext is malformed', p_id
+                USING ERRCODE = 'F0000';
+        END IF;
+        ct := pg_catalog.substring(blob, 1, pg_catalog.length(blob) - 32);
+        IF vault._tag(k.mac_key, p_id, p_key_id, p_nonce, ct)
+           IS DISTINCT FROM pg_catalog.substring(blob, pg_catalog.length(blob) - 31) THEN
+            RAISE EXCEPTION 'vault secret % failed authentication: the ciphertext was altered or copied from another row, or key % in the key file is not the key it was encrypted with',
+                            p_id, p_key_id
+                USING HINT = 'restore the original key file, or store the secret again with vault.update_secret', ERRCODE = 'F0000';
+        END IF;
+        RETURN pg_catalog.convert_from(extensions.decrypt_iv(ct, k.enc_key, p_nonce, 'aes-cbc/pad:pkcs'), 'UTF8');
+    END
+    $$;
+
+--
+-- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) IS 'Internal: authenticated decryption behind vault.decrypted_secrets.';
+
+--
+-- Name: _encrypt(uuid, uuid, text); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        k  record;
+        ct bytea;
+    BEGIN
+        IF p_plain IS NULL THEN
+            RAISE EXCEPTION 'a vault secret cannot be NULL' USING ERRCODE = '23502';
+        END IF;
+        k := vault._key(p_key_id);
+        nonce := extensions.gen_random_bytes(16);
+        ct := extensions.encrypt_iv(pg_catalog.convert_to(p_plain, 'UTF8'), k.enc_key, nonce, 'aes-cbc/pad:pkcs');
+        secret := pg_catalog.translate(
+            pg_catalog.encode(ct || vault._tag(k.mac_key, p_id, k.key_id, nonce, ct), 'base64'), E'\n', '');
+        key_id := k.key_id;
+    END
+    $$;
+
+--
+-- Name: _key(uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+    BEGIN
+        SELECT k.key_id, k.enc_key, k.mac_key INTO key_id, enc_key, mac_key
+          FROM vault._keys() AS k
+         WHERE CASE WHEN p_key_id IS NULL THEN k.active ELSE k.key_id = p_key_id END;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'vault key % is not in the vault key file %', p_key_id, vault._key_file()
+                USING HINT = 'restore the key ring that holds this key (keys are never removed by rotate-key unless --prune is given)',
+                      ERRCODE = 'F0000';
+        END IF;
+    END
+    $$;
+
+--
+-- Name: _key_file(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key_file() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT CASE WHEN p LIKE '/%' THEN p
+                    ELSE pg_catalog.current_setting('data_directory') || '/' || p END
+          FROM (SELECT coalesce(nullif(pg_catalog.current_setting('pgcadence.vault_key_file', true), ''),
+                                'pgcadence_vault.keys') AS p) AS setting
+    $$;
+
+--
+-- Name: _key_file_digest(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._key_file_digest() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+        SELECT pg_catalog.encode(extensions.digest(pg_catalog.pg_read_binary_file(vault._key_file(), 0, 1048576, true), 'sha256'), 'hex')
+    $$;
+
+--
+-- Name: _keys(); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._keys() RETURNS TABLE(key_id uuid, enc_key bytea, mac_key bytea, active boolean)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+    DECLARE
+        v_path  text := vault._key_file();
+        v_text  text;
+        v_lines text[];
+        v_line  text;
+        v_n     int := 0;
+        v_ids   uuid[] := '{}';
+        v_roots bytea[] := '{}';
+        v_root  bytea;
+        i       int;
+    BEGIN
+        BEGIN
+            v_text := pg_catalog.pg_read_file(v_path, 0, 1048576, true);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'vault key file % cannot be read by the server', v_path
+                USING HINT = 'it must be readable by the PostgreSQL OS user (owner postgres, mode 0600)',
+                      ERRCODE = '58P01';
+        END;
+        IF v_text IS NULL THEN
+            RAISE EXCEPTION 'vault key file % not found', v_path
+                USING HINT = 'create it: run ''pgcadence secrets init-key'' on the database host, or see README "Vault secrets" '
+                             '(openssl rand -base64 32 + uuidgen, owner postgres, mode 0600); '
+                             'or point pgcadence.vault_key_file in postgresql.conf at the existing file',
+                      ERRCODE = '58P01';
+        END IF;
+        v_lines := pg_catalog.regexp_split_to_array(v_text, E'\r?\n');
+        FOR i IN 1 .. coalesce(pg_catalog.array_length(v_lines, 1), 0) LOOP
+            v_line := pg_catalog.btrim(v_lines[i], E' \t');
+            CONTINUE WHEN v_line = '' OR v_line LIKE '#%';
+            IF v_line !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}[ \t]+[A-Za-z0-9+/]{43}=$' THEN
+                RAISE EXCEPTION 'vault key file % line % is malformed', v_path, i
+                    USING HINT = 'each line must be "<key id uuid> <base64 of 32 random bytes>"',
+                          ERRCODE = 'F0000';
+            END IF;
+            v_n := v_n + 1;
+            v_ids[v_n] := pg_catalog.split_part(pg_catalog.regexp_replace(v_line, '[ \t]+', ' '), ' ', 1)::uuid;
+            v_roots[v_n] := pg_catalog.decode(pg_catalog.split_part(pg_catalog.regexp_replace(v_line, '[ \t]+', ' '), ' ', 2), 'base64');
+            IF v_ids[v_n] = ANY (v_ids[1:v_n - 1]) THEN
+                RAISE EXCEPTION 'vault key file % lists key id % twice', v_path, v_ids[v_n] USING ERRCODE = 'F0000';
+            END IF;
+        END LOOP;
+        IF v_n = 0 THEN
+            RAISE EXCEPTION 'vault key file % holds no key', v_path
+                USING HINT = 'add a line "<key id uuid> <base64 of 32 random bytes>" (see README "Vault secrets")',
+                      ERRCODE = 'F0000';
+        END IF;
+        FOR i IN 1 .. v_n LOOP
+            v_root := v_roots[i];
+            key_id  := v_ids[i];
+            enc_key := extensions.hmac(pg_catalog.convert_to('pgcadence-vault-v1 enc', 'UTF8'), v_root, 'sha256');
+            mac_key := extensions.hmac(pg_catalog.convert_to('pgcadence-vault-v1 mac', 'UTF8'), v_root, 'sha256');
+            active  := (i = v_n);
+            RETURN NEXT;
+        END LOOP;
+    END
+    $_$;
+
+--
+-- Name: _reencrypt_all(uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._reencrypt_all(p_key_id uuid) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        s vault.secrets;
+        e record;
+        n integer := 0;
+    BEGIN
+        PERFORM vault._key(p_key_id);  -- fail before touching anything when the key is missing
+        LOCK TABLE vault.secrets IN SHARE ROW EXCLUSIVE MODE;
+        FOR s IN SELECT * FROM vault.secrets WHERE key_id IS DISTINCT FROM p_key_id ORDER BY created_at, id LOOP
+            e := vault._encrypt(s.id, p_key_id, vault._decrypt(s.id, s.key_id, s.nonce, s.secret));
+            UPDATE vault.secrets SET secret = e.secret, nonce = e.nonce, key_id = e.key_id WHERE id = s.id;
+            n := n + 1;
+        END LOOP;
+        RETURN n;
+    END
+    $$;
+
+--
+-- Name: _tag(bytea, uuid, uuid, bytea, bytea); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault._tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+        SELECT extensions.hmac(
+            pg_catalog.convert_to('pgcadence-vault-v1', 'UTF8')
+              || pg_catalog.uuid_send(p_id) || pg_catalog.uuid_send(p_key_id) || p_nonce || p_ct,
+            p_mac_key, 'sha256')
+    $$;
+
+--
+-- Name: create_secret(text, text, text, uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault.create_secret(new_secret text, new_name text DEFAULT NULL::text, new_description text DEFAULT ''::text, new_key_id uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        v_id uuid := pg_catalog.gen_random_uuid();
+        e    record;
+    BEGIN
+        e := vault._encrypt(v_id, new_key_id, new_secret);
+        INSERT INTO vault.secrets (id, name, description, secret, key_id, nonce)
+        VALUES (v_id, new_name, coalesce(new_description, ''), e.secret, e.key_id, e.nonce);
+        RETURN v_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION create_secret(new_secret text, new_name text, new_description text, new_key_id uuid); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) IS 'Encrypt and store a secret (Supabase Vault API); new_key_id picks a key of the key ring, default the active one.';
+
+--
+-- Name: update_secret(uuid, text, text, text, uuid); Type: FUNCTION; Schema: vault; Owner: -
+--
+
+CREATE FUNCTION vault.update_secret(secret_id uuid, new_secret text DEFAULT NULL::text, new_name text DEFAULT NULL::text, new_description text DEFAULT NULL::text, new_key_id uuid DEFAULT NULL::uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    DECLARE
+        s vault.secrets;
+        e record;
+    BEGIN
+        SELECT * INTO s FROM vault.secrets WHERE id = secret_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no vault secret with id %', secret_id USING ERRCODE = 'P0002';
+        END IF;
+        IF new_secret IS NOT NULL OR (new_key_id IS NOT NULL AND new_key_id IS DISTINCT FROM s.key_id) THEN
+            e := vault._encrypt(s.id, new_key_id,
+                                coalesce(new_secret, vault._decrypt(s.id, s.key_id, s.nonce, s.secret)));
+            s.secret := e.secret;
+            s.nonce := e.nonce;
+            s.key_id := e.key_id;
+        END IF;
+        UPDATE vault.secrets
+           SET name = coalesce(new_name, s.name),
+               description = coalesce(new_description, s.description),
+               secret = s.secret, nonce = s.nonce, key_id = s.key_id,
+               updated_at = CURRENT_TIMESTAMP
+         WHERE id = secret_id;
+    END
+    $$;
+
+--
+-- Name: FUNCTION update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid); Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) IS 'Change a secret (Supabase Vault API); NULL arguments keep the old value; new_key_id alone re-encrypts under that key.';
+
+--
+-- Name: _http_response; Type: TABLE; Schema: net; Owner: -
+--
+
+CREATE TABLE net._http_response (
+    id bigint,
+    status_code integer,
+    content_type text,
+    headers jsonb,
+    content text,
+    timed_out boolean,
+    error_msg text,
+    created timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE _http_response; Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON TABLE net._http_response IS 'One row per finished request (pg_net shape): HTTP answers of any status, or error_msg/timed_out for transport failures.';
+
+--
+-- Name: http_request_queue; Type: TABLE; Schema: net; Owner: -
+--
+
+CREATE TABLE net.http_request_queue (
+    id bigint NOT NULL,
+    method net.http_method NOT NULL,
+    url text NOT NULL,
+    headers jsonb,
+    body bytea,
+    timeout_milliseconds integer NOT NULL
+);
+
+--
+-- Name: TABLE http_request_queue; Type: COMMENT; Schema: net; Owner: -
+--
+
+COMMENT ON TABLE net.http_request_queue IS 'Requests waiting to be sent (pg_net shape). A row leaves the queue in the transaction that writes its net._http_response row.';
+
+--
+-- Name: http_request_queue_id_seq; Type: SEQUENCE; Schema: net; Owner: -
+--
+
+CREATE SEQUENCE net.http_request_queue_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: http_request_queue_id_seq; Type: SEQUENCE OWNED BY; Schema: net; Owner: -
+--
+
+ALTER SEQUENCE net.http_request_queue_id_seq OWNED BY net.http_request_queue.id;
+
+--
 -- Name: created_objects; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
@@ -940,6 +1955,39 @@ CREATE TABLE pgcadence.job_queue_settings (
 COMMENT ON TABLE pgcadence.job_queue_settings IS 'Job queue switch and tunables: paused (claims return nothing), backoff base/cap/jitter, payload size limit.';
 
 --
+-- Name: net_claims; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.net_claims (
+    id bigint NOT NULL,
+    worker integer NOT NULL,
+    claimed_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 1 NOT NULL
+);
+
+--
+-- Name: TABLE net_claims; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.net_claims IS 'Requests of net.http_request_queue a sender is working on (leases); kept out of the pg_net-shaped table.';
+
+--
+-- Name: net_enqueue_marks; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.net_enqueue_marks (
+    first_id bigint NOT NULL,
+    enqueued_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE net_enqueue_marks; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.net_enqueue_marks IS 'First request id of each enqueuing transaction and its time; trimmed as the queue drains.';
+
+--
 -- Name: job_queue_attempts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -953,7 +2001,7 @@ CREATE TABLE public.job_queue_attempts (
     error text,
     duration interval GENERATED ALWAYS AS ((finished_at - started_at)) STORED,
     CONSTRAINT job_queue_attempts_attempt_check CHECK ((attempt >= 1)),
-    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text])))
+    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
 )
 WITH (autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='50000', autovacuum_analyze_scale_factor='0.02');
 
@@ -1007,6 +2055,62 @@ CREATE TABLE public.profiles (
 COMMENT ON TABLE public.profiles IS 'pgcadence: one row per auth user (id = auth.uid()); role ''admin'' makes is_admin_user() true.';
 
 --
+-- Name: secrets; Type: TABLE; Schema: vault; Owner: -
+--
+
+CREATE TABLE vault.secrets (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    key_id uuid,
+    nonce bytea,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+--
+-- Name: TABLE secrets; Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON TABLE vault.secrets IS 'Encrypted secrets. secret = base64(AES-256-CBC ciphertext || HMAC-SHA256 tag); write through vault.create_secret/update_secret.';
+
+--
+-- Name: decrypted_secrets; Type: VIEW; Schema: vault; Owner: -
+--
+
+CREATE VIEW vault.decrypted_secrets WITH (security_invoker='true') AS
+ SELECT s.id,
+    s.name,
+    s.description,
+    s.secret,
+    vault._decrypt(s.id, s.key_id, s.nonce, s.secret) AS decrypted_secret,
+    s.key_id,
+    s.nonce,
+    s.created_at,
+    s.updated_at
+   FROM vault.secrets s;
+
+--
+-- Name: VIEW decrypted_secrets; Type: COMMENT; Schema: vault; Owner: -
+--
+
+COMMENT ON VIEW vault.decrypted_secrets IS 'Secrets with their decrypted value (Supabase Vault API); readable by service_role and the owner only.';
+
+--
+-- Name: http_request_queue id; Type: DEFAULT; Schema: net; Owner: -
+--
+
+ALTER TABLE ONLY net.http_request_queue ALTER COLUMN id SET DEFAULT nextval('net.http_request_queue_id_seq'::regclass);
+
+--
+-- Name: http_request_queue http_request_queue_pkey; Type: CONSTRAINT; Schema: net; Owner: -
+--
+
+ALTER TABLE ONLY net.http_request_queue
+    ADD CONSTRAINT http_request_queue_pkey PRIMARY KEY (id);
+
+--
 -- Name: created_objects created_objects_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
@@ -1028,6 +2132,20 @@ ALTER TABLE ONLY pgcadence.job_queue_settings
     ADD CONSTRAINT job_queue_settings_pkey PRIMARY KEY (id);
 
 --
+-- Name: net_claims net_claims_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.net_claims
+    ADD CONSTRAINT net_claims_pkey PRIMARY KEY (id);
+
+--
+-- Name: net_enqueue_marks net_enqueue_marks_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.net_enqueue_marks
+    ADD CONSTRAINT net_enqueue_marks_pkey PRIMARY KEY (first_id);
+
+--
 -- Name: job_queue_attempts job_queue_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1047,6 +2165,25 @@ ALTER TABLE ONLY public.job_queue
 
 ALTER TABLE ONLY public.profiles
     ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
+
+--
+-- Name: secrets secrets_pkey; Type: CONSTRAINT; Schema: vault; Owner: -
+--
+
+ALTER TABLE ONLY vault.secrets
+    ADD CONSTRAINT secrets_pkey PRIMARY KEY (id);
+
+--
+-- Name: _http_response_created_idx; Type: INDEX; Schema: net; Owner: -
+--
+
+CREATE INDEX _http_response_created_idx ON net._http_response USING btree (created);
+
+--
+-- Name: _http_response_id_idx; Type: INDEX; Schema: net; Owner: -
+--
+
+CREATE INDEX _http_response_id_idx ON net._http_response USING btree (id);
 
 --
 -- Name: job_queue_attempts_finished_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -1091,16 +2228,64 @@ CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status
 CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type);
 
 --
+-- Name: secrets_name_idx; Type: INDEX; Schema: vault; Owner: -
+--
+
+CREATE UNIQUE INDEX secrets_name_idx ON vault.secrets USING btree (name) WHERE (name IS NOT NULL);
+
+--
+-- Name: http_request_queue net_enqueued; Type: TRIGGER; Schema: net; Owner: -
+--
+
+CREATE TRIGGER net_enqueued AFTER INSERT ON net.http_request_queue REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.net_enqueued();
+
+--
 -- Name: job_queue job_queue_notify; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER job_queue_notify AFTER INSERT ON public.job_queue FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.job_queue_notify();
 
 --
+-- Name: _http_response; Type: ROW SECURITY; Schema: net; Owner: -
+--
+
+ALTER TABLE net._http_response ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: http_request_queue; Type: ROW SECURITY; Schema: net; Owner: -
+--
+
+ALTER TABLE net.http_request_queue ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: http_request_queue service_role_reads_queue; Type: POLICY; Schema: net; Owner: -
+--
+
+CREATE POLICY service_role_reads_queue ON net.http_request_queue FOR SELECT TO service_role USING (true);
+
+--
+-- Name: _http_response service_role_reads_responses; Type: POLICY; Schema: net; Owner: -
+--
+
+CREATE POLICY service_role_reads_responses ON net._http_response FOR SELECT TO service_role USING (true);
+
+--
 -- Name: job_queue_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
 --
 
 ALTER TABLE pgcadence.job_queue_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: net_claims; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.net_claims ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: net_enqueue_marks; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.net_enqueue_marks ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: job_queue; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1139,6 +2324,24 @@ ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY profiles_read_own ON public.profiles FOR SELECT TO authenticated USING ((id = ( SELECT auth.uid() AS uid)));
 
 --
+-- Name: secrets; Type: ROW SECURITY; Schema: vault; Owner: -
+--
+
+ALTER TABLE vault.secrets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: secrets secrets_service_role_delete; Type: POLICY; Schema: vault; Owner: -
+--
+
+CREATE POLICY secrets_service_role_delete ON vault.secrets FOR DELETE TO service_role USING (true);
+
+--
+-- Name: secrets secrets_service_role_read; Type: POLICY; Schema: vault; Owner: -
+--
+
+CREATE POLICY secrets_service_role_read ON vault.secrets FOR SELECT TO service_role USING (true);
+
+--
 -- Name: SCHEMA auth; Type: ACL; Schema: -; Owner: -
 --
 
@@ -1161,6 +2364,89 @@ GRANT USAGE ON SCHEMA public TO service_role;
 GRANT USAGE ON SCHEMA extensions TO anon;
 GRANT USAGE ON SCHEMA extensions TO authenticated;
 GRANT USAGE ON SCHEMA extensions TO service_role;
+
+--
+-- Name: SCHEMA net; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA net TO anon;
+GRANT USAGE ON SCHEMA net TO authenticated;
+GRANT USAGE ON SCHEMA net TO service_role;
+
+--
+-- Name: SCHEMA vault; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA vault TO service_role;
+
+--
+-- Name: FUNCTION _await_response(request_id bigint); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net._await_response(request_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION net._await_response(request_id bigint) TO service_role;
+
+--
+-- Name: FUNCTION _encode_url_with_params_array(url text, params_array text[]); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net._encode_url_with_params_array(url text, params_array text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION net._encode_url_with_params_array(url text, params_array text[]) TO service_role;
+
+--
+-- Name: FUNCTION _http_collect_response(request_id bigint, async boolean); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net._http_collect_response(request_id bigint, async boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION net._http_collect_response(request_id bigint, async boolean) TO service_role;
+
+--
+-- Name: FUNCTION _urlencode_string(string character varying); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net._urlencode_string(string character varying) FROM PUBLIC;
+GRANT ALL ON FUNCTION net._urlencode_string(string character varying) TO service_role;
+
+--
+-- Name: FUNCTION http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO anon;
+GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO authenticated;
+GRANT ALL ON FUNCTION net.http_delete(url text, params jsonb, headers jsonb, timeout_milliseconds integer, body jsonb) TO service_role;
+
+--
+-- Name: FUNCTION http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO anon;
+GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO authenticated;
+GRANT ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO service_role;
+
+--
+-- Name: FUNCTION http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO anon;
+GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO authenticated;
+GRANT ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO service_role;
+
+--
+-- Name: FUNCTION wake(); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net.wake() FROM PUBLIC;
+GRANT ALL ON FUNCTION net.wake() TO service_role;
+
+--
+-- Name: FUNCTION worker_restart(); Type: ACL; Schema: net; Owner: -
+--
+
+REVOKE ALL ON FUNCTION net.worker_restart() FROM PUBLIC;
+GRANT ALL ON FUNCTION net.worker_restart() TO service_role;
 
 --
 -- Name: FUNCTION cron_beat(); Type: ACL; Schema: pgcadence; Owner: -
@@ -1191,6 +2477,86 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_notify() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(fn text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_claim(w integer, n integer, max_timeout_ms integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_claim(w integer, n integer, max_timeout_ms integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_complete(ids bigint[], status_codes integer[], content_types text[], headers text[], contents text[], timed_out boolean[], error_msgs text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_enqueued(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_enqueued() FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_live_workers(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_live_workers() FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_lock_class(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_lock_class() FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_maintain(ttl interval, batch integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_maintain(ttl interval, batch integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_outcomes(since interval); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_outcomes(since interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_params_array(params jsonb); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_params_array(params jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_release(w integer, ids bigint[]); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_release(w integer, ids bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_require(url text, timeout_milliseconds integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_require(url text, timeout_milliseconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION get_service_role_key(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_service_role_key() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_service_role_key() TO service_role;
+
+--
+-- Name: FUNCTION get_supabase_url(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_supabase_url() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_supabase_url() TO service_role;
 
 --
 -- Name: FUNCTION is_admin_user(); Type: ACL; Schema: public; Owner: -
@@ -1315,6 +2681,13 @@ GRANT ALL ON FUNCTION public.job_queue_paused() TO service_role;
 GRANT ALL ON FUNCTION public.job_queue_paused() TO authenticated;
 
 --
+-- Name: FUNCTION job_queue_release(id uuid, attempt integer, reason text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.job_queue_release(id uuid, attempt integer, reason text) TO service_role;
+
+--
 -- Name: FUNCTION job_queue_resume(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -1339,6 +2712,81 @@ GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double pre
 GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) TO authenticated;
 
 --
+-- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) TO service_role;
+
+--
+-- Name: FUNCTION _encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._encrypt(p_id uuid, p_key_id uuid, p_plain text, OUT secret text, OUT nonce bytea, OUT key_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key_file(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key_file() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _key_file_digest(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._key_file_digest() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _keys(); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._keys() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _reencrypt_all(p_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._reencrypt_all(p_key_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault._tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_secret(new_secret text, new_name text, new_description text, new_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault.create_secret(new_secret text, new_name text, new_description text, new_key_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid); Type: ACL; Schema: vault; Owner: -
+--
+
+REVOKE ALL ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION vault.update_secret(secret_id uuid, new_secret text, new_name text, new_description text, new_key_id uuid) TO service_role;
+
+--
+-- Name: TABLE _http_response; Type: ACL; Schema: net; Owner: -
+--
+
+GRANT SELECT ON TABLE net._http_response TO service_role;
+
+--
+-- Name: TABLE http_request_queue; Type: ACL; Schema: net; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE net.http_request_queue TO service_role;
+
+--
 -- Name: TABLE job_queue_attempts; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1358,6 +2806,18 @@ GRANT SELECT ON TABLE public.job_queue_metrics TO service_role;
 
 GRANT SELECT ON TABLE public.profiles TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.profiles TO service_role;
+
+--
+-- Name: TABLE secrets; Type: ACL; Schema: vault; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE vault.secrets TO service_role;
+
+--
+-- Name: TABLE decrypted_secrets; Type: ACL; Schema: vault; Owner: -
+--
+
+GRANT SELECT ON TABLE vault.decrypted_secrets TO service_role;
 
 --
 -- PostgreSQL database dump complete
