@@ -200,6 +200,7 @@ cli_executor.register(cli)
 from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
 
 for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
+__import__("runner.cli_mandates", fromlist=["register"]).register(cli)  # credentials, mandates
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +84,16 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
         executor.start()
         # the Vault key ring the server reads at call time (migration 0002)
         ensure_key_file(base / "data", SERVER_USER if os.geteuid() == 0 else None)
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        # pg_ctl -w can return while the server still refuses with "starting up" (a loaded machine)
+        for attempt in range(150):
+            try:
+                conn = psycopg.connect(cluster.url("postgres"), autocommit=True)
+                break
+            except psycopg.OperationalError as exc:
+                if "starting up" not in str(exc) or attempt == 149:
+                    raise
+                time.sleep(0.2)
+        with conn:
             conn.execute(f'create database "{dbname}"')
     except BaseException:
         cluster.stop()

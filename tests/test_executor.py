@@ -91,7 +91,7 @@ def _test_registry() -> dict:
         CALLS.append(ctx.request_id)
         return {"role": ctx.role}
 
-    @function("cleanup-sessions", registry=reg)  # verify_jwt = false comes from config.toml
+    @function("cleanup-sessions", registry=reg, replace=True)  # verify_jwt = false comes from config.toml
     async def cleanup(ctx):
         return {"role": ctx.role, "auth": ctx.auth}
 

@@ -13,4 +13,4 @@ To add a function: a module here with
 and its import below.
 """
 
-from runner.executor.functions import builtin, jobs  # noqa: F401
+from runner.executor.functions import builtin, jobs, mandates  # noqa: F401
