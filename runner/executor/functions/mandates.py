@@ -147,6 +147,7 @@ async def warm_cache_authenticated(ctx):
                                          "SCP_SERVICE_CRED_ID is not a credential id (UUID)", user_id=mandate.user_id)
         mcp_url = await _config(conn, "MCP_SERVER_URL")
         mcp_token = await _config(conn, "MCP_ACCESS_TOKEN")
+        mcp_timeout = await _config(conn, "MCP_TIMEOUT_SECONDS")  # tunable without a restart
 
     # the system credential: fetched (and audited) in SQL, opened here
     try:
@@ -176,6 +177,11 @@ async def warm_cache_authenticated(ctx):
         plan = await cur.fetchall()
 
     settings = mcp_client.McpSettings.from_env(mcp_url, mcp_token)
+    try:
+        if mcp_timeout and 0 < float(mcp_timeout) <= 300:
+            settings.timeout = float(mcp_timeout)
+    except ValueError:
+        logs.event("bad_setting", logging.WARNING, function=ctx.function, setting="MCP_TIMEOUT_SECONDS")
     sem = _semaphore(ctx, mcp_url)
     stagger = max(0.0, float(os.environ.get("WARM_STAGGER_SECONDS", "0") or 0))
     ttl_hours = max(0.01, float(os.environ.get("CACHE_TTL_HOURS", "24") or 24))
