@@ -364,6 +364,8 @@ def test_cred_get_only_to_the_owner_and_audited_like_seed_001(stack):
     assert row["metadata"]["credential_alias"] == "Blackhawk Ski Login"
     accessed = dt.datetime.fromisoformat(row["metadata"]["accessed_at"].replace("Z", "+00:00"))
     assert abs((accessed - row["created_at"]).total_seconds()) < 2
+    recent = stack.sql("SELECT * FROM mandate_audit \nORDER BY created_at DESC \nLIMIT 50;")
+    assert 0 < len(recent) <= 50 and recent[0][1] >= recent[-1][1]
     by_action = dict(stack.sql("SELECT action, COUNT(*) \nFROM mandate_audit \nGROUP BY action;"))
     assert by_action["credentials_submitted"] >= 2 and by_action["credentials_accessed"] >= 2
     assert by_action["cache_warm_success"] >= 5 and by_action["mandate_rejected"] == 3
