@@ -74,7 +74,14 @@ def _pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
 
 
-def backlog_run(conn: psycopg.Connection, url: str, n: int) -> dict:
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backlog_run(conn: psycopg.Connection, url: str, n: int, sender_pid: int | None = None) -> dict:
+    cpu0 = _cpu(sender_pid) if sender_pid else 0.0
     base = conn.execute("select coalesce(max(id), 0) from net._http_response").fetchone()[0]
     with conn.transaction():
         conn.execute(
@@ -102,7 +109,9 @@ def backlog_run(conn: psycopg.Connection, url: str, n: int) -> dict:
     # created is the start of the transaction that wrote the row; the run ends when the
     # last row is visible, which the wall clock below also bounds from above.
     wall = time.monotonic() - t0
+    cpu_ms = (_cpu(sender_pid) - cpu0) * 1000 / n if sender_pid else float("nan")
     return {
+        "cpu_ms": cpu_ms,
         "n": n,
         "rps": n / elapsed,
         "rps_wall": n / wall,
@@ -165,16 +174,19 @@ def main() -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
             _wait_sender(conn)
             backlog_run(conn, url, 200)  # warm up connections and plans
-            print(f"cpu cores: {os.cpu_count()}; sender: pgcadence net-worker {args.worker_args or '(defaults)'}")
+            print(f"cpu cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work on the machine "
+                  f"takes CPU from the sender); sender: pgcadence net-worker {args.worker_args or '(defaults)'}")
             for n in sizes:
                 runs = []
                 for r in range(args.runs):
-                    res = backlog_run(conn, url, n)
+                    res = backlog_run(conn, url, n, procs[-1].pid)
                     runs.append(res)
                     print(f"  backlog {n:>6}: {res['rps']:8.0f} req/s (wall {res['rps_wall']:.0f}), "
-                          f"failures {res['failures']}, commit->row p50 {res['p50']:.0f} ms p99 {res['p99']:.0f} ms")
+                          f"failures {res['failures']}, commit->row p50 {res['p50']:.0f} ms p99 {res['p99']:.0f} ms, "
+                          f"sender CPU {res['cpu_ms']:.3f} ms/request, load average {os.getloadavg()[0]:.1f}")
                     conn.execute("select * from pgcadence.net_maintain('0 seconds')")
                 print(f"backlog {n}: median {statistics.median(r['rps'] for r in runs):.0f} req/s, "
+                      f"sender CPU {statistics.median(r['cpu_ms'] for r in runs):.3f} ms/request, "
                       f"failures {sum(r['failures'] for r in runs)}, "
                       f"commit->row median p50 {statistics.median(r['p50'] for r in runs):.0f} ms, "
                       f"p99 {statistics.median(r['p99'] for r in runs):.0f} ms")

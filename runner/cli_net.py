@@ -111,7 +111,37 @@ def net_status(database, since):
         click.echo(f"  {outcome:<8} {count}")
 
 
+def doctor_check(conn) -> list:
+    """`pgcadence doctor`: is someone sending what net.http_* queues?"""
+    from runner.doctor import Check
+
+    real, shim = conn.execute(
+        "select exists (select 1 from pg_extension where extname = 'pg_net'),"
+        " to_regprocedure('pgcadence.net_status()') is not null"
+    ).fetchone()
+    if real:
+        return [Check("PASS", "net sender", "the real pg_net extension sends the requests")]
+    if not shim:
+        return []  # the migrations check already says what to run
+    queued, in_flight, oldest, senders = conn.execute(
+        "select queued, in_flight, extract(epoch from oldest_age)::float8, senders from pgcadence.net_status()"
+    ).fetchone()
+    detail = f"{senders} connected, {queued} queued, {in_flight} in flight, oldest {_age(oldest)}"
+    if senders == 0 and queued:
+        return [Check("WARN", "net sender", detail, "start 'pgcadence serve' or 'pgcadence net-worker'")]
+    if senders == 0:
+        return [Check("WARN", "net sender", detail + "; net.http_* requests will wait in the queue",
+                      "start 'pgcadence serve' or 'pgcadence net-worker'")]
+    if oldest is not None and oldest > 300:
+        return [Check("WARN", "net sender", detail, "the backlog is not draining: see 'pgcadence net status'")]
+    return [Check("PASS", "net sender", detail)]
+
+
 def register(cli: click.Group) -> None:
-    """Add the net verbs to the main command group."""
+    """Add the net verbs to the main command group and the sender check to doctor."""
+    from runner import doctor
+
     cli.add_command(net_worker)
     cli.add_command(net)
+    if doctor_check not in doctor.EXTRA_CHECKS:
+        doctor.EXTRA_CHECKS.append(doctor_check)

@@ -200,6 +200,7 @@ class NetWorker:
         self._notified = False
         self._restart = False
         self._writing = False
+        self._writer: asyncio.Task | None = None
         self._http: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -290,9 +291,10 @@ class NetWorker:
             )
             self._notified = True  # look at the queue at once
             self.ready.set()
+            self._writer = asyncio.create_task(self._write_loop(write_conn), name="net-write")
             tasks = [
                 asyncio.create_task(self._listen(ctl), name="net-listen"),
-                asyncio.create_task(self._write_loop(write_conn), name="net-write"),
+                self._writer,
                 asyncio.create_task(self._maintain_loop(maint_conn), name="net-maintain"),
             ]
             claimer = asyncio.create_task(self._claim_loop(claim_conn, stop), name="net-claim")
@@ -332,7 +334,7 @@ class NetWorker:
             log.info("gave %d unfinished request(s) back to the queue", len(left))
         # let the writer record what finished (it is still running)
         deadline = time.monotonic() + 30
-        while (self._results or self._writing) and time.monotonic() < deadline:
+        while (self._results or self._writing) and not self._writer.done() and time.monotonic() < deadline:
             self._written.set()
             await asyncio.sleep(0.01)
 

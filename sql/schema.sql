@@ -213,16 +213,24 @@ CREATE FUNCTION net._await_response(request_id bigint) RETURNS boolean
     LANGUAGE plpgsql STRICT
     SET search_path TO ''
     AS $$
+    DECLARE
+        row_xmin bigint;
+        xmax bigint;
+        full_xid bigint;
     BEGIN
         WHILE NOT EXISTS (SELECT 1 FROM net._http_response r WHERE r.id = request_id) LOOP
+            SELECT q.xmin::text::bigint INTO row_xmin FROM net.http_request_queue q WHERE q.id = request_id;
             -- Unknown (or already expired) ids: stop; the caller reports "not found".
-            IF NOT EXISTS (SELECT 1 FROM net.http_request_queue q WHERE q.id = request_id) THEN
+            IF NOT FOUND THEN
                 RETURN false;
             END IF;
-            -- pg_net would wait forever here: the sender cannot see an uncommitted request.
-            IF EXISTS (SELECT 1 FROM net.http_request_queue q
-                        WHERE q.id = request_id
-                          AND q.xmin::text = (pg_catalog.txid_current_if_assigned() % 4294967296)::text) THEN
+            -- pg_net would wait forever here: a row we see whose inserting transaction is
+            -- still in progress is our own, and the sender cannot see it before commit.
+            -- (xids at or above the snapshot's xmax were running when it was taken)
+            xmax := pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::bigint;
+            full_xid := ((xmax >> 32) << 32) | row_xmin;
+            IF row_xmin >= 3 AND (full_xid >= xmax
+                                  OR pg_catalog.pg_xact_status(full_xid::text::xid8) = 'in progress') THEN
                 RAISE EXCEPTION 'request % was queued in this transaction; it is sent only after commit', request_id
                     USING HINT = 'Commit first, then collect the response in a new transaction.';
             END IF;
@@ -258,24 +266,22 @@ CREATE FUNCTION net._encode_url_with_params_array(url text, params_array text[])
         ELSIF url ~ '[\x01-\x20\x7f]' THEN
             reason := 'Malformed input to a URL function';
         ELSE
-            BEGIN
-                scheme := pg_catalog.lower(m[1]);
-                rest := m[2];
-                m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
-                IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
-                    reason := 'Unsupported number of slashes following scheme';
-                ELSE
-                    authority := m[2];
-                    tail := m[3];
-                    port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
-                    IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
-                        reason := 'No host part in the URL';
-                    ELSIF port IS NOT NULL AND port <> ''
-                          AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
-                        reason := 'Port number was not a decimal number between 0 and 65535';
-                    END IF;
+            scheme := pg_catalog.lower(m[1]);
+            rest := m[2];
+            m := pg_catalog.regexp_match(rest, '^(/{1,3})([^/?#]*)(.*)$');
+            IF m IS NULL OR pg_catalog.length(rest) - pg_catalog.length(pg_catalog.ltrim(rest, '/')) > 3 THEN
+                reason := 'Unsupported number of slashes following scheme';
+            ELSE
+                authority := m[2];
+                tail := m[3];
+                port := (pg_catalog.regexp_match(authority, ':([^:\]@]*)$'))[1];
+                IF pg_catalog.regexp_replace(authority, '^[^@]*@', '') ~ '^(:|$)' THEN
+                    reason := 'No host part in the URL';
+                ELSIF port IS NOT NULL AND port <> ''
+                      AND (port !~ '^[0-9]{1,5}$' OR port::integer > 65535) THEN
+                    reason := 'Port number was not a decimal number between 0 and 65535';
                 END IF;
-            END;
+            END IF;
         END IF;
         IF reason IS NOT NULL THEN
             RAISE EXCEPTION USING
