@@ -15,7 +15,7 @@ from runner import db
 from runner.errors import CadenceError
 from runner.executor import auth, keys, logs
 from runner.executor.app import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
-from runner.executor.serve import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, serve as serve_async
+from runner.executor.serve import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, check_database, serve as serve_async
 from runner.executor.services import SERVICES, FatalServiceError
 
 DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
@@ -144,11 +144,12 @@ def mint(database: str | None, sub: str, role: str, ttl: int, email: str | None)
 @database_option
 @click.option("--project-url", metavar="URL", help="Base URL of the executor to store as Vault 'project_url'.")
 def init(database: str | None, project_url: str | None) -> None:
-    """Create the project JWT secret and the anon/service_role keys in Vault if missing."""
+    """Create the project JWT secret and the anon/service_role keys in Vault if missing;
+    with --project-url, also store (or replace) the executor's base URL."""
     if project_url and not project_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--project-url")
     with db.connect(db.resolve_dsn(database)) as conn:
-        changes = keys.ensure_project_keys(conn, project_url.rstrip("/") if project_url else None)
+        changes = keys.ensure_project_keys(conn, project_url.rstrip("/") if project_url else None, replace_url=True)
     for line in changes:
         click.echo(f"  {line}")
     click.echo("keys ready" if changes else "keys already in place")
@@ -197,12 +198,20 @@ def run_in_foreground(cluster, url: str, serve_port: int, kwargs: dict) -> None:
     """``pgcadence run``: serve + services + heartbeat until SIGTERM/Ctrl-C."""
     opts = _options_from(url, DEFAULT_HOST, serve_port, kwargs)
     logs.setup()
-    click.echo(f"starting the executor on http://{DEFAULT_HOST}:{serve_port} and the background services")
+    try:
+        check_database(url)
+        click.echo(f"starting the executor on http://{DEFAULT_HOST}:{serve_port} and the background services")
+    except CadenceError as exc:
+        opts.executor = False
+        click.echo(f"not starting the executor: {exc}; starting the background services")
     asyncio.run(serve_async(opts, extra=[("heartbeat", lambda: Heartbeat(cluster, url))],
                             on_ready=_describe_ready(opts)))
 
 
 def register(cli: click.Group) -> None:
+    from runner import doctor
+
+    doctor.EXTRA_CHECKS.append(keys.doctor_checks)
     cli.add_command(serve)
     cli.add_command(keys_cmd, name="keys")
 

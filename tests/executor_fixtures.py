@@ -7,6 +7,7 @@ from pathlib import Path
 
 from runner.executor import logs
 from runner.executor.registry import function
+from runner.executor.services import SERVICES, ServiceSpec
 
 
 @function("test-wait-for-file", verify_jwt=False, methods=("POST",))
@@ -17,3 +18,18 @@ async def wait_for_file(ctx):
     while not marker.exists():
         await asyncio.sleep(0.05)
     return {"finished": True}
+
+
+class _TestService:
+    """A background service that logs its start and its graceful stop."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+
+    async def run(self, stop: asyncio.Event) -> None:
+        logs.event("test_service_running")
+        await stop.wait()
+        logs.event("test_service_stopping")
+
+
+SERVICES.append(ServiceSpec("test-svc", "a test service", _TestService))

@@ -1,8 +1,5 @@
-"""The HTTP executor on a real uvicorn server, against the session database.
-
-A Vault is needed for the project keys; until the Vault migration lands on this branch a
-plaintext stand-in with the same API is created for this module only (and dropped after).
-"""
+"""The HTTP executor on a real uvicorn server, against the session database (project keys
+in the Vault of migration 0002)."""
 
 from __future__ import annotations
 
@@ -12,6 +9,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,37 +32,15 @@ from tests.conftest import CLI, ROOT, run_cli
 RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex
 OUR_SECRETS = (keys.JWT_SECRET, keys.ANON_KEY, keys.SERVICE_ROLE_KEY, keys.PROJECT_URL, "job_queue_runner_secret")
 
-STAND_IN_VAULT = """
-create schema vault;
-create table vault.secrets (id uuid primary key default gen_random_uuid(), name text unique,
-    description text not null default '', secret text not null, created_at timestamptz default now(),
-    updated_at timestamptz default now());
-create view vault.decrypted_secrets as select id, name, description, secret, secret as decrypted_secret from vault.secrets;
-create function vault.create_secret(new_secret text, new_name text = null, new_description text = '', new_key_id uuid = null)
-returns uuid language sql as $$ insert into vault.secrets (secret, name, description)
-    values (new_secret, new_name, new_description) returning id $$;
-create function vault.update_secret(secret_id uuid, new_secret text = null, new_name text = null,
-    new_description text = null, new_key_id uuid = null) returns void language sql as $$
-    update vault.secrets set secret = coalesce(new_secret, secret), name = coalesce(new_name, name),
-    description = coalesce(new_description, description), updated_at = now() where id = secret_id $$;
-"""
-
-
 @pytest.fixture(scope="module")
 def vault_url(db_url):
     """The session database with project keys and the runner secret in Vault."""
     with psycopg.connect(db_url, autocommit=True) as conn:
-        stand_in = not keys.vault_installed(conn)
-        if stand_in:
-            conn.execute(STAND_IN_VAULT)
         keys.ensure_project_keys(conn, "http://127.0.0.1:1")
         keys.set_secret(conn, "job_queue_runner_secret", RUNNER_SECRET)
     yield db_url
     with psycopg.connect(db_url, autocommit=True) as conn:
-        if stand_in:
-            conn.execute("drop schema vault cascade")
-        else:
-            conn.execute("delete from vault.secrets where name = any(%s)", (list(OUR_SECRETS),))
+        conn.execute("delete from vault.secrets where name = any(%s)", (list(OUR_SECRETS),))
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +76,10 @@ def _test_registry() -> dict:
         await asyncio.sleep(60)
         return {}
 
+    @function("t-hidden", registry=reg)
+    async def hidden(ctx):
+        return {}
+
     @function("t-boom", registry=reg)
     async def boom(ctx):
         raise RuntimeError("the handler's private detail")
@@ -127,7 +107,10 @@ class LogCapture(logging.Handler):
 @pytest.fixture(scope="module")
 def server(vault_url, tmp_path_factory):
     cfg_file = tmp_path_factory.mktemp("supabase") / "config.toml"
-    cfg_file.write_text('project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n')
+    cfg_file.write_text(
+        'project_id = "local"\n\n[functions]\n  [functions.cleanup-sessions]\n    verify_jwt = false\n'
+        '[functions.t-service]\nverify_jwt = false  # cannot open a service-only function\n'
+        '[functions.t-hidden]\nenabled = false\n[functions.not-registered-here]\nverify_jwt = false\n')
     settings = Settings(dsn=vault_url, registry=_test_registry(), config=load_config(cfg_file),
                         max_body=1024, request_timeout=30)
     app = create_app(settings)
@@ -275,6 +258,8 @@ def test_errors_are_json_with_stable_codes(server, project):
     r = server.post("/functions/v1/t-boom", headers=h)
     assert r.status_code == 500 and r.json()["error"] == "internal_error"
     assert "private detail" not in r.text and r.headers["x-request-id"] in r.text
+    r = server.post("/functions/v1/t-hidden", headers=h)
+    assert r.status_code == 404 and r.json()["error"] == "function_disabled"
     r = server.post("/functions/v1/t-teapot", headers=h)
     assert r.status_code == 418 and r.json() == {"error": "teapot", "message": "short and stout"}
 
@@ -297,6 +282,8 @@ def test_openapi_lists_the_functions_with_their_auth(server):
     assert paths["/functions/v1/echo"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/functions/v1/cleanup-sessions"]["post"]["security"] == []
     assert list(paths["/api/jobs/run"]) == ["post"]
+    assert "/functions/v1/t-hidden" not in paths
+    assert paths["/functions/v1/t-service"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/api/jobs/run"]["post"]["x-service-only"] is True
 
 
@@ -338,6 +325,15 @@ def test_keys_prints_stable_valid_keys(vault_url, project):
     r = run_cli("keys", "init", "--database", vault_url)
     assert r.returncode == 0 and "already in place" in r.stdout
     assert json.loads(run_cli("keys", "--database", vault_url, "--json").stdout) == found
+    # an explicit --project-url replaces the URL; up's hook then keeps what was set
+    r = run_cli("keys", "init", "--database", vault_url, "--project-url", "https://functions.example.test/")
+    assert r.returncode == 0 and "project_url = https://functions.example.test" in r.stdout
+    with psycopg.connect(vault_url, autocommit=True) as conn:
+        notes = keys.ensure_project_keys(conn, "http://127.0.0.1:1")
+        assert keys.get_secret(conn, "project_url") == "https://functions.example.test"
+    assert len(notes) == 1 and notes[0].startswith("kept Vault secret project_url")
+    r = run_cli("keys", "init", "--database", vault_url, "--project-url", "ftp://x")
+    assert r.returncode == 2
 
 
 def test_keys_mint_a_user_token(vault_url, project):
@@ -371,19 +367,24 @@ def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr], daemon=True).start()
 
+    seen: list[dict] = []
+
     def wait_for(event: str) -> dict:
+        """The first log record with this event, in order of appearance, whenever it came."""
         while True:
+            for rec in seen:
+                if rec.get("event") == event:
+                    return rec
             line = lines.get(timeout=60)
             try:
-                rec = json.loads(line)
+                seen.append(json.loads(line))
             except ValueError:
                 continue
-            if rec.get("event") == event:
-                return rec
 
     result: dict = {}
     try:
         wait_for("listening")
+        wait_for("test_service_running")
         marker = tmp_path / "finish"
 
         def call():
@@ -396,12 +397,158 @@ def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path)
         wait_for("test_handler_started")
         proc.send_signal(signal.SIGTERM)
         wait_for("shutdown_requested")
+        while True:  # new connections are refused from now on...
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            except OSError:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # ...give a too-eager shutdown the chance to drop the in-flight request
         marker.touch()  # only now may the in-flight request finish
         caller.join(timeout=60)
         assert result["r"].status_code == 200 and result["r"].json() == {"finished": True}
+        wait_for("test_service_stopping")  # the background service was told to stop, and did
+        assert wait_for("service_stopped")["service"] == "test-svc"
         assert proc.wait(timeout=60) == 0
         assert "stopped" in proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# ------------------------------------------------------------------ the service supervisor
+def test_supervisor_restarts_a_crashed_service_and_stops_sync_ones():
+    from runner.executor.services import FatalServiceError, Supervisor
+
+    runs: list[str] = []
+
+    class Flaky:
+        async def run(self, stop):
+            runs.append("flaky")
+            if runs.count("flaky") == 1:
+                raise RuntimeError("first run fails")
+            await stop.wait()
+
+    class Blocking:  # a plain-thread service gets a threading.Event
+        def run(self, stop):
+            runs.append("blocking")
+            stop.wait()
+            runs.append("blocking-stopped")
+
+    async def main():
+        stop = asyncio.Event()
+        sup = Supervisor(stop, first_backoff=0.01)
+        tasks = [asyncio.create_task(sup.run_service("flaky", Flaky)),
+                 asyncio.create_task(sup.run_service("blocking", Blocking))]
+        while runs.count("flaky") < 2 or "blocking" not in runs:
+            await asyncio.sleep(0.01)
+        assert sup.status == {"flaky": "running", "blocking": "running"}
+        stop.set()
+        await asyncio.gather(*tasks)
+        assert sup.status == {"flaky": "stopped", "blocking": "stopped"}
+
+        class Fatal:
+            async def run(self, stop):
+                raise FatalServiceError("cannot go on")
+
+        with pytest.raises(FatalServiceError):
+            await Supervisor(asyncio.Event()).run_service("fatal", Fatal)
+
+    asyncio.run(main())
+    assert runs.count("flaky") == 2 and runs[-1] == "blocking-stopped" or "blocking-stopped" in runs
+
+
+# ------------------------------------------------------------------ pgcadence run (= up + serve)
+def test_run_creates_the_keys_and_serves_until_sigterm():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-run-", dir="/tmp"))
+    port, serve_port = get_port(None), get_port(None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    proc = subprocess.Popen([*CLI, "run", "--data-dir", str(base), "--port", str(port), "--serve-port", str(serve_port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out: list[str] = []
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith("pgcadence serve:"):
+                break
+        assert out and out[-1].startswith("pgcadence serve: executor on"), "".join(out)
+        text = "".join(out)
+        assert "stored Vault secret service_role_key" in text and f"project_url = http://127.0.0.1:{serve_port}" in text
+        url = next(l.split(" ", 1)[1].strip() for l in out if l.startswith("database: "))
+        with psycopg.connect(url, autocommit=True) as conn:
+            # what seed 002's cron command reads
+            base_url = keys.get_secret(conn, "project_url")
+            service_key = keys.get_secret(conn, "service_role_key")
+            secret = keys.get_secret(conn, keys.JWT_SECRET)
+        assert base_url == f"http://127.0.0.1:{serve_port}"
+        assert auth.verify(service_key, secret)["role"] == "service_role"
+        r = httpx.post(base_url + "/functions/v1/echo", headers=bearer(service_key), json={"from": "test"}, timeout=30)
+        assert r.status_code == 200 and r.json()["role"] == "service_role", r.text
+        assert httpx.get(base_url + "/healthz", timeout=30).json()["services"] == {"heartbeat": "running"}
+        r = run_cli("doctor", "--database", url)
+        assert f"PASS  project keys: anon and service_role keys valid; project_url = {base_url}" in r.stdout, r.stdout
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        rest = proc.stdout.read()
+        assert "shutting down" in rest and "stopping PostgreSQL" in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        run_cli("down", "--data-dir", str(base))
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_service_logs_become_json_lines_too():
+    import io
+
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.setFormatter(logs.JsonFormatter())
+    for name, msg in (("pgcadence.queue", '{"event": "worker_start", "worker": "w1"}'),
+                      ("pgcadence.net", "database connection lost; reconnecting")):
+        handler.emit(logging.LogRecord(name, logging.INFO, __file__, 1, msg, None, None))
+    first, second = (json.loads(line) for line in buf.getvalue().splitlines())
+    assert first["event"] == "worker_start" and first["worker"] == "w1" and first["logger"] == "pgcadence.queue"
+    assert second == {**second, "event": "log", "logger": "pgcadence.net", "message": "database connection lost; reconnecting"}
+
+
+@pytest.mark.parametrize("verb", [["serve"], ["keys"], ["keys", "mint"], ["keys", "init"]])
+def test_executor_verbs_have_help(verb):
+    r = run_cli(*verb, "--help")
+    assert r.returncode == 0 and "Usage: pgcadence " + " ".join(verb) in r.stdout
+    assert len(r.stdout.splitlines()) > 3
+
+
+def test_pool_connections_come_back_clean(vault_url):
+    from runner.executor.sqlctx import as_role, make_pool
+
+    async def main():
+        pool = make_pool(vault_url, min_size=1, max_size=1)
+        await pool.open()
+        try:
+            async with pool.connection() as conn:  # a careless handler: session-level settings
+                await conn.execute("set role anon")
+                await conn.execute("""set request.jwt.claims = '{"sub": "leaked"}'""")
+            async with pool.connection() as conn:
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            claims = {"role": "authenticated", "sub": "00000000-0000-0000-0000-000000000001"}
+            async with as_role(pool, "authenticated", claims) as conn:
+                cur = await conn.execute("select current_user, auth.uid()::text")
+                assert await cur.fetchone() == ("authenticated", claims["sub"])
+            async with pool.connection() as conn:  # transaction-local: gone after commit
+                cur = await conn.execute("select current_user, auth.uid()")
+                assert await cur.fetchone() == ("postgres", None)
+            with pytest.raises(ValueError):
+                async with as_role(pool, "postgres"):
+                    pass
+        finally:
+            await pool.close()
+
+    asyncio.run(main())

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -241,6 +241,8 @@ def make_endpoint(fn: Function, settings: Settings):
             if deadline.expired():
                 return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
             raise
+        except PoolTimeout:
+            return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
             return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
         except psycopg.Error as exc:
@@ -363,19 +365,13 @@ class RequestLog:
         rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = rid
-        status = {"code": 0}
+        status = {"code": 0, "logged": False}
         t0 = time.perf_counter()
 
-        async def send_wrapper(message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
+        def log_once() -> None:
+            if status["logged"]:
+                return
+            status["logged"] = True
             fields = {
                 "request_id": rid,
                 "method": scope.get("method"),
@@ -388,6 +384,20 @@ class RequestLog:
                 if state.get(key):
                     fields[key] = state[key]
             logs.event("request", **fields)
+
+        async def send_wrapper(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                log_once()  # before the last byte leaves: the line exists when the client has the answer
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            log_once()
 
 
 # ------------------------------------------------------------------ the app

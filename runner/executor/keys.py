@@ -17,6 +17,7 @@ import psycopg
 
 from runner.errors import CadenceError
 from runner.executor import auth
+from runner.vault import get_secret, set_secret  # the Vault API (works on real supabase_vault too)
 
 JWT_SECRET = "project_jwt_secret"
 ANON_KEY = "anon_key"
@@ -28,20 +29,6 @@ _GET = "select decrypted_secret from vault.decrypted_secrets where name = %s"
 
 def vault_installed(conn: psycopg.Connection) -> bool:
     return conn.execute("select to_regclass('vault.decrypted_secrets') is not null").fetchone()[0]
-
-
-def get_secret(conn: psycopg.Connection, name: str) -> str | None:
-    row = conn.execute(_GET, (name,)).fetchone()
-    return row[0] if row else None
-
-
-def set_secret(conn: psycopg.Connection, name: str, value: str, description: str = "") -> None:
-    """Create or update the named Vault secret through the Vault API (never the table)."""
-    row = conn.execute("select id from vault.decrypted_secrets where name = %s", (name,)).fetchone()
-    if row:
-        conn.execute("select vault.update_secret(%s, %s)", (row[0], value))
-    else:
-        conn.execute("select vault.create_secret(%s, %s, %s)", (value, name, description))
 
 
 def _require_vault(conn: psycopg.Connection) -> None:
@@ -66,9 +53,10 @@ def _valid_key(token: str | None, secret: str, role: str) -> bool:
         return False
 
 
-def ensure_project_keys(conn: psycopg.Connection, project_url: str | None) -> list[str]:
+def ensure_project_keys(conn: psycopg.Connection, project_url: str | None, *, replace_url: bool = False) -> list[str]:
     """Create the JWT secret and the anon/service_role keys if missing or invalid, and
-    point ``project_url`` at the executor. Returns one line per change (no values)."""
+    ``project_url`` if missing (or different, with ``replace_url``: a URL someone set is
+    otherwise kept). Returns one line per change or note (never a secret value)."""
     _require_vault(conn)
     changes: list[str] = []
     with conn.transaction():
@@ -82,9 +70,14 @@ def ensure_project_keys(conn: psycopg.Connection, project_url: str | None) -> li
             if not _valid_key(get_secret(conn, name), secret, role):
                 set_secret(conn, name, auth.mint(secret, role), f"project JWT with role {role}")
                 changes.append(f"stored Vault secret {name} (role {role})")
-        if project_url and get_secret(conn, PROJECT_URL) != project_url:
-            set_secret(conn, PROJECT_URL, project_url, "base URL of the pgcadence executor")
-            changes.append(f"stored Vault secret {PROJECT_URL} = {project_url}")
+        current = get_secret(conn, PROJECT_URL)
+        if project_url and current != project_url:
+            if current is None or replace_url:
+                set_secret(conn, PROJECT_URL, project_url, "base URL of the pgcadence executor")
+                changes.append(f"stored Vault secret {PROJECT_URL} = {project_url}")
+            else:
+                changes.append(f"kept Vault secret {PROJECT_URL} = {current} (not {project_url}; "
+                               f"change it with: pgcadence keys init --project-url URL)")
     return changes
 
 
@@ -104,3 +97,28 @@ async def aget_secret(conn: psycopg.AsyncConnection, name: str) -> str | None:
     cur = await conn.execute(_GET, (name,))
     row = await cur.fetchone()
     return row[0] if row else None
+
+
+def doctor_checks(conn: psycopg.Connection) -> list:
+    """``pgcadence doctor``: can the executor authenticate callers, and do cron commands know where it is?"""
+    from runner.doctor import Check
+
+    if not vault_installed(conn):
+        return []
+    try:
+        secret = get_secret(conn, JWT_SECRET)
+        if not secret:
+            return [Check("WARN", "project keys", f"no '{JWT_SECRET}' in Vault: pgcadence serve cannot start",
+                          "pgcadence keys init --project-url http://<executor host>:54330")]
+        bad = [n for n, role in ((ANON_KEY, "anon"), (SERVICE_ROLE_KEY, "service_role"))
+               if not _valid_key(get_secret(conn, n), secret, role)]
+        url = get_secret(conn, PROJECT_URL)
+    except psycopg.Error:
+        return []  # the vault checks say why secrets cannot be read
+    if bad:
+        return [Check("WARN", "project keys", f"{', '.join(bad)} missing or not signed with {JWT_SECRET}",
+                      "pgcadence keys init")]
+    if not url:
+        return [Check("WARN", "project keys", "keys in place, but no 'project_url' for cron commands",
+                      "pgcadence keys init --project-url http://<executor host>:54330")]
+    return [Check("PASS", "project keys", f"anon and service_role keys valid; project_url = {url}")]

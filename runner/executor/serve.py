@@ -87,6 +87,7 @@ async def serve(opts: ServeOptions, extra: list[tuple[str, Callable[[], Any]]] =
     """
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
+    load_functions(opts.load)  # before listing services: a --load module may register one
     services = [(s.name, (lambda s=s: s.factory(opts.dsn))) for s in SERVICES if s.name not in opts.disabled]
     services += list(extra)
     if not opts.executor and not services:

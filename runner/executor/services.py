@@ -68,12 +68,13 @@ async def _run_once(obj: Any, stop: asyncio.Event) -> None:
 class Supervisor:
     """Runs services until ``stop`` is set, restarting crashed ones with backoff."""
 
-    def __init__(self, stop: asyncio.Event) -> None:
+    def __init__(self, stop: asyncio.Event, first_backoff: float = 1.0) -> None:
         self.stop = stop
+        self.first_backoff = first_backoff
         self.status: dict[str, str] = {}
 
     async def run_service(self, name: str, factory: Callable[[], Any]) -> None:
-        backoff = 1.0
+        backoff = self.first_backoff
         while not self.stop.is_set():
             started = time.monotonic()
             self.status[name] = "running"
@@ -93,7 +94,7 @@ class Supervisor:
                 logs.event("service_crashed", logging.ERROR, exc_info=exc, service=name,
                            error=f"{type(exc).__name__}: {exc}")
             if time.monotonic() - started > STABLE_AFTER:
-                backoff = 1.0
+                backoff = self.first_backoff
             self.status[name] = "restarting"
             try:
                 await asyncio.wait_for(self.stop.wait(), timeout=backoff)

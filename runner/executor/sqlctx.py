@@ -19,8 +19,9 @@ from runner.executor.auth import KNOWN_ROLES
 
 
 async def _reset(conn: psycopg.AsyncConnection) -> None:
-    """Pool reset: drop any session-level setting a handler left behind."""
-    await conn.execute("reset all")
+    """Pool reset: drop any session-level setting or role a handler left behind
+    (RESET ALL leaves the role alone)."""
+    await conn.execute("reset all; reset role")
 
 
 def make_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
