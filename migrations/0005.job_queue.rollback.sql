@@ -9,6 +9,7 @@ END
 $$;
 
 DROP VIEW public.job_queue_metrics;
+DROP VIEW public.job_queue_attempts;
 DROP TRIGGER job_queue_notify ON public.job_queue;
 DROP FUNCTION pgcadence.job_queue_notify();
 DROP FUNCTION public.job_queue_get(uuid);
@@ -32,7 +33,7 @@ DROP FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, intege
 DROP FUNCTION pgcadence.job_queue_check(text, text, jsonb, integer, integer);
 DROP FUNCTION public.job_queue_retry_delay(integer, double precision);
 DROP FUNCTION pgcadence.job_queue_require_manager(text);
-DROP TABLE public.job_queue_attempts;
+DROP TABLE public.job_queue_attempt_log;
 DROP TABLE public.job_queue;
 DROP TABLE pgcadence.job_queue_settings;
 

@@ -6,8 +6,12 @@
 -- Throughput notes (what keeps claim + complete fast and flat as the table grows):
 --  * the claim reads a partial index that holds pending jobs only, in claim order,
 --    so "the next N due jobs" is an index range scan whatever the table holds;
---  * a job row is updated in place twice (claim, finish) and the attempt row is
---    written once, when the attempt ends (a running attempt is the job row itself);
+--  * a job row is updated twice (claim, finish) and nothing else is written for a
+--    job that succeeds at once: the current or successful last attempt *is* the job
+--    row; job_queue_attempt_log holds only attempts that ended otherwise (failed,
+--    lease expired, cancelled, released) and the view job_queue_attempts joins both;
+--  * only the indexes the seed asks for plus the claim's partial index are
+--    maintained on every update (each non-HOT update writes every index);
 --  * fillfactor 70 keeps new row versions on the same heap page, and per-table
 --    autovacuum settings (no scale factor, no cost delay) vacuum the churn early.
 
@@ -116,15 +120,16 @@ COMMENT ON COLUMN public.job_queue.started_at IS 'Start of the current (or last)
 COMMENT ON COLUMN public.job_queue.dedupe_key IS 'At most one pending or running job per key.';
 COMMENT ON COLUMN public.job_queue.result IS 'What the handler returned on success.';
 
--- One row per finished attempt (succeeded, failed, lease_expired, cancelled, released); the
--- attempt in progress is the job row itself (status running, locked_by, started_at).
+-- Attempts that did not end in success (and successes that were later replayed):
+-- one row each. The running attempt and a job's successful last attempt are the job
+-- row itself; the view job_queue_attempts shows the whole history, one row per attempt.
 -- No foreign key to job_queue: rows are written only by the definer functions and
 -- removed with their job by job_queue_cleanup(); this keeps RI triggers off the hot path.
-CREATE TABLE public.job_queue_attempts (
+CREATE TABLE public.job_queue_attempt_log (
     job_id uuid NOT NULL,
     attempt integer NOT NULL CHECK (attempt >= 1),
     worker_id text,
-    started_at timestamptz NOT NULL,
+    started_at timestamptz,
     finished_at timestamptz NOT NULL DEFAULT now(),
     outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'lease_expired', 'cancelled', 'released')),
     error text,
@@ -135,21 +140,20 @@ CREATE TABLE public.job_queue_attempts (
     autovacuum_vacuum_insert_threshold = 50000,
     autovacuum_analyze_scale_factor = 0.02
 );
-COMMENT ON TABLE public.job_queue_attempts IS
-    'Attempt history of job_queue: worker, start, end, outcome, error, duration. Service_role and admins only.';
+COMMENT ON TABLE public.job_queue_attempt_log IS
+    'Ended attempts other than a job''s successful last one (see the job_queue_attempts view for the full history).';
 
 -- ============================================================ indexes
 CREATE INDEX job_queue_status_run_at_idx ON public.job_queue (status, run_at);
 CREATE INDEX job_queue_task_type_idx ON public.job_queue (task_type);
 -- The claim's range scan: pending jobs only, in claim order.
 CREATE INDEX job_queue_claimable_idx ON public.job_queue (priority DESC, run_at) WHERE status = 'pending';
--- Running jobs by lease end: finds expired leases without touching finished jobs.
-CREATE INDEX job_queue_lease_idx ON public.job_queue (locked_until) WHERE status = 'running';
+-- Expired leases are found through (status, run_at): status = 'running' is a range
+-- bounded by the number of jobs in flight.
 CREATE UNIQUE INDEX job_queue_dedupe_key_idx ON public.job_queue (dedupe_key)
     WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running');
-CREATE INDEX job_queue_finished_at_idx ON public.job_queue (finished_at) WHERE finished_at IS NOT NULL;
 -- Append-only timestamps: BRIN costs next to nothing and serves "failures in the last hour".
-CREATE INDEX job_queue_attempts_finished_at_idx ON public.job_queue_attempts USING brin (finished_at);
+CREATE INDEX job_queue_attempt_log_finished_at_idx ON public.job_queue_attempt_log USING brin (finished_at);
 
 -- ============================================================ functions
 -- Raise 42501 unless the caller is service_role (or a member, or a superuser) or an admin.
@@ -346,7 +350,7 @@ BEGIN
         ) y
         LIMIT batch_size
     ), lost AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
                'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
         FROM picked p WHERE p.status = 'running'
@@ -366,8 +370,7 @@ BEGIN
                   q.run_at, q.created_at, q.status
     )
     SELECT c.id, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority, c.run_at, c.created_at
-    FROM claimed c WHERE c.status = 'running'
-    ORDER BY c.priority DESC, c.run_at;
+    FROM claimed c WHERE c.status = 'running';
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_claim(integer, text, interval) IS
@@ -383,10 +386,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         WHERE q.id = job_queue_complete.id AND q.status = 'running'
           AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT EXISTS (SELECT 1 FROM done)
 $$;
@@ -404,10 +404,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         FROM input i
         WHERE q.id = i.id AND q.status = 'running' AND q.attempts = i.attempt
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT d.id FROM done d
 $$;
@@ -431,7 +428,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
           AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
         RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
     )
     SELECT f.status, f.run_at, f.attempts FROM failed f
@@ -463,7 +460,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
         WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
         RETURNING q.id, q.attempts, q.locked_by, q.started_at
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
     ), wake AS (
         SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
@@ -506,6 +503,11 @@ BEGIN
         RAISE EXCEPTION 'job_queue_retry: another pending or running job has dedupe_key "%"', j.dedupe_key
             USING ERRCODE = '23505';
     END IF;
+    IF j.status = 'succeeded' AND j.attempts > 0 THEN  -- the success leaves the job row: keep it in the log
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, finished_at, outcome)
+        VALUES (j.id, j.attempts, j.locked_by, j.started_at, COALESCE(j.finished_at, pg_catalog.now()), 'succeeded')
+        ON CONFLICT DO NOTHING;
+    END IF;
     UPDATE public.job_queue q SET
         status = 'pending', run_at = pg_catalog.now(), finished_at = NULL, locked_until = NULL,
         max_attempts = CASE WHEN j.status = 'pending' THEN q.max_attempts ELSE q.attempts + extra_attempts END,
@@ -534,7 +536,7 @@ BEGIN
         RAISE EXCEPTION 'job_queue_cancel: job % is already %', id, j.status USING ERRCODE = '55000';
     END IF;
     IF j.status = 'running' THEN
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         VALUES (j.id, j.attempts, j.locked_by, j.started_at, 'cancelled', 'cancelled while running');
     END IF;
     UPDATE public.job_queue q SET status = 'cancelled', finished_at = pg_catalog.now(), locked_until = NULL,
@@ -613,7 +615,7 @@ BEGIN
         WHERE q.status = ANY (statuses) AND q.finished_at < pg_catalog.now() - retain
         RETURNING q.id
     ), hist AS (
-        DELETE FROM public.job_queue_attempts a USING gone g WHERE a.job_id = g.id
+        DELETE FROM public.job_queue_attempt_log a USING gone g WHERE a.job_id = g.id
     )
     SELECT pg_catalog.count(*) INTO n FROM gone;
     RETURN n;
@@ -655,12 +657,8 @@ BEGIN
     SELECT pg_catalog.to_jsonb(q) || pg_catalog.jsonb_build_object('attempt_history', COALESCE((
         SELECT pg_catalog.jsonb_agg(a ORDER BY a.attempt) FROM (
             SELECT h.attempt, h.worker_id, h.started_at, h.finished_at, h.outcome, h.error,
-                   extract(epoch FROM h.duration) AS duration_s
+                   extract(epoch FROM COALESCE(h.duration, pg_catalog.now() - h.started_at)) AS duration_s
             FROM public.job_queue_attempts h WHERE h.job_id = q.id
-            UNION ALL
-            SELECT q.attempts, q.locked_by, q.started_at, NULL, 'running', NULL,
-                   extract(epoch FROM pg_catalog.now() - q.started_at)
-            WHERE q.status = 'running'
         ) a), '[]'))
     INTO doc
     FROM public.job_queue q WHERE q.id = job_queue_get.id;
@@ -686,6 +684,22 @@ CREATE TRIGGER job_queue_notify AFTER INSERT ON public.job_queue
     FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.job_queue_notify();
 
 -- ============================================================ views
+-- The whole attempt history, one row per attempt: the log plus the attempt that lives
+-- on the job row (running now, or the successful last one).
+CREATE VIEW public.job_queue_attempts WITH (security_invoker = true) AS
+SELECT l.job_id, l.attempt, l.worker_id, l.started_at, l.finished_at, l.outcome, l.error, l.duration
+FROM public.job_queue_attempt_log l
+UNION ALL
+SELECT q.id, q.attempts, q.locked_by, q.started_at,
+       CASE WHEN q.status = 'succeeded' THEN q.finished_at END,
+       CASE WHEN q.status = 'succeeded' THEN 'succeeded' ELSE 'running' END,
+       NULL::text,
+       CASE WHEN q.status = 'succeeded' THEN q.finished_at - q.started_at END
+FROM public.job_queue q
+WHERE q.status IN ('running', 'succeeded') AND q.attempts > 0;
+COMMENT ON VIEW public.job_queue_attempts IS
+    'Attempt history of job_queue, one row per attempt: worker, start, end, outcome (running, succeeded, failed, lease_expired, cancelled, released), error, duration.';
+
 -- Queue health per task type (security_invoker: callers see what RLS lets them).
 CREATE VIEW public.job_queue_metrics WITH (security_invoker = true) AS
 SELECT q.task_type,
@@ -697,7 +711,7 @@ SELECT q.task_type,
        pg_catalog.count(*) FILTER (WHERE q.status = 'cancelled') AS cancelled,
        pg_catalog.now() - pg_catalog.min(q.run_at) FILTER (WHERE q.status = 'pending' AND q.run_at <= pg_catalog.now())
            AS oldest_pending_age,
-       (SELECT pg_catalog.count(*) FROM public.job_queue_attempts a JOIN public.job_queue j ON j.id = a.job_id
+       (SELECT pg_catalog.count(*) FROM public.job_queue_attempt_log a JOIN public.job_queue j ON j.id = a.job_id
         WHERE j.task_type = q.task_type AND a.outcome IN ('failed', 'lease_expired')
           AND a.finished_at > pg_catalog.now() - interval '1 hour') AS failures_last_hour
 FROM public.job_queue q
@@ -707,17 +721,19 @@ COMMENT ON VIEW public.job_queue_metrics IS
 
 -- ============================================================ policies
 ALTER TABLE public.job_queue ENABLE ROW LEVEL SECURITY;
-ALTER TABLE public.job_queue_attempts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.job_queue_attempt_log ENABLE ROW LEVEL SECURITY;
 -- service_role bypasses RLS; admins read through these (writes go through the functions).
 CREATE POLICY job_queue_admin_read ON public.job_queue
     FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
-CREATE POLICY job_queue_attempts_admin_read ON public.job_queue_attempts
+CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log
     FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
 
 -- ============================================================ grants
-REVOKE ALL ON public.job_queue, public.job_queue_attempts, public.job_queue_metrics FROM PUBLIC, anon, authenticated;
-GRANT SELECT, INSERT, UPDATE, DELETE ON public.job_queue, public.job_queue_attempts TO service_role;
-GRANT SELECT ON public.job_queue, public.job_queue_attempts, public.job_queue_metrics TO authenticated, service_role;
+REVOKE ALL ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
+    FROM PUBLIC, anon, authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.job_queue, public.job_queue_attempt_log TO service_role;
+GRANT SELECT ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
+    TO authenticated, service_role;
 
 DO $$
 DECLARE

@@ -23,6 +23,7 @@ Plain functions run in a thread, so they may block; an exception fails the attem
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 import json
@@ -31,6 +32,7 @@ import os
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
@@ -104,7 +106,8 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-async def _run_handler(handlers: dict[str, Handler], row: dict, worker_id: str) -> tuple[Any, JobContext]:
+async def _run_handler(handlers: dict[str, Handler], row: dict, worker_id: str,
+                       executor: ThreadPoolExecutor | None = None) -> tuple[Any, JobContext]:
     ctx = JobContext(str(row["id"]), row["task_type"], row["attempt"], row["max_attempts"], worker_id,
                      row["payload"] or {})
     fn = handlers.get(row["task_type"])
@@ -114,7 +117,8 @@ async def _run_handler(handlers: dict[str, Handler], row: dict, worker_id: str) 
     if inspect.iscoroutinefunction(fn):
         result = await fn(ctx.payload, ctx)
     else:
-        result = await asyncio.to_thread(fn, ctx.payload, ctx)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(executor, functools.partial(fn, ctx.payload, ctx))
         if inspect.isawaitable(result):
             result = await result
     return result, ctx
@@ -247,6 +251,9 @@ class QueueWorker:
         self._inflight: dict[asyncio.Task, JobContext] = {}
         self._kick = asyncio.Event()
         self._finish_q: asyncio.Queue[_Finish] = asyncio.Queue()
+        # plain handlers run here; not the loop's default executor, so that a handler
+        # still blocked after shutdown_timeout does not hold up the caller's loop shutdown
+        self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="queue-handler")
         self._pool: AsyncConnectionPool | None = None
         self._claim_conn: psycopg.AsyncConnection | None = None
         self.ready = asyncio.Event()  # set once the first claim went through
@@ -292,6 +299,7 @@ class QueueWorker:
             if self._claim_conn is not None:
                 await self._claim_conn.close()
             await self._pool.close()
+            self._executor.shutdown(wait=False, cancel_futures=True)
             log.info(json.dumps({"event": "worker_stop", "worker": self.worker_id, **self.stats}))
         return dict(self.stats)
 
@@ -380,7 +388,7 @@ class QueueWorker:
         fin = _Finish(row["id"], row["attempt"], done=asyncio.get_running_loop().create_future())
         try:
             try:
-                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id)
+                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id, self._executor)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001

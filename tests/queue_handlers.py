@@ -24,8 +24,11 @@ def sleepy(payload, ctx):
     """Leaves a marker file per attempt (so a test knows it is mid-job), then sleeps."""
     marker = Path(payload["marker_dir"]) / f"{ctx.id}.{ctx.attempt}.{os.getpid()}"
     marker.write_text(str(time.time()))
-    time.sleep(float(payload.get("seconds", 1)))
-    return {"slept": payload.get("seconds", 1), "pid": os.getpid()}
+    seconds = float(payload.get("seconds", 1))
+    if ctx.attempt == 1:
+        seconds = float(payload.get("seconds_first", seconds))
+    time.sleep(seconds)
+    return {"slept": seconds, "pid": os.getpid()}
 
 
 @handler("noop_async")

@@ -1,6 +1,6 @@
 -- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(123);
+SELECT plan(127);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -8,7 +8,8 @@ GRANT ALL ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO anon, authenti
 
 -- ------------------------------------------------------------ objects
 SELECT has_table('public', 'job_queue', 'job_queue exists');
-SELECT has_table('public', 'job_queue_attempts', 'job_queue_attempts exists');
+SELECT has_table('public', 'job_queue_attempt_log', 'job_queue_attempt_log exists');
+SELECT has_view('public', 'job_queue_attempts', 'job_queue_attempts view exists');
 SELECT has_table('public', 'profiles', 'profiles exists');
 SELECT has_view('public', 'job_queue_metrics', 'job_queue_metrics view exists');
 SELECT columns_are('public', 'job_queue', ARRAY[
@@ -19,15 +20,19 @@ SELECT col_type_is('public', 'job_queue', 'id', 'uuid', 'id is uuid');
 SELECT col_default_is('public', 'job_queue', 'id', 'gen_random_uuid()', 'id defaults to gen_random_uuid()');
 SELECT col_type_is('public', 'job_queue', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('public', 'job_queue', 'run_at', 'timestamp with time zone', 'run_at is timestamptz');
-SELECT columns_are('public', 'job_queue_attempts', ARRAY[
+SELECT columns_are('public', 'job_queue_attempt_log', ARRAY[
     'job_id', 'attempt', 'worker_id', 'started_at', 'finished_at', 'outcome', 'error', 'duration'],
-    'attempt history columns');
+    'attempt log columns');
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+           WHERE attrelid = 'public.job_queue_attempts'::regclass AND attnum > 0),
+          ARRAY['job_id', 'attempt', 'worker_id', 'started_at', 'finished_at', 'outcome', 'error', 'duration'],
+          'the attempt history view has the same columns');
 SELECT has_index('public', 'job_queue', 'job_queue_status_run_at_idx', ARRAY['status', 'run_at'], 'index on (status, run_at)');
 SELECT has_index('public', 'job_queue', 'job_queue_task_type_idx', ARRAY['task_type'], 'index on (task_type)');
 SELECT ok(pg_get_indexdef('public.job_queue_claimable_idx'::regclass) LIKE '%(priority DESC, run_at) WHERE (status = ''pending''::text)',
           'partial claim index on pending jobs in claim order');
-SELECT ok(pg_get_indexdef('public.job_queue_lease_idx'::regclass) LIKE '%(locked_until) WHERE (status = ''running''::text)',
-          'partial index on running jobs by lease end');
+SELECT is((SELECT count(*)::int FROM pg_index WHERE indrelid = 'public.job_queue'::regclass), 5,
+          'job_queue keeps exactly five indexes (pkey, status/run_at, task_type, claimable, dedupe): each one costs every update');
 SELECT index_is_unique('public', 'job_queue', 'job_queue_dedupe_key_idx', 'dedupe_key index is unique');
 SELECT ok((SELECT reloptions @> ARRAY['fillfactor=70', 'autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_cost_delay=0']
            FROM pg_class WHERE oid = 'public.job_queue'::regclass), 'job_queue ships fillfactor and autovacuum settings');
@@ -81,10 +86,13 @@ SELECT table_privs_are('public', 'job_queue', 'anon', '{}'::text[]);
 SELECT table_privs_are('public', 'job_queue', 'authenticated', ARRAY['SELECT']);
 SELECT table_privs_are('public', 'job_queue', 'service_role', ARRAY['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
 SELECT policies_are('public', 'job_queue', ARRAY['job_queue_admin_read']);
-SELECT policies_are('public', 'job_queue_attempts', ARRAY['job_queue_attempts_admin_read']);
+SELECT policies_are('public', 'job_queue_attempt_log', ARRAY['job_queue_attempt_log_admin_read']);
 SELECT ok((SELECT bool_and(relrowsecurity) FROM pg_class
-           WHERE oid IN ('public.job_queue'::regclass, 'public.job_queue_attempts'::regclass, 'public.profiles'::regclass)),
-          'RLS is on for job_queue, job_queue_attempts and profiles');
+           WHERE oid IN ('public.job_queue'::regclass, 'public.job_queue_attempt_log'::regclass, 'public.profiles'::regclass)),
+          'RLS is on for job_queue, job_queue_attempt_log and profiles');
+SELECT ok((SELECT bool_and(reloptions @> ARRAY['security_invoker=true']) FROM pg_class
+           WHERE oid IN ('public.job_queue_attempts'::regclass, 'public.job_queue_metrics'::regclass)),
+          'the views run with the caller''s rights (RLS applies)');
 
 -- fixtures: an admin and an ordinary user
 INSERT INTO public.profiles (id, role) VALUES
@@ -165,6 +173,8 @@ SELECT results_eq(format($$SELECT status, attempts, last_error FROM public.job_q
 SELECT results_eq(format($$SELECT attempt, outcome, error FROM public.job_queue_attempts WHERE job_id = %L ORDER BY attempt$$, :'fail_id'),
     $$VALUES (1, 'failed'::text, 'boom 1'::text), (2, 'failed'::text, 'boom 2'::text)$$, 'one attempt row per attempt');
 SELECT is(job_queue_retry(:'fail_id'), 'pending', 'retry puts a failed job back');
+SELECT is((SELECT outcome FROM public.job_queue_attempts WHERE job_id = :'fail_id' AND attempt = 2), 'failed',
+          'its history stays');
 SELECT is((SELECT max_attempts FROM public.job_queue WHERE id = :'fail_id'), 3, 'retry grants one more attempt');
 
 -- ------------------------------------------------------------ lease fencing
@@ -224,15 +234,15 @@ SELECT is((SELECT count(*)::int FROM job_queue_claim(10, 'w', '1 minute')), 1, '
 
 -- ------------------------------------------------------------ cleanup
 DELETE FROM public.job_queue;
-DELETE FROM public.job_queue_attempts;
+DELETE FROM public.job_queue_attempt_log;
 INSERT INTO public.job_queue (task_type, status, attempts, finished_at)
 SELECT 'tap_old', s, 1, now() - d
 FROM (VALUES ('succeeded', interval '20 days'), ('succeeded', interval '20 days'), ('succeeded', interval '1 day'),
              ('failed', interval '20 days'), ('cancelled', interval '20 days')) v(s, d);
-INSERT INTO public.job_queue_attempts (job_id, attempt, started_at, outcome)
-SELECT id, 1, finished_at, 'succeeded' FROM public.job_queue;
+INSERT INTO public.job_queue_attempt_log (job_id, attempt, started_at, outcome)
+SELECT id, 1, finished_at, 'failed' FROM public.job_queue;
 SELECT is(job_queue_cleanup(), 2::bigint, 'cleanup deletes succeeded jobs older than 14 days');
-SELECT is((SELECT count(*)::int FROM public.job_queue_attempts), 3, 'and their attempt rows');
+SELECT is((SELECT count(*)::int FROM public.job_queue_attempt_log), 3, 'and their attempt rows');
 SELECT is(job_queue_cleanup('14 days', '{failed,cancelled}'), 2::bigint, 'failed and cancelled on request');
 SELECT ok(EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'job_queue_cleanup_daily' AND schedule = '15 3 * * *'
                   AND command LIKE '%job_queue_cleanup(''14 days'')%'), 'job_queue_cleanup_daily runs at 03:15 UTC keeping 14 days');

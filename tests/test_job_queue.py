@@ -1,0 +1,439 @@
+"""Job queue flows on a real PostgreSQL: concurrency, crashes, backoff, restarts, the CLI.
+
+No timed assertions: the tests wait (with generous deadlines) for states, then check
+what the database recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from runner import migrate
+from runner.queue_worker import QueueWorker, process_due
+from tests.cluster import start_cluster
+from tests.conftest import ROOT, run_cli
+
+DEFAULT_SETTINGS = "backoff_base = '10 seconds', backoff_cap = '1 hour', backoff_jitter = 0.25, paused = false"
+
+
+@pytest.fixture
+def queue_url(migrated_url):
+    """An empty queue with default settings, before and after the test."""
+    def reset():
+        with psycopg.connect(migrated_url, autocommit=True) as c:
+            c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+            c.execute(f"UPDATE pgcadence.job_queue_settings SET {DEFAULT_SETTINGS}")
+    reset()
+    yield migrated_url
+    reset()
+
+
+def set_backoff(url: str, base: str, cap: str, jitter: float = 0.25) -> None:
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("UPDATE pgcadence.job_queue_settings SET backoff_base = %s, backoff_cap = %s, backoff_jitter = %s",
+                  (base, cap, jitter))
+
+
+def wait_for(pred, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def start_worker(url: str, log: Path, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "runner", "worker", "-d", url, "-m", "tests.queue_handlers", *extra],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+
+
+def stop_process(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        p.kill()
+        p.wait(timeout=10)
+
+
+def job_lines(log: Path) -> list[dict]:
+    out = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{"):
+            rec = json.loads(line)
+            if rec.get("event") == "job":
+                out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------- 8 workers, 20,000 jobs
+def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
+    n_jobs, workers = 20_000, 8
+    rng = random.Random(4)
+    modes = ["ok"] * n_jobs
+    idx = rng.sample(range(n_jobs), n_jobs // 10 + n_jobs // 20)
+    for i in idx[: n_jobs // 10]:
+        modes[i] = "fail"      # a random 10 %: the handler always raises → failed after 3 attempts
+    for i in idx[n_jobs // 10:]:
+        modes[i] = "flaky"     # a random 5 %: raises on attempt 1 only → succeeded on attempt 2
+    set_backoff(queue_url, "1 millisecond", "4 milliseconds")
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        for start in range(0, n_jobs, 5000):
+            batch = [{"task_type": "t20k", "payload": {"i": i, "mode": modes[i]}, "max_attempts": 3}
+                     for i in range(start, min(n_jobs, start + 5000))]
+            c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)", (Jsonb(batch),))
+
+    lock = threading.Lock()
+    in_flight: dict[str, str] = {}
+    overlaps: list[tuple] = []
+    processed: Counter = Counter()
+    errors: list[BaseException] = []
+
+    def work(wid: str) -> None:
+        try:
+            with psycopg.connect(queue_url, autocommit=True) as c:
+                idle = 0
+                while idle < 20:
+                    rows = c.execute("SELECT id, payload, attempt FROM public.job_queue_claim(50, %s, '1 minute')",
+                                     (wid,)).fetchall()
+                    if not rows:
+                        left = c.execute("SELECT count(*) FROM public.job_queue WHERE status IN ('pending', 'running')"
+                                         ).fetchone()[0]
+                        idle = idle + 1 if left == 0 else 0
+                        time.sleep(0.005)
+                        continue
+                    ok_ids, ok_attempts = [], []
+                    for job_id, payload, attempt in rows:
+                        with lock:
+                            if job_id in in_flight:
+                                overlaps.append((job_id, in_flight[job_id], wid))
+                            in_flight[job_id] = wid
+                            processed[(job_id, attempt)] += 1
+                        mode = payload["mode"]
+                        failed = mode == "fail" or (mode == "flaky" and attempt == 1)
+                        if failed:
+                            with lock:
+                                del in_flight[job_id]
+                            c.execute("SELECT * FROM public.job_queue_fail(%s, %s, %s)", (job_id, f"{mode} #{attempt}", attempt))
+                        else:
+                            ok_ids.append(job_id)
+                            ok_attempts.append(attempt)
+                    with lock:
+                        for job_id in ok_ids:
+                            del in_flight[job_id]
+                    if ok_ids:
+                        done = c.execute("SELECT count(*) FROM public.job_queue_complete_batch(%s, %s)",
+                                         (ok_ids, ok_attempts)).fetchone()[0]
+                        assert done == len(ok_ids)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"w{k}",)) for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors[0]
+    assert not overlaps, f"jobs held by two workers at once: {overlaps[:5]}"
+    assert all(v == 1 for v in processed.values()), "an attempt was handed out twice"
+
+    want = {"ok": ("succeeded", 1), "flaky": ("succeeded", 2), "fail": ("failed", 3)}
+    with psycopg.connect(queue_url) as c:
+        rows = c.execute("SELECT (payload->>'i')::int, status, attempts, last_error FROM public.job_queue").fetchall()
+        history = c.execute("SELECT outcome, count(*) FROM public.job_queue_attempts GROUP BY 1").fetchall()
+    assert len(rows) == n_jobs, "jobs lost or duplicated"
+    bad = [(i, st, att) for i, st, att, _ in rows if want[modes[i]] != (st, att)]
+    assert not bad, f"{len(bad)} jobs ended wrong, e.g. {bad[:5]}"
+    assert all(err == f"fail #3" for i, _, _, err in rows if modes[i] == "fail"), "last_error keeps the last failure"
+    n_fail, n_flaky = modes.count("fail"), modes.count("flaky")
+    assert dict(history) == {"succeeded": n_jobs - n_fail, "failed": 3 * n_fail + n_flaky}
+    assert sum(processed.values()) == n_jobs + 2 * n_fail + n_flaky
+
+
+# ---------------------------------------------------------------- crash: SIGKILL mid-job
+def test_sigkill_mid_job_is_taken_back_after_the_lease_and_completes_once(queue_url, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        job_id = c.execute("SELECT public.job_queue_enqueue('sleepy', %s)",
+                           (Jsonb({"marker_dir": str(markers), "seconds_first": 60, "seconds": 0.05}),)).fetchone()[0]
+    first = start_worker(queue_url, tmp_path / "w1.log", "--lease", "2", "--poll-interval", "0.2", "--worker-id", "victim")
+    second = None
+    try:
+        wait_for(lambda: list(markers.glob(f"{job_id}.1.*")), 30, "the first worker to start the job")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        second = start_worker(queue_url, tmp_path / "w2.log", "--lease", "2", "--poll-interval", "0.2",
+                              "--worker-id", "rescuer")
+        with psycopg.connect(queue_url, autocommit=True) as c:
+            wait_for(lambda: c.execute("SELECT status = 'succeeded' FROM public.job_queue WHERE id = %s",
+                                       (job_id,)).fetchone()[0], 30, "the job to be taken back and completed")
+            job = c.execute("SELECT attempts, locked_by, result->>'pid' FROM public.job_queue WHERE id = %s", (job_id,)).fetchone()
+            hist = c.execute("SELECT attempt, worker_id, outcome FROM public.job_queue_attempts WHERE job_id = %s ORDER BY attempt",
+                             (job_id,)).fetchall()
+        assert job[:2] == (2, "rescuer")
+        assert hist == [(1, "victim", "lease_expired"), (2, "rescuer", "succeeded")]
+        assert len(list(markers.glob(f"{job_id}.1.*"))) == 1 and len(list(markers.glob(f"{job_id}.2.*"))) == 1
+        assert job[2] == str(second.pid), "completed by the second worker"
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+        done = [r for r in job_lines(tmp_path / "w2.log") if r["outcome"] == "succeeded"]
+        assert [(r["id"], r["attempt"]) for r in done] == [(str(job_id), 2)]
+        assert {"task_type", "attempt", "duration_ms", "outcome", "worker"} <= set(done[0])
+    finally:
+        stop_process(first)
+        if second:
+            stop_process(second)
+
+
+def test_sigterm_releases_a_running_job_and_exits_cleanly(queue_url, tmp_path):
+    markers = tmp_path / "m"
+    markers.mkdir()
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        job_id = c.execute("SELECT public.job_queue_enqueue('sleepy', %s)",
+                           (Jsonb({"marker_dir": str(markers), "seconds": 60}),)).fetchone()[0]
+    w = start_worker(queue_url, tmp_path / "w.log", "--shutdown-timeout", "0.5", "--poll-interval", "0.2")
+    try:
+        wait_for(lambda: list(markers.glob(f"{job_id}.1.*")), 30, "the job to start")
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=20) == 0
+    finally:
+        stop_process(w)
+    with psycopg.connect(queue_url) as c:
+        st = c.execute("SELECT status, max_attempts, run_at <= now() FROM public.job_queue WHERE id = %s", (job_id,)).fetchone()
+        hist = c.execute("SELECT attempt, outcome FROM public.job_queue_attempts WHERE job_id = %s", (job_id,)).fetchall()
+    assert st == ("pending", 4, True), "released: due again, the attempt given back"
+    assert hist == [(1, "released")]
+    assert [r["outcome"] for r in job_lines(tmp_path / "w.log")] == ["released"]
+
+
+# ---------------------------------------------------------------- backoff
+def test_retries_follow_the_backoff_formula_then_fail(queue_url):
+    base, cap = 0.2, 0.5
+    set_backoff(queue_url, f"{base} seconds", f"{cap} seconds")
+
+    def boom(payload, ctx):
+        raise ValueError(f"no luck on attempt {ctx.attempt}")
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"boom": boom}, concurrency=2, poll_interval=0.05, lease=10)
+        task = asyncio.create_task(w.run(stop))
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            cur = await c.execute("SELECT public.job_queue_enqueue('boom', '{}', max_attempts => 4)")
+            job_id = (await cur.fetchone())[0]
+            for _ in range(600):
+                cur = await c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job_id,))
+                if (await cur.fetchone())[0] == "failed":
+                    break
+                await asyncio.sleep(0.02)
+        stop.set()
+        await task
+        return job_id
+
+    job_id = asyncio.run(main())
+    with psycopg.connect(queue_url) as c:
+        job = c.execute("SELECT status, attempts, last_error FROM public.job_queue WHERE id = %s", (job_id,)).fetchone()
+        hist = c.execute("""SELECT attempt, outcome, extract(epoch FROM started_at), extract(epoch FROM finished_at)
+                            FROM public.job_queue_attempts WHERE job_id = %s ORDER BY attempt""", (job_id,)).fetchall()
+    assert job == ("failed", 4, "ValueError: no luck on attempt 4")
+    assert [(a, o) for a, o, _, _ in hist] == [(1, "failed"), (2, "failed"), (3, "failed"), (4, "failed")]
+    for (n, _, _, failed_at), (_, _, next_start, _) in zip(hist, hist[1:]):
+        floor = min(cap, base * 2 ** (n - 1))
+        assert float(next_start) - float(failed_at) >= floor, f"retry {n + 1} started before the backoff of {floor} s"
+
+
+# ---------------------------------------------------------------- bad input and privileges
+def test_bad_input_and_permissions_give_clear_errors(queue_url):
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        cases = [
+            ("SELECT * FROM public.job_queue_list('done')", psycopg.errors.InvalidParameterValue, 'unknown status "done"'),
+            ("SELECT public.job_queue_enqueue('t', '{}', max_attempts => -2)", psycopg.errors.InvalidParameterValue,
+             "max_attempts must be at least 1 (got -2)"),
+            ("SELECT public.job_queue_enqueue('t', '\"text\"')", psycopg.errors.InvalidParameterValue,
+             "payload must be a JSON object, got string"),
+            ("SELECT public.job_queue_enqueue('t', jsonb_build_object('x', repeat('y', 400000)))",
+             psycopg.errors.ProgramLimitExceeded, "the limit is 262144 bytes"),
+        ]
+        for sql, exc, text in cases:
+            with pytest.raises(exc, match=text.replace("(", r"\(").replace(")", r"\)")):
+                c.execute(sql)
+        c.execute("SELECT public.job_queue_enqueue('t', '{}', dedupe_key => 'nightly')")
+        with pytest.raises(psycopg.errors.UniqueViolation, match='dedupe_key "nightly" already exists'):
+            c.execute("SELECT public.job_queue_enqueue('t', '{}', dedupe_key => 'nightly')")
+        c.execute("INSERT INTO public.profiles (id, role) VALUES ('00000000-0000-0000-0000-00000000c0de', 'user') "
+                  "ON CONFLICT (id) DO NOTHING")
+        with c.transaction(force_rollback=True):
+            c.execute("SET LOCAL ROLE authenticated")
+            c.execute("""SET LOCAL request.jwt.claims = '{"sub": "00000000-0000-0000-0000-00000000c0de"}'""")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only service_role or an admin"):
+                c.execute("SELECT public.job_queue_enqueue('t')")
+        with c.transaction(force_rollback=True):
+            c.execute("SET LOCAL ROLE anon")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute("SELECT * FROM public.job_queue")
+        c.execute("DELETE FROM public.profiles WHERE id = '00000000-0000-0000-0000-00000000c0de'")
+
+
+# ---------------------------------------------------------------- process_due (/api/jobs/run)
+def test_process_due_reports_like_the_seed(queue_url, caplog):
+    def echo(payload, ctx):
+        return {"got": payload["x"]}
+
+    async def explode(payload, ctx):
+        raise RuntimeError("upstream said 502")
+
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        ok = c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 7}')").fetchone()[0]
+        bad = c.execute("SELECT public.job_queue_enqueue('explode', '{}', max_attempts => 1)").fetchone()[0]
+        unknown = c.execute("SELECT public.job_queue_enqueue('nobody_handles_this')").fetchone()[0]
+        c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 8}', run_at => now() + interval '1 hour')")
+
+    async def main():
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as conn:
+            return await process_due(conn, 10, "api-run", handlers={"echo": echo, "explode": explode})
+
+    with caplog.at_level("INFO", logger="pgcadence.queue"):
+        report = asyncio.run(main())
+    assert (report["status"], report["processed"], report["succeeded"], report["failed"]) == ("ok", 3, 1, 2)
+    by_id = {r["id"]: r for r in report["results"]}
+    assert by_id[str(ok)]["outcome"] == "succeeded" and by_id[str(ok)]["result"] == {"got": 7}
+    assert by_id[str(bad)]["outcome"] == "failed" and by_id[str(bad)]["error"] == "RuntimeError: upstream said 502"
+    assert by_id[str(unknown)]["outcome"] == "retry"
+    assert "no handler registered for task type 'nobody_handles_this'" in by_id[str(unknown)]["error"]
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith('{"event": "job"')]
+    assert sorted(l["id"] for l in lines) == sorted(by_id)
+    assert all({"id", "task_type", "attempt", "duration_ms", "outcome"} <= set(l) for l in lines)
+    with psycopg.connect(queue_url) as c:
+        assert c.execute("SELECT result FROM public.job_queue WHERE id = %s", (ok,)).fetchone()[0] == {"got": 7}
+
+
+# ---------------------------------------------------------------- the worker: NOTIFY, pause
+def test_worker_wakes_on_notify_and_honours_pause(queue_url):
+    seen: list[int] = []
+
+    def record(payload, ctx):
+        seen.append(payload["n"])
+
+    async def main():
+        stop = asyncio.Event()
+        # a poll interval far beyond the test: only NOTIFY can wake it
+        w = QueueWorker(queue_url, handlers={"rec": record}, concurrency=4, poll_interval=600)
+        task = asyncio.create_task(w.run(stop))
+        await asyncio.wait_for(w.ready.wait(), 30)
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            await c.execute("SELECT public.job_queue_enqueue('rec', '{\"n\": 1}')")
+            for _ in range(500):
+                if seen:
+                    break
+                await asyncio.sleep(0.02)
+            await c.execute("SELECT public.job_queue_pause()")
+            await c.execute("SELECT public.job_queue_enqueue('rec', '{\"n\": 2}')")
+            await asyncio.sleep(0.5)
+            paused_seen = list(seen)
+            await c.execute("SELECT public.job_queue_resume()")
+            for _ in range(500):
+                if len(seen) == 2:
+                    break
+                await asyncio.sleep(0.02)
+        stop.set()
+        await task
+        return paused_seen
+
+    paused_seen = asyncio.run(main())
+    assert paused_seen == [1], "nothing runs while paused"
+    assert seen == [1, 2], "NOTIFY woke the worker for the first job and resume for the second"
+
+
+# ---------------------------------------------------------------- PostgreSQL restart
+@pytest.fixture(scope="module")
+def restart_cluster():
+    for attempt in range(3):  # a fresh cluster can answer "starting up" right after pg_ctl returns
+        try:
+            c = start_cluster()
+            break
+        except psycopg.OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(1)
+    migrate.apply(c.url(), progress=lambda m: None)
+    yield c
+    c.stop()
+
+
+def test_worker_reconnects_when_postgresql_restarts(restart_cluster, tmp_path):
+    url = restart_cluster.url()
+    w = start_worker(url, tmp_path / "w.log", "--poll-interval", "0.5", "--concurrency", "4")
+
+    def count_done():
+        with psycopg.connect(url) as c:
+            return c.execute("SELECT count(*) FROM public.job_queue WHERE status = 'succeeded'").fetchone()[0]
+
+    try:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                      (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(20)]),))
+        wait_for(lambda: count_done() == 20, 30, "the first 20 jobs")
+        pg_ctl = restart_cluster.base / "pg_ctl"
+        subprocess.run([str(pg_ctl), "restart", "-D", str(restart_cluster.base / "data"), "-m", "fast", "-w",
+                        "-l", str(restart_cluster.base / "postgres.log")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                      (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(20, 40)]),))
+        wait_for(lambda: count_done() == 40, 60, "the 20 jobs enqueued after the restart")
+        assert w.poll() is None, "the worker survived the restart"
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=20) == 0
+    finally:
+        stop_process(w)
+    with psycopg.connect(url) as c:
+        assert c.execute("SELECT count(*), count(*) FILTER (WHERE attempts = 1) FROM public.job_queue").fetchone() == (40, 40)
+    assert '"db_unavailable"' in (tmp_path / "w.log").read_text(), "it noticed the outage and reconnected"
+
+
+# ---------------------------------------------------------------- CLI
+def test_jobs_cli_round_trip(queue_url):
+    d = ["--database", queue_url]
+    r = run_cli("jobs", "enqueue", "report", "--payload", '{"dryRun": true}', "--max-attempts", "2", *d)
+    assert r.returncode == 0, r.stderr
+    job_id = r.stdout.strip()
+    r = run_cli("jobs", "list", "--status", "pending", "--type", "report", *d)
+    assert r.returncode == 0 and job_id in r.stdout and "0/2" in r.stdout
+    r = run_cli("jobs", "show", job_id, *d)
+    doc = json.loads(r.stdout)
+    assert doc["payload"] == {"dryRun": True} and doc["attempt_history"] == []
+    assert run_cli("jobs", "pause", *d).returncode == 0
+    assert "PAUSED" in run_cli("jobs", "stats", *d).stdout
+    assert run_cli("jobs", "resume", *d).returncode == 0
+    stats = run_cli("jobs", "stats", *d).stdout
+    assert "processing: running" in stats and "report" in stats
+    r = run_cli("jobs", "cancel", job_id, *d)
+    assert r.returncode == 0 and "cancelled" in r.stdout
+    r = run_cli("jobs", "cancel", job_id, *d)
+    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "already cancelled" in r.stderr
+    r = run_cli("jobs", "retry", job_id, *d)
+    assert r.returncode == 0 and "pending" in r.stdout
+    r = run_cli("jobs", "enqueue", "report", "--payload", "[1]", *d)
+    assert r.returncode == 2 and "JSON object" in r.stderr
+    r = run_cli("jobs", "enqueue", "report", "--max-attempts", "-1", *d)
+    assert r.returncode == 1 and "max_attempts must be at least 1" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("jobs", "show", "not-a-uuid", *d)
+    assert r.returncode == 2
+    for verb in (["worker"], ["jobs", "enqueue"], ["jobs", "list"], ["jobs", "stats"]):
+        assert run_cli(*verb, "--help").returncode == 0
