@@ -130,6 +130,27 @@ CREATE TYPE net.http_response_result AS (
 COMMENT ON TYPE net.http_response_result IS 'What net._http_collect_response returns.';
 
 --
+-- Name: cron_spec; Type: TYPE; Schema: pgcadence; Owner: -
+--
+
+CREATE TYPE pgcadence.cron_spec AS (
+	minutes integer[],
+	hours integer[],
+	days integer[],
+	months integer[],
+	weekdays integer[],
+	dom_star boolean,
+	dow_star boolean,
+	fields text[]
+);
+
+--
+-- Name: TYPE cron_spec; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TYPE pgcadence.cron_spec IS 'A parsed 5-field cron expression (see pgcadence.cron_parse).';
+
+--
 -- Name: email(); Type: FUNCTION; Schema: auth; Owner: -
 --
 
@@ -502,6 +523,719 @@ CREATE FUNCTION pgcadence.cron_beat() RETURNS void
     SET search_path TO ''
     AS $$
     UPDATE pgcadence.cron_heartbeat SET beats = beats + 1, beat_at = pg_catalog.now();
+$$;
+
+--
+-- Name: cron_caller(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_caller() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN auth.uid() IS NOT NULL THEN 'user ' || auth.uid()::text
+                ELSE 'role ' || CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                                     ELSE pg_catalog.current_setting('role') END END
+$$;
+
+--
+-- Name: cron_check_name(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_check_name(job_name text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+    IF job_name IS NULL OR job_name = '' THEN
+        RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
+    END IF;
+    IF job_name !~ '^[a-z][a-z0-9_]{2,62}$' THEN
+        RAISE EXCEPTION 'invalid job_name "%": use 3-63 characters, lower-case letters, digits and _, starting with a letter',
+            pg_catalog.left(job_name, 64) USING ERRCODE = '22023';
+    END IF;
+END
+$_$;
+
+--
+-- Name: cron_day_matches(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT extract(month FROM ts)::integer = ANY (spec.months)
+       AND CASE WHEN spec.dom_star OR spec.dow_star
+                THEN extract(day FROM ts)::integer = ANY (spec.days) AND extract(dow FROM ts)::integer = ANY (spec.weekdays)
+                ELSE extract(day FROM ts)::integer = ANY (spec.days) OR extract(dow FROM ts)::integer = ANY (spec.weekdays)
+           END
+$$;
+
+--
+-- Name: cron_describe_safe(text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+           || CASE WHEN timezone IS NULL THEN '' ELSE ' (' || timezone || ')' END;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN 'pg_cron schedule "' || schedule || '"';
+END
+$$;
+
+--
+-- Name: cron_describe_spec(pgcadence.cron_spec); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_describe_spec(spec pgcadence.cron_spec) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    mi text := spec.fields[1];
+    hr text := spec.fields[2];
+    dom text := spec.fields[3];
+    mon text := spec.fields[4];
+    dow text := spec.fields[5];
+    day_names text[] := ARRAY['Sunday','Monday','Tuesday','Wednesday','Thursday','Friday','Saturday'];
+    month_names text[] := ARRAY['January','February','March','April','May','June','July','August',
+                                'September','October','November','December'];
+    times text[];
+    time_part text;
+    day_part text := '';
+    dom_part text;
+    dow_part text;
+    month_part text := '';
+    at_times boolean := false;
+    n integer;
+BEGIN
+    -- time of day
+    IF pg_catalog.cardinality(spec.minutes) * pg_catalog.cardinality(spec.hours) <= 4 AND hr <> '*' THEN
+        times := ARRAY(SELECT pg_catalog.lpad(h::text, 2, '0') || ':' || pg_catalog.lpad(m::text, 2, '0')
+                       FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) m ORDER BY h, m);
+        time_part := 'at ' || pgcadence.cron_en_list(times);
+        at_times := true;
+    ELSIF mi = '*' AND hr = '*' THEN
+        time_part := 'every minute';
+    ELSIF mi ~ '^\*/[0-9]+$' AND hr = '*' THEN
+        n := pg_catalog.substr(mi, 3)::integer;
+        time_part := CASE WHEN n = 1 THEN 'every minute' ELSE 'every ' || n || ' minutes' END;
+    ELSIF mi ~ '^[0-9]+$' AND hr = '*' THEN
+        time_part := 'hourly at minute ' || mi::integer;
+    ELSIF mi ~ '^[0-9]+$' AND hr ~ '^\*/[0-9]+$' THEN
+        n := pg_catalog.substr(hr, 3)::integer;
+        time_part := CASE WHEN n = 1 THEN 'hourly' ELSE 'every ' || n || ' hours' END
+                     || CASE WHEN mi::integer = 0 AND n > 1 THEN '' ELSE ' at minute ' || mi::integer END;
+    ELSE
+        time_part := CASE
+                WHEN mi = '*' THEN 'every minute'
+                WHEN mi ~ '^\*/[0-9]+$' THEN 'every ' || pg_catalog.substr(mi, 3)::integer || ' minutes'
+                ELSE 'at minute' || CASE WHEN pg_catalog.cardinality(spec.minutes) > 1 THEN 's ' ELSE ' ' END
+                     || pgcadence.cron_en_list(spec.minutes::text[]) END
+            || CASE
+                WHEN hr = '*' THEN CASE WHEN mi ~ '^\*' THEN '' ELSE ' past every hour' END
+                WHEN hr ~ '^\*/[0-9]+$' THEN ' of every ' || pg_catalog.substr(hr, 3)::integer || ' hours'
+                WHEN hr ~ '^[0-9]+-[0-9]+$' THEN ' between ' || pg_catalog.lpad(spec.hours[1]::text, 2, '0') || ':00 and '
+                     || pg_catalog.lpad(spec.hours[pg_catalog.cardinality(spec.hours)]::text, 2, '0') || ':59'
+                ELSE ' during hour' || CASE WHEN pg_catalog.cardinality(spec.hours) > 1 THEN 's ' ELSE ' ' END
+                     || pgcadence.cron_en_list(spec.hours::text[]) END;
+    END IF;
+
+    -- days
+    IF dow <> '*' THEN
+        dow_part := CASE
+            WHEN spec.weekdays = ARRAY[1,2,3,4,5] THEN 'weekday'
+            WHEN spec.weekdays = ARRAY[0,6] THEN 'weekend day'
+            ELSE pgcadence.cron_en_list(ARRAY(SELECT day_names[w + 1] FROM pg_catalog.unnest(spec.weekdays) w))
+        END;
+    END IF;
+    IF dom <> '*' THEN
+        dom_part := CASE WHEN dom ~ '^\*/[0-9]+$' THEN 'every ' || pg_catalog.substr(dom, 3)::integer || ' days'
+                         ELSE 'day' || CASE WHEN pg_catalog.cardinality(spec.days) > 1 THEN 's ' ELSE ' ' END
+                              || pgcadence.cron_en_list(spec.days::text[]) || ' of the month' END;
+    END IF;
+    IF mon <> '*' THEN
+        month_part := ' in ' || pgcadence.cron_en_list(ARRAY(SELECT month_names[x] FROM pg_catalog.unnest(spec.months) x));
+    END IF;
+
+    -- the common shapes first
+    IF at_times AND dom = '*' AND dow = '*' AND mon = '*' THEN
+        RETURN 'Daily ' || time_part;
+    ELSIF at_times AND dom = '*' AND dow <> '*' AND mon = '*' THEN
+        RETURN 'Every ' || dow_part || ' ' || time_part;
+    ELSIF at_times AND dom ~ '^[0-9]+$' AND dow = '*' AND mon = '*' THEN
+        RETURN 'Monthly on day ' || dom::integer || ' ' || time_part;
+    ELSIF at_times AND dom ~ '^[0-9]+$' AND dow = '*' AND pg_catalog.cardinality(spec.months) = 1 THEN
+        RETURN 'Yearly on ' || dom::integer || ' ' || month_names[spec.months[1]] || ' ' || time_part;
+    END IF;
+
+    IF dom_part IS NOT NULL AND dow_part IS NOT NULL THEN
+        day_part := CASE WHEN spec.dom_star OR spec.dow_star
+                         THEN ' on ' || dom_part || ' when it is a ' || dow_part
+                         ELSE ' on ' || dom_part || ' and on every ' || dow_part END;
+    ELSIF dom_part IS NOT NULL THEN
+        day_part := CASE WHEN dom_part LIKE 'every%' THEN ' ' ELSE ' on ' END || dom_part;
+    ELSIF dow_part IS NOT NULL THEN
+        day_part := ' on every ' || dow_part;
+    END IF;
+    RETURN pg_catalog.upper(pg_catalog.left(time_part, 1)) || pg_catalog.substr(time_part, 2) || day_part || month_part;
+END
+$_$;
+
+--
+-- Name: cron_en_list(text[]); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_en_list(items text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN pg_catalog.cardinality(items) <= 1 THEN items[1]
+                ELSE pg_catalog.array_to_string(items[1:pg_catalog.cardinality(items) - 1], ', ')
+                     || ' and ' || items[pg_catalog.cardinality(items)] END
+$$;
+
+--
+-- Name: cron_enqueue_command(text, jsonb, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_enqueue_command(task_type text, payload jsonb, max_attempts integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.format('SELECT public.job_queue_enqueue(task_type => %L, payload => %L::jsonb, max_attempts => %L::integer)',
+                             task_type, payload::text, max_attempts)
+$$;
+
+--
+-- Name: cron_field(text, text, integer, integer, text[], integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer, names text[] DEFAULT NULL::text[], name_base integer DEFAULT 0) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    item text;
+    m text[];
+    parts text[];
+    a integer;
+    b integer;
+    step integer;
+    i integer;
+    vals integer[] := '{}';
+    shown text := pg_catalog.left(field, 40);
+BEGIN
+    FOREACH item IN ARRAY pg_catalog.string_to_array(field, ',') LOOP
+        IF item = '' THEN
+            RAISE EXCEPTION 'invalid % field "%": empty element in a list', label, shown USING ERRCODE = '22023';
+        END IF;
+        IF item ~ '[?#]' OR item ~ '^[0-9]*[lw]$' THEN
+            RAISE EXCEPTION 'invalid % field "%": Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
+                label, shown USING ERRCODE = '22023';
+        END IF;
+        m := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]+)(-([0-9]+|[a-z]+))?)(/([0-9]+))?$');
+        IF m IS NULL THEN
+            RAISE EXCEPTION 'invalid % field "%": "%" is not a number, a range (a-b), * or a step (*/n, a-b/n)',
+                label, shown, pg_catalog.left(item, 20) USING ERRCODE = '22023';
+        END IF;
+        IF m[1] = '*' THEN
+            a := lo;
+            b := CASE WHEN label = 'weekday' THEN 6 ELSE hi END;
+        ELSE
+            parts := ARRAY[m[2], m[4]];
+            FOR i IN 1..2 LOOP
+                CONTINUE WHEN parts[i] IS NULL;
+                IF parts[i] ~ '^[0-9]+$' THEN
+                    IF pg_catalog.length(parts[i]) > 4 OR parts[i]::integer NOT BETWEEN lo AND hi THEN
+                        RAISE EXCEPTION 'invalid % field "%": % is out of range %-%', label, shown,
+                            pg_catalog.left(parts[i], 12), lo, hi USING ERRCODE = '22023';
+                    END IF;
+                ELSIF names IS NULL OR pg_catalog.array_position(names, parts[i]) IS NULL THEN
+                    RAISE EXCEPTION 'invalid % field "%": unknown name "%"%', label, shown, pg_catalog.left(parts[i], 12),
+                        CASE WHEN names IS NULL THEN ' (only month and weekday accept names)'
+                             ELSE ' (use ' || pg_catalog.array_to_string(names, ', ') || ')' END
+                        USING ERRCODE = '22023';
+                END IF;
+            END LOOP;
+            a := CASE WHEN m[2] ~ '^[0-9]+$' THEN m[2]::integer
+                      ELSE pg_catalog.array_position(names, m[2]) - 1 + name_base END;
+            b := CASE WHEN m[4] IS NULL THEN a
+                      WHEN m[4] ~ '^[0-9]+$' THEN m[4]::integer
+                      ELSE pg_catalog.array_position(names, m[4]) - 1 + name_base END;
+            IF m[4] IS NULL AND m[6] IS NOT NULL THEN
+                RAISE EXCEPTION 'invalid % field "%": a step needs a range or *: write %-%/% or */%', label, shown,
+                    m[2], hi, m[6], m[6] USING ERRCODE = '22023';
+            END IF;
+            IF a > b THEN
+                RAISE EXCEPTION 'invalid % field "%": range %-% runs backwards', label, shown, a, b USING ERRCODE = '22023';
+            END IF;
+        END IF;
+        IF m[6] IS NOT NULL THEN
+            IF pg_catalog.length(m[6]) > 4 OR m[6]::integer NOT BETWEEN 1 AND hi - lo + 1 THEN
+                RAISE EXCEPTION 'invalid % field "%": step % must be between 1 and %', label, shown,
+                    pg_catalog.left(m[6], 12), hi - lo + 1 USING ERRCODE = '22023';
+            END IF;
+            step := m[6]::integer;
+        ELSE
+            step := 1;
+        END IF;
+        vals := vals || ARRAY(SELECT pg_catalog.generate_series(a, b, step));
+    END LOOP;
+    IF label = 'weekday' THEN
+        vals := ARRAY(SELECT CASE WHEN v = 7 THEN 0 ELSE v END FROM pg_catalog.unnest(vals) v);
+    END IF;
+    RETURN ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(vals) v ORDER BY v);
+END
+$_$;
+
+--
+-- Name: cron_find_job(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_find_job(job_name text) RETURNS cron.job
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    IF job_name IS NULL OR job_name = '' THEN
+        RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO j FROM cron.job c WHERE c.jobname = job_name ORDER BY c.jobid LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+    END IF;
+    RETURN j;
+END
+$$;
+
+--
+-- Name: cron_if_local(text, text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone DEFAULT now()) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF pgcadence.cron_local_due(schedule, timezone, at_time) THEN
+        EXECUTE command;
+        RETURN 'ran';
+    END IF;
+    RETURN 'not due in ' || timezone;
+END
+$$;
+
+--
+-- Name: cron_local_due(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone DEFAULT now()) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN pgcadence.cron_tz(timezone) IS NULL
+                THEN pgcadence.cron_matches(pgcadence.cron_parse(schedule, false),
+                                            pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC')
+                ELSE pgcadence.cron_local_due_spec(pgcadence.cron_parse(schedule, false), timezone, at_time)
+           END
+$$;
+
+--
+-- Name: FUNCTION cron_local_due(schedule text, timezone text, at_time timestamp with time zone); Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone) IS 'True when the minute of at_time is when a job with this local schedule and time zone fires (PostgreSQL''s reading of local times across DST changes).';
+
+--
+-- Name: cron_local_due_spec(pgcadence.cron_spec, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT EXISTS (
+        SELECT 1
+        FROM (SELECT DISTINCT (s AT TIME ZONE timezone) - (s AT TIME ZONE 'UTC') AS o
+              FROM pg_catalog.unnest(ARRAY[pg_catalog.date_trunc('minute', at_time) - interval '1 day',
+                                           pg_catalog.date_trunc('minute', at_time),
+                                           pg_catalog.date_trunc('minute', at_time) + interval '1 day']) s) offs,
+             LATERAL (SELECT (pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC') + offs.o AS wall) w
+        WHERE pgcadence.cron_matches(spec, w.wall)
+          AND (w.wall AT TIME ZONE timezone) = pg_catalog.date_trunc('minute', at_time))
+$$;
+
+--
+-- Name: cron_matches(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT extract(minute FROM ts)::integer = ANY (spec.minutes)
+       AND extract(hour FROM ts)::integer = ANY (spec.hours)
+       AND pgcadence.cron_day_matches(spec, ts)
+$$;
+
+--
+-- Name: cron_next_naive(pgcadence.cron_spec, timestamp without time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone) RETURNS timestamp without time zone
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT pg_catalog.min(d.day + pg_catalog.make_interval(hours => h, mins => mi))
+    FROM (SELECT g.day
+          FROM pg_catalog.generate_series(pg_catalog.date_trunc('day', after),
+                                          pg_catalog.date_trunc('day', after) + interval '1830 days',
+                                          interval '1 day') AS g(day)
+          WHERE pgcadence.cron_day_matches(spec, g.day)
+          LIMIT 2) d,
+         pg_catalog.unnest(spec.hours) h,
+         pg_catalog.unnest(spec.minutes) mi
+    WHERE d.day + pg_catalog.make_interval(hours => h, mins => mi) > after
+$$;
+
+--
+-- Name: cron_next_run(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NULL::text, after timestamp with time zone DEFAULT now()) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    tz text := pgcadence.cron_tz(timezone);
+    utc pgcadence.cron_spec;
+    cur timestamp;
+BEGIN
+    IF tz IS NULL THEN
+        RETURN pgcadence.cron_next_naive(spec, after AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    END IF;
+    utc := pgcadence.cron_parse(pgcadence.cron_utc_schedule(schedule, tz), false);
+    cur := pg_catalog.date_trunc('minute', after AT TIME ZONE 'UTC');
+    FOR i IN 1..5000 LOOP
+        cur := pgcadence.cron_next_naive(utc, cur);
+        EXIT WHEN cur IS NULL;
+        IF pgcadence.cron_local_due_spec(spec, tz, cur AT TIME ZONE 'UTC') THEN
+            RETURN cur AT TIME ZONE 'UTC';
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: cron_next_run_safe(text, text, timestamp with time zone); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_next_run_safe(schedule text, timezone text, after timestamp with time zone DEFAULT now()) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN pgcadence.cron_next_run(schedule, timezone, after);
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: cron_parse(text, boolean); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_parse(schedule text, check_fires boolean DEFAULT true) RETURNS pgcadence.cron_spec
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    s text := pg_catalog.lower(pg_catalog.btrim(schedule, E' \t\r\n'));
+    f text[];
+    spec pgcadence.cron_spec;
+    months text[] := ARRAY['jan','feb','mar','apr','may','jun','jul','aug','sep','oct','nov','dec'];
+    wdays text[] := ARRAY['sun','mon','tue','wed','thu','fri','sat'];
+BEGIN
+    IF s IS NULL OR s = '' THEN
+        RAISE EXCEPTION 'cron schedule is required (5 fields: minute hour day month weekday)' USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.length(s) > 120 THEN
+        RAISE EXCEPTION 'cron schedule is too long (% characters; at most 120)', pg_catalog.length(s) USING ERRCODE = '22023';
+    END IF;
+    IF s ~ '^[0-9]+\s*(s|sec|secs|second|seconds)$' THEN
+        RAISE EXCEPTION 'cron schedule "%": seconds schedules need pg_cron 1.5 or newer; pg_cron 1.4 runs whole minutes only: use 5 fields such as "* * * * *"', s
+            USING ERRCODE = '22023';
+    END IF;
+    IF s ~ '^@' THEN
+        RAISE EXCEPTION 'cron schedule "%": macros are not accepted; write 5 fields (@hourly = "0 * * * *", @daily = "0 0 * * *", @weekly = "0 0 * * 0", @monthly = "0 0 1 * *"; @reboot has no equivalent)',
+            pg_catalog.left(s, 20) USING ERRCODE = '22023';
+    END IF;
+    f := pg_catalog.regexp_split_to_array(s, '\s+');
+    IF pg_catalog.strpos(s, '$') > 0 THEN
+        RAISE EXCEPTION 'cron schedule "%": "$" (last day of the month) needs pg_cron 1.6; pg_cron 1.4 cannot run it', pg_catalog.left(s, 40)
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.cardinality(f) = 6 THEN
+        RAISE EXCEPTION 'cron schedule "%" has 6 fields: a seconds field is not supported (pg_cron 1.4 runs whole minutes); use 5 fields: minute hour day month weekday', s
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.cardinality(f) <> 5 THEN
+        RAISE EXCEPTION 'cron schedule "%" has % field(s); it needs 5: minute hour day month weekday', pg_catalog.left(s, 40),
+            pg_catalog.cardinality(f) USING ERRCODE = '22023';
+    END IF;
+    spec.minutes  := pgcadence.cron_field(f[1], 'minute', 0, 59);
+    spec.hours    := pgcadence.cron_field(f[2], 'hour', 0, 23);
+    spec.days     := pgcadence.cron_field(f[3], 'day', 1, 31);
+    spec.months   := pgcadence.cron_field(f[4], 'month', 1, 12, months, 1);
+    spec.weekdays := pgcadence.cron_field(f[5], 'weekday', 0, 7, wdays, 0);
+    spec.dom_star := f[3] LIKE '*%';
+    spec.dow_star := f[5] LIKE '*%';
+    spec.fields   := f;
+    IF check_fires AND pgcadence.cron_next_naive(spec, '2000-01-01 00:00'::timestamp) IS NULL THEN
+        RAISE EXCEPTION 'cron schedule "%" never fires: no date has day % in month %', s, f[3], f[4] USING ERRCODE = '22023';
+    END IF;
+    RETURN spec;
+END
+$_$;
+
+--
+-- Name: cron_render_field(integer[], integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_render_field(vals integer[], lo integer, hi integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN (SELECT pg_catalog.count(DISTINCT v) FROM pg_catalog.unnest(vals) v WHERE v BETWEEN lo AND hi) = hi - lo + 1
+                THEN '*'
+                ELSE (SELECT pg_catalog.string_agg(CASE WHEN r.a = r.b THEN r.a::text ELSE r.a || '-' || r.b END, ',' ORDER BY r.a)
+                      FROM (SELECT pg_catalog.min(v) a, pg_catalog.max(v) b
+                            FROM (SELECT v, v - pg_catalog.row_number() OVER (ORDER BY v) AS grp
+                                  FROM (SELECT DISTINCT v FROM pg_catalog.unnest(vals) v) x) y
+                            GROUP BY grp) r)
+           END
+$$;
+
+--
+-- Name: cron_require_admin(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_require_admin(fn text) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF caller NOT IN ('anon', 'authenticated')
+       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
+        RETURN;
+    END IF;
+    IF caller <> 'anon' AND public.is_admin_user() THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may manage cron jobs', fn
+        USING ERRCODE = '42501';
+END
+$$;
+
+--
+-- Name: cron_schedule(text, text, text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    tz text := pgcadence.cron_timezone(timezone);
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    local_text text := pg_catalog.array_to_string(spec.fields, ' ');
+    jid bigint;
+BEGIN
+    PERFORM pgcadence.cron_check_name(job_name);
+    IF command IS NULL OR pg_catalog.btrim(command) = '' THEN
+        RAISE EXCEPTION 'command is required' USING ERRCODE = '22023';
+    END IF;
+    jid := cron.schedule(job_name, pgcadence.cron_utc_schedule(local_text, tz),
+                         CASE WHEN tz IS NULL THEN command
+                              ELSE pg_catalog.format('SELECT pgcadence.cron_if_local(%L, %L, %L)', local_text, tz, command) END);
+    INSERT INTO pgcadence.cron_job_meta AS m (jobname, timezone, local_schedule, inner_command, created_by)
+    VALUES (job_name, tz, local_text, command, pgcadence.cron_caller())
+    ON CONFLICT (jobname) DO UPDATE
+        SET timezone = EXCLUDED.timezone, local_schedule = EXCLUDED.local_schedule,
+            inner_command = EXCLUDED.inner_command, task_type = NULL, payload = NULL, max_attempts = NULL,
+            updated_at = pg_catalog.now();
+    RETURN jid;
+END
+$$;
+
+--
+-- Name: FUNCTION cron_schedule(job_name text, schedule text, command text, timezone text); Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text) IS 'Schedule or replace a SQL-command job; timezone (IANA) makes the schedule local wall-clock time, DST-safe. Returns the jobid.';
+
+--
+-- Name: cron_schedule_task(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    jid bigint;
+BEGIN
+    IF task_type IS NULL OR task_type = '' THEN
+        RAISE EXCEPTION 'task_type is required' USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = cron_schedule_task.task_type) THEN
+        RAISE EXCEPTION 'unknown task_type "%": registered handlers are %', pg_catalog.left(task_type, 64),
+            coalesce((SELECT pg_catalog.string_agg(h.task_type, ', ' ORDER BY h.task_type) FROM public.job_handlers h), '(none)')
+            USING ERRCODE = '22023', HINT = 'The queue worker registers its handlers when it starts (register_job_handler).';
+    END IF;
+    IF payload IS NULL OR pg_catalog.jsonb_typeof(payload) <> 'object' THEN
+        RAISE EXCEPTION 'payload must be a JSON object, got %', coalesce(pg_catalog.jsonb_typeof(payload), 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    IF pg_catalog.octet_length(payload::text) > 8192 THEN
+        RAISE EXCEPTION 'payload is % bytes; a cron job''s payload is written into its command and may be at most 8192 bytes',
+            pg_catalog.octet_length(payload::text) USING ERRCODE = '22023';
+    END IF;
+    IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 100 THEN
+        RAISE EXCEPTION 'max_attempts must be between 1 and 100 (got %)', coalesce(max_attempts::text, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    jid := pgcadence.cron_schedule(job_name, schedule, pgcadence.cron_enqueue_command(task_type, payload, max_attempts), timezone);
+    UPDATE pgcadence.cron_job_meta m
+       SET task_type = cron_schedule_task.task_type, payload = cron_schedule_task.payload,
+           max_attempts = cron_schedule_task.max_attempts
+     WHERE m.jobname = job_name;
+    RETURN jid;
+END
+$$;
+
+--
+-- Name: cron_timezone(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_timezone(tz text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    canon text;
+BEGIN
+    IF tz IS NULL OR pg_catalog.btrim(tz) = '' OR pg_catalog.upper(pg_catalog.btrim(tz)) IN ('UTC', 'ETC/UTC', 'GMT', 'Z') THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.length(tz) <= 64 AND tz ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){1,2}$' THEN
+        BEGIN
+            PERFORM pg_catalog.now() AT TIME ZONE tz;
+            canon := tz;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            canon := NULL;
+        END;
+        IF canon IS NOT NULL AND canon !~ '^[A-Z][a-z]+(/([A-Z][A-Za-z]*|GMT[+-][0-9]+)(_[A-Za-z]+|-[A-Za-z]+)*){1,2}$' THEN
+            -- unusual spelling (case): take the catalogue's (a slow scan, only here)
+            SELECT n.name INTO canon FROM pg_catalog.pg_timezone_names n WHERE pg_catalog.lower(n.name) = pg_catalog.lower(tz)
+            ORDER BY n.name = tz DESC LIMIT 1;
+        END IF;
+    END IF;
+    IF canon IS NULL THEN
+        RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as America/Los_Angeles or Europe/Berlin (abbreviations like PST are ambiguous and have no DST rules)',
+            pg_catalog.left(tz, 64) USING ERRCODE = '22023';
+    END IF;
+    RETURN canon;
+END
+$_$;
+
+--
+-- Name: cron_tz(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_tz(tz text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN tz IS NULL OR pg_catalog.btrim(tz) = '' OR pg_catalog.upper(pg_catalog.btrim(tz)) IN ('UTC', 'ETC/UTC', 'GMT', 'Z')
+                THEN NULL ELSE tz END
+$$;
+
+--
+-- Name: cron_unschedule(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_unschedule(job_name text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job := pgcadence.cron_find_job(job_name);
+BEGIN
+    PERFORM cron.unschedule(j.jobid);
+    DELETE FROM pgcadence.cron_job_meta m WHERE m.jobname = job_name;
+    RETURN true;
+END
+$$;
+
+--
+-- Name: cron_utc_schedule(text, text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+    spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
+    tz text := pgcadence.cron_tz(timezone);
+    utc_minutes integer[];
+    utc_hours integer[];
+    offs integer[];
+    dow text := '*';
+BEGIN
+    IF tz IS NULL THEN
+        RETURN pg_catalog.array_to_string(spec.fields, ' ');
+    END IF;
+    offs := ARRAY(SELECT (extract(epoch FROM o) / 60)::integer FROM pgcadence.cron_zone_offsets(tz) o);
+    SELECT ARRAY(SELECT DISTINCT ((h * 60 + mi - o) % 1440 + 1440) % 1440 / 60
+                 FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) mi, pg_catalog.unnest(offs) o),
+           ARRAY(SELECT DISTINCT ((h * 60 + mi - o) % 1440 + 1440) % 60
+                 FROM pg_catalog.unnest(spec.hours) h, pg_catalog.unnest(spec.minutes) mi, pg_catalog.unnest(offs) o)
+      INTO utc_hours, utc_minutes;
+    IF spec.fields[3] = '*' AND NOT spec.dow_star THEN
+        dow := pgcadence.cron_render_field(
+                   ARRAY(SELECT DISTINCT (w + k + 7) % 7 FROM pg_catalog.unnest(spec.weekdays) w, pg_catalog.unnest(ARRAY[-1, 0, 1]) k),
+                   0, 6);
+    END IF;
+    RETURN pg_catalog.concat_ws(' ', pgcadence.cron_render_field(utc_minutes, 0, 59),
+                                pgcadence.cron_render_field(utc_hours, 0, 23), '*', '*', dow);
+END
+$$;
+
+--
+-- Name: cron_zone_offsets(text); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.cron_zone_offsets(tz text) RETURNS SETOF interval
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT DISTINCT (d AT TIME ZONE tz) - (d AT TIME ZONE 'UTC')
+    FROM pg_catalog.generate_series(pg_catalog.now() - interval '1 year', pg_catalog.now() + interval '3 years',
+                                    interval '1 day') d
 $$;
 
 --
@@ -929,6 +1663,336 @@ $$;
 COMMENT ON FUNCTION public.cleanup_expired_checkout_sessions() IS 'Delete every checkout session past expires_at; returns the number deleted (seed 001).';
 
 --
+-- Name: create_cron_job(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb DEFAULT '{}'::jsonb, max_attempts integer DEFAULT 3, timezone text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('create_cron_job');
+    PERFORM pgcadence.cron_check_name(job_name);
+    IF EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = job_name) THEN
+        RAISE EXCEPTION 'a cron job named "%" already exists', job_name USING ERRCODE = '23505';
+    END IF;
+    PERFORM pgcadence.cron_parse(job_schedule);
+    RETURN pgcadence.cron_schedule_task(job_name, job_schedule, task_type, coalesce(task_payload, '{}'),
+                                        max_attempts, timezone);
+END
+$$;
+
+--
+-- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) IS 'Create a cron job that enqueues task_type (a registered handler) with task_payload (a JSON object) and max_attempts into job_queue; optional IANA timezone. Returns the jobid. Admin only.';
+
+--
+-- Name: cron_health(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cron_health() RETURNS TABLE(check_name text, level text, detail text, data jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    d jsonb;
+    n bigint;
+    oldest timestamptz;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('cron_health');
+
+    -- active jobs whose latest run failed
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', x.jobname, 'at', x.start_time, 'message', pg_catalog.left(x.return_message, 200)) ORDER BY x.jobname)
+      INTO d
+      FROM (SELECT j.jobname, lr.start_time, lr.return_message, lr.status
+              FROM cron.job j
+              JOIN LATERAL (SELECT r.status, r.start_time, r.return_message FROM cron.job_run_details r
+                             WHERE r.jobid = j.jobid ORDER BY r.start_time DESC LIMIT 1) lr ON true
+             WHERE j.active) x
+     WHERE x.status = 'failed';
+    check_name := 'last run failed'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'fail' END;
+    detail := CASE WHEN d IS NULL THEN 'no active job''s latest run failed'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' job(s): ' || (SELECT pg_catalog.string_agg(e ->> 'job', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- active jobs that have never run although they were due
+    SELECT pg_catalog.jsonb_agg(j.jobname ORDER BY j.jobname) INTO d
+      FROM cron.job j
+     WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid);
+    check_name := 'never ran'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every active job has run at least once'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' active job(s) without any run yet: '
+                        || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- runs longer than 10 minutes, still running or in the last 24 h, and runs that outlasted
+    -- the time to the job's next scheduled start (overlap: pg_cron then skips or delays runs)
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', x.jobname, 'runid', x.runid, 'status', x.status,
+               'started', x.start_time, 'seconds', x.secs, 'overlap', x.overlap) ORDER BY x.start_time DESC)
+      INTO d
+      FROM (SELECT j.jobname, r.runid, r.status, r.start_time,
+                   round(extract(epoch FROM coalesce(r.end_time, pg_catalog.now()) - r.start_time))::bigint AS secs,
+                   coalesce(pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone, r.start_time)
+                            < coalesce(r.end_time, pg_catalog.now()), false) AS overlap
+              FROM cron.job_run_details r
+              JOIN cron.job j ON j.jobid = r.jobid
+              LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+             WHERE (r.start_time > pg_catalog.now() - interval '24 hours' OR r.status IN ('running', 'starting'))
+               AND coalesce(r.end_time, pg_catalog.now()) - r.start_time > interval '59 seconds'
+           ) x
+     WHERE x.secs > 600 OR x.overlap
+     LIMIT 50;
+    check_name := 'long or overlapping runs'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'no run over 10 minutes or past its next start in the last 24 h'
+                   ELSE pg_catalog.jsonb_array_length(d) || ' run(s) over 10 minutes or past the next scheduled start' END;
+    RETURN NEXT;
+
+    -- pg_net request backlog (real pg_net or the pgcadence shim)
+    IF pg_catalog.to_regclass('net.http_request_queue') IS NOT NULL THEN
+        EXECUTE 'SELECT count(*) FROM net.http_request_queue' INTO n;
+        oldest := NULL;
+        IF n > 0 AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                             WHERE a.attrelid = 'net.http_request_queue'::regclass AND a.attname = 'created' AND NOT a.attisdropped) THEN
+            EXECUTE 'SELECT min(created) FROM net.http_request_queue' INTO oldest;
+        END IF;
+        check_name := 'net queue backlog';
+        data := pg_catalog.jsonb_build_object('pending', n, 'oldest', oldest);
+        level := CASE WHEN n > 1000 OR oldest < pg_catalog.now() - interval '5 minutes' THEN 'warn' ELSE 'ok' END;
+        detail := n || ' request(s) queued' || CASE WHEN oldest IS NULL THEN '' ELSE ', oldest since ' || oldest::text END;
+        RETURN NEXT;
+    ELSE
+        check_name := 'net queue backlog'; level := 'ok'; detail := 'no net schema (pg_net not installed)'; data := '{}';
+        RETURN NEXT;
+    END IF;
+
+    -- pg_net responses in the last hour, by status
+    IF pg_catalog.to_regclass('net._http_response') IS NOT NULL THEN
+        EXECUTE $q$
+            SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM (
+                SELECT CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
+                            ELSE r.status_code::text END AS k, count(*) AS c
+                FROM net._http_response r WHERE r.created > now() - interval '1 hour' GROUP BY 1) s
+        $q$ INTO d;
+        check_name := 'net responses (last hour)'; data := d;
+        level := CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(d) k WHERE k !~ '^[23]') THEN 'warn' ELSE 'ok' END;
+        detail := CASE WHEN d = '{}' THEN 'none'
+                       ELSE (SELECT pg_catalog.string_agg(k || ': ' || (d ->> k), ', ' ORDER BY k) FROM pg_catalog.jsonb_object_keys(d) k) END;
+        RETURN NEXT;
+    END IF;
+
+    -- history size, retention, and the indexes that keep get_cron_job_runs fast
+    SELECT pg_catalog.jsonb_build_object(
+               'bytes', pg_catalog.pg_total_relation_size('cron.job_run_details'),
+               'rows_estimate', (SELECT c.reltuples::bigint FROM pg_catalog.pg_class c WHERE c.oid = 'cron.job_run_details'::regclass),
+               'oldest', (SELECT r.start_time FROM cron.job_run_details r ORDER BY r.start_time LIMIT 1),
+               'retention', (SELECT s.history_retention::text FROM pgcadence.cron_settings s),
+               'indexes', (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class i
+                           WHERE i.relname IN ('pgcadence_job_run_details_start_time_idx', 'pgcadence_job_run_details_jobid_start_time_idx')
+                             AND i.relnamespace = 'cron'::regnamespace))
+      INTO d;
+    check_name := 'run history';
+    data := d;
+    level := CASE WHEN (d ->> 'indexes')::integer < 2 THEN 'warn'
+                  WHEN (d ->> 'oldest')::timestamptz < pg_catalog.now() - (d ->> 'retention')::interval - interval '2 days' THEN 'warn'
+                  ELSE 'ok' END;
+    detail := pg_catalog.pg_size_pretty((d ->> 'bytes')::bigint) || ', ~' || GREATEST((d ->> 'rows_estimate')::bigint, 0) || ' rows'
+              || coalesce(', oldest ' || (d ->> 'oldest'), '') || ', retention ' || (d ->> 'retention')
+              || CASE WHEN (d ->> 'indexes')::integer < 2
+                      THEN '; history indexes missing: as the table owner run CREATE INDEX ON cron.job_run_details (start_time) and (jobid, start_time)'
+                      ELSE '' END;
+    RETURN NEXT;
+
+    -- time-zoned jobs whose pg_cron schedule no longer covers the zone's offsets (tzdata changed)
+    SELECT pg_catalog.jsonb_agg(m.jobname ORDER BY m.jobname) INTO d
+      FROM pgcadence.cron_job_meta m JOIN cron.job j ON j.jobname = m.jobname
+     WHERE m.timezone IS NOT NULL AND j.schedule <> pgcadence.cron_utc_schedule(m.local_schedule, m.timezone);
+    check_name := 'time-zone schedules'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every time-zoned job covers its zone''s UTC offsets'
+                   ELSE 'stale UTC hours (re-run update_cron_schedule with the same schedule): '
+                        || (SELECT pg_catalog.string_agg(e #>> '{}', ', ') FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+
+    -- queue jobs whose task type has no registered handler
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', m.jobname, 'task_type', m.task_type) ORDER BY m.jobname) INTO d
+      FROM pgcadence.cron_job_meta m JOIN cron.job j ON j.jobname = m.jobname
+     WHERE m.task_type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = m.task_type);
+    check_name := 'task handlers'; data := coalesce(d, '[]');
+    level := CASE WHEN d IS NULL THEN 'ok' ELSE 'warn' END;
+    detail := CASE WHEN d IS NULL THEN 'every queue job''s task type has a registered handler'
+                   ELSE 'no handler registered for: ' || (SELECT pg_catalog.string_agg((e ->> 'job') || ' (' || (e ->> 'task_type') || ')', ', ')
+                                                          FROM pg_catalog.jsonb_array_elements(d) e) END;
+    RETURN NEXT;
+END
+$_$;
+
+--
+-- Name: FUNCTION cron_health(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cron_health() IS 'Cron health (seed 002 troubleshooting): failed last runs, never-run jobs, long/overlapping runs, net backlog and responses, history size and indexes, time-zone and handler checks. Admin only.';
+
+--
+-- Name: cron_history_cleanup(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cron_history_cleanup(keep interval DEFAULT NULL::interval) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    n bigint;
+    cutoff timestamptz;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('cron_history_cleanup');
+    keep := coalesce(keep, (SELECT s.history_retention FROM pgcadence.cron_settings s));
+    IF keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'keep must be at least 1 hour (got %)', keep USING ERRCODE = '22023';
+    END IF;
+    cutoff := pg_catalog.now() - keep;
+    DELETE FROM cron.job_run_details d WHERE d.start_time < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+--
+-- Name: FUNCTION cron_history_cleanup(keep interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cron_history_cleanup(keep interval) IS 'Delete cron.job_run_details rows that started more than keep ago (default: set_cron_history_retention, 7 days). Returns the count. Admin only.';
+
+--
+-- Name: delete_cron_job(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.delete_cron_job(job_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('delete_cron_job');
+    j := pgcadence.cron_find_job(job_name);
+    IF j.jobname LIKE 'pgcadence\_%' THEN
+        RAISE EXCEPTION '"%" belongs to pgcadence itself and cannot be deleted; disable it with toggle_cron_job', j.jobname
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN pgcadence.cron_unschedule(job_name);
+END
+$$;
+
+--
+-- Name: FUNCTION delete_cron_job(job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.delete_cron_job(job_name text) IS 'Unschedule the cron job of that name. Admin only.';
+
+--
+-- Name: describe_cron_schedule(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.describe_cron_schedule(schedule text, timezone text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    tz text := pgcadence.cron_timezone(timezone);
+BEGIN
+    PERFORM pgcadence.cron_require_admin('describe_cron_schedule');
+    RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule))
+           || CASE WHEN tz IS NULL THEN '' ELSE ' (' || tz || ')' END;
+END
+$$;
+
+--
+-- Name: FUNCTION describe_cron_schedule(schedule text, timezone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) IS 'Plain English for a 5-field cron expression ("0 * * * *" -> "Hourly at minute 0"); raises 22023 naming the bad field. Admin only.';
+
+--
+-- Name: get_cron_job_runs(integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_cron_job_runs(limit_count integer DEFAULT 50, job_name text DEFAULT NULL::text) RETURNS TABLE(runid bigint, jobid bigint, jobname text, status text, return_message text, start_time timestamp with time zone, end_time timestamp with time zone, duration_ms numeric, job_pid integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    jid bigint;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('get_cron_job_runs');
+    IF limit_count IS NULL OR limit_count NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'limit_count must be between 1 and 1000 (got %)', coalesce(limit_count::text, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    IF job_name IS NOT NULL THEN
+        jid := (pgcadence.cron_find_job(job_name)).jobid;
+        RETURN QUERY
+        SELECT d.runid, d.jobid, job_name, d.status, d.return_message, d.start_time, d.end_time,
+               round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
+        FROM cron.job_run_details d
+        WHERE d.jobid = jid
+        ORDER BY d.start_time DESC LIMIT limit_count;
+    ELSE
+        RETURN QUERY
+        SELECT d.runid, d.jobid, j.jobname::text, d.status, d.return_message, d.start_time, d.end_time,
+               round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
+        FROM (SELECT * FROM cron.job_run_details x ORDER BY x.start_time DESC LIMIT limit_count) d
+        LEFT JOIN cron.job j ON j.jobid = d.jobid
+        ORDER BY d.start_time DESC;
+    END IF;
+END
+$$;
+
+--
+-- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) IS 'Latest runs (default 50, at most 1000) from cron.job_run_details joined to job names; job_name limits to one job. Admin only.';
+
+--
+-- Name: get_cron_jobs(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_cron_jobs() RETURNS TABLE(jobid bigint, jobname text, schedule text, command text, database text, username text, active boolean, timezone text, cron_schedule text, description text, task_type text, payload jsonb, max_attempts integer, last_run_status text, last_run_started_at timestamp with time zone, last_run_finished_at timestamp with time zone, next_run_at timestamp with time zone, recent_failures bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('get_cron_jobs');
+    RETURN QUERY
+    SELECT j.jobid, j.jobname::text, coalesce(m.local_schedule, j.schedule)::text, j.command::text,
+           j.database::text, j.username::text, j.active,
+           m.timezone, j.schedule::text,
+           pgcadence.cron_describe_safe(coalesce(m.local_schedule, j.schedule), m.timezone),
+           m.task_type, m.payload, m.max_attempts,
+           lr.status, lr.start_time, lr.end_time,
+           CASE WHEN j.active THEN pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone) END,
+           (SELECT pg_catalog.count(*) FROM cron.job_run_details d
+             WHERE d.jobid = j.jobid AND d.start_time > pg_catalog.now() - interval '24 hours' AND d.status = 'failed')
+    FROM cron.job j
+    LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+    LEFT JOIN LATERAL (SELECT d.status, d.start_time, d.end_time FROM cron.job_run_details d
+                       WHERE d.jobid = j.jobid ORDER BY d.start_time DESC LIMIT 1) lr ON true
+    ORDER BY j.jobname, j.jobid;
+END
+$$;
+
+--
+-- Name: FUNCTION get_cron_jobs(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.get_cron_jobs() IS 'Every cron job: schedule (local when timezone is set), command, active, plain-English description, last run, next run (UTC), failures in the last 24 h. Admin only.';
+
+--
 -- Name: get_service_role_key(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1028,7 +2092,7 @@ BEGIN
         RAISE EXCEPTION 'job_queue_cancel: job % is already %', id, j.status USING ERRCODE = '55000';
     END IF;
     IF j.status = 'running' THEN
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         VALUES (j.id, j.attempts, j.locked_by, j.started_at, 'cancelled', 'cancelled while running');
     END IF;
     UPDATE public.job_queue q SET status = 'cancelled', finished_at = pg_catalog.now(), locked_until = NULL,
@@ -1086,7 +2150,7 @@ BEGIN
         ) y
         LIMIT batch_size
     ), lost AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
                'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
         FROM picked p WHERE p.status = 'running'
@@ -1106,8 +2170,7 @@ BEGIN
                   q.run_at, q.created_at, q.status
     )
     SELECT c.id, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority, c.run_at, c.created_at
-    FROM claimed c WHERE c.status = 'running'
-    ORDER BY c.priority DESC, c.run_at;
+    FROM claimed c WHERE c.status = 'running';
 END
 $$;
 
@@ -1144,7 +2207,7 @@ BEGIN
         WHERE q.status = ANY (statuses) AND q.finished_at < pg_catalog.now() - retain
         RETURNING q.id
     ), hist AS (
-        DELETE FROM public.job_queue_attempts a USING gone g WHERE a.job_id = g.id
+        DELETE FROM public.job_queue_attempt_log a USING gone g WHERE a.job_id = g.id
     )
     SELECT pg_catalog.count(*) INTO n FROM gone;
     RETURN n;
@@ -1170,10 +2233,7 @@ CREATE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL::js
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         WHERE q.id = job_queue_complete.id AND q.status = 'running'
           AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT EXISTS (SELECT 1 FROM done)
 $$;
@@ -1199,10 +2259,7 @@ CREATE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], 
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
         FROM input i
         WHERE q.id = i.id AND q.status = 'running' AND q.attempts = i.attempt
-        RETURNING q.id, q.attempts, q.locked_by, q.started_at
-    ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome)
-        SELECT d.id, d.attempts, d.locked_by, d.started_at, 'succeeded' FROM done d
+        RETURNING q.id
     )
     SELECT d.id FROM done d
 $$;
@@ -1332,7 +2389,7 @@ CREATE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAU
           AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
         RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
     )
     SELECT f.status, f.run_at, f.attempts FROM failed f
@@ -1359,12 +2416,8 @@ BEGIN
     SELECT pg_catalog.to_jsonb(q) || pg_catalog.jsonb_build_object('attempt_history', COALESCE((
         SELECT pg_catalog.jsonb_agg(a ORDER BY a.attempt) FROM (
             SELECT h.attempt, h.worker_id, h.started_at, h.finished_at, h.outcome, h.error,
-                   extract(epoch FROM h.duration) AS duration_s
+                   extract(epoch FROM COALESCE(h.duration, pg_catalog.now() - h.started_at)) AS duration_s
             FROM public.job_queue_attempts h WHERE h.job_id = q.id
-            UNION ALL
-            SELECT q.attempts, q.locked_by, q.started_at, NULL, 'running', NULL,
-                   extract(epoch FROM pg_catalog.now() - q.started_at)
-            WHERE q.status = 'running'
         ) a), '[]'))
     INTO doc
     FROM public.job_queue q WHERE q.id = job_queue_get.id;
@@ -1580,7 +2633,7 @@ CREATE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text D
         WHERE q.id = job_queue_release.id AND q.status = 'running' AND q.attempts = job_queue_release.attempt
         RETURNING q.id, q.attempts, q.locked_by, q.started_at
     ), hist AS (
-        INSERT INTO public.job_queue_attempts (job_id, attempt, worker_id, started_at, outcome, error)
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
         SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
     ), wake AS (
         SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
@@ -1645,6 +2698,11 @@ BEGIN
         RAISE EXCEPTION 'job_queue_retry: another pending or running job has dedupe_key "%"', j.dedupe_key
             USING ERRCODE = '23505';
     END IF;
+    IF j.status = 'succeeded' AND j.attempts > 0 THEN  -- the success leaves the job row: keep it in the log
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, finished_at, outcome)
+        VALUES (j.id, j.attempts, j.locked_by, j.started_at, COALESCE(j.finished_at, pg_catalog.now()), 'succeeded')
+        ON CONFLICT DO NOTHING;
+    END IF;
     UPDATE public.job_queue q SET
         status = 'pending', run_at = pg_catalog.now(), finished_at = NULL, locked_until = NULL,
         max_attempts = CASE WHEN j.status = 'pending' THEN q.max_attempts ELSE q.attempts + extra_attempts END,
@@ -1683,6 +2741,27 @@ $$;
 --
 
 COMMENT ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) IS 'Backoff after the attempt-th failure: least(cap, base*2^(attempt-1)) * (1 + jitter*u), capped at cap; u random in [0,1) when NULL.';
+
+--
+-- Name: list_job_handlers(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.list_job_handlers() RETURNS TABLE(task_type text, description text, registered_by text, registered_at timestamp with time zone, last_seen_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('list_job_handlers');
+    RETURN QUERY SELECT h.task_type, h.description, h.registered_by, h.registered_at, h.last_seen_at
+                 FROM public.job_handlers h ORDER BY h.task_type;
+END
+$$;
+
+--
+-- Name: FUNCTION list_job_handlers(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.list_job_handlers() IS 'Task types create_cron_job accepts (registered queue handlers). Admin only.';
 
 --
 -- Name: load_checkout_session(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1817,6 +2896,41 @@ $$;
 COMMENT ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer) IS 'Outcome of warming one org/category: success upserts cached_programs and audits cache_warm_success (programs_discovered, duration_ms); failure audits cache_warm_failed (error, duration_ms).';
 
 --
+-- Name: register_job_handler(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.register_job_handler(task_type text, description text DEFAULT ''::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF caller IN ('anon', 'authenticated')
+       OR NOT (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
+        RAISE EXCEPTION 'register_job_handler: permission denied: only service_role or the database owner (the runner) may register handlers'
+            USING ERRCODE = '42501';
+    END IF;
+    IF task_type IS NULL OR task_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$' THEN
+        RAISE EXCEPTION 'invalid task_type "%" (letters, digits, _ . : - ; at most 100 characters)', pg_catalog.left(task_type, 120)
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO public.job_handlers AS h (task_type, description, registered_by)
+    VALUES (task_type, coalesce(description, ''), caller)
+    ON CONFLICT ON CONSTRAINT job_handlers_pkey DO UPDATE
+        SET description = CASE WHEN EXCLUDED.description = '' THEN h.description ELSE EXCLUDED.description END,
+            registered_by = EXCLUDED.registered_by, last_seen_at = pg_catalog.now();
+END
+$_$;
+
+--
+-- Name: FUNCTION register_job_handler(task_type text, description text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.register_job_handler(task_type text, description text) IS 'Record that the queue worker handles task_type (called by the runner at start). service_role or owner only.';
+
+--
 -- Name: reseal_credential(uuid, bytea, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1833,6 +2947,59 @@ $$;
 --
 
 COMMENT ON FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) IS 'Replace a credential''s ciphertext and key fingerprint (key rotation). Owner / service_role only.';
+
+--
+-- Name: run_cron_job_now(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.run_cron_job_now(job_name text) RETURNS TABLE(runid bigint, status text, return_message text, start_time timestamp with time zone, end_time timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+    cmd text;
+    rid bigint;
+    started timestamptz := pg_catalog.clock_timestamp();
+    st text := 'succeeded';
+    msg text;
+    n bigint;
+    default_path text;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('run_cron_job_now');
+    j := pgcadence.cron_find_job(job_name);
+    IF j.database <> pg_catalog.current_database() THEN
+        RAISE EXCEPTION 'job "%" runs in database "%"; run it from there', j.jobname, j.database USING ERRCODE = '0A000';
+    END IF;
+    IF j.username <> current_user THEN
+        -- running another role's command with this owner's rights would escalate it
+        RAISE EXCEPTION 'job "%" runs as role "%"; run_cron_job_now only runs jobs owned by "%"', j.jobname, j.username, current_user
+            USING ERRCODE = '42501';
+    END IF;
+    SELECT m.inner_command INTO cmd FROM pgcadence.cron_job_meta m WHERE m.jobname = j.jobname;
+    cmd := coalesce(cmd, j.command);
+    SELECT s.reset_val INTO default_path FROM pg_catalog.pg_settings s WHERE s.name = 'search_path';
+    BEGIN
+        PERFORM pg_catalog.set_config('search_path', default_path, true);  -- as pg_cron would run it
+        EXECUTE cmd;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        msg := 'manual run by ' || pgcadence.cron_caller() || ': ' || n || ' row(s)';
+    EXCEPTION WHEN OTHERS THEN
+        st := 'failed';
+        msg := 'manual run by ' || pgcadence.cron_caller() || ': ERROR: ' || SQLERRM;
+    END;
+    rid := pg_catalog.nextval('cron.runid_seq');
+    INSERT INTO cron.job_run_details AS d (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+    VALUES (j.jobid, rid, pg_catalog.pg_backend_pid(), j.database, j.username, cmd, st, msg, started, pg_catalog.clock_timestamp());
+    RETURN QUERY SELECT d.runid, d.status, d.return_message, d.start_time, d.end_time FROM cron.job_run_details d WHERE d.runid = rid;
+END
+$$;
+
+--
+-- Name: FUNCTION run_cron_job_now(job_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.run_cron_job_now(job_name text) IS 'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
 
 --
 -- Name: save_checkout_session(text, jsonb, text, uuid, interval); Type: FUNCTION; Schema: public; Owner: -
@@ -1877,6 +3044,30 @@ $$;
 COMMENT ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) IS 'Upsert a checkout session for the caller (RLS: owner only); returns the new expires_at.';
 
 --
+-- Name: set_cron_history_retention(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_cron_history_retention(keep interval) RETURNS interval
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    PERFORM pgcadence.cron_require_admin('set_cron_history_retention');
+    IF keep IS NULL OR keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'keep must be at least 1 hour (got %)', coalesce(keep::text, 'null') USING ERRCODE = '22023';
+    END IF;
+    UPDATE pgcadence.cron_settings SET history_retention = keep, updated_at = pg_catalog.now();
+    RETURN keep;
+END
+$$;
+
+--
+-- Name: FUNCTION set_cron_history_retention(keep interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_cron_history_retention(keep interval) IS 'How long cron_history_cleanup keeps cron.job_run_details rows (default 7 days). Admin only.';
+
+--
 -- Name: store_credential(uuid, uuid, text, text, bytea, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1910,6 +3101,76 @@ $$;
 --
 
 COMMENT ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) IS 'Insert or replace a sealed credential (ciphertext from the runner) and audit credentials_submitted.';
+
+--
+-- Name: toggle_cron_job(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.toggle_cron_job(job_name text, new_active boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('toggle_cron_job');
+    IF new_active IS NULL THEN
+        RAISE EXCEPTION 'new_active must be true or false' USING ERRCODE = '22023';
+    END IF;
+    j := pgcadence.cron_find_job(job_name);
+    PERFORM cron.alter_job(job_id => j.jobid, active => new_active);
+    RETURN new_active;
+END
+$$;
+
+--
+-- Name: FUNCTION toggle_cron_job(job_name text, new_active boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) IS 'Enable (true) or disable (false) the cron job of that name. Admin only.';
+
+--
+-- Name: update_cron_schedule(text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    j cron.job;
+    m pgcadence.cron_job_meta;
+    spec pgcadence.cron_spec;
+    tz text;
+    local_text text;
+    inner_cmd text;
+BEGIN
+    PERFORM pgcadence.cron_require_admin('update_cron_schedule');
+    j := pgcadence.cron_find_job(job_name);
+    spec := pgcadence.cron_parse(new_schedule);
+    local_text := pg_catalog.array_to_string(spec.fields, ' ');
+    SELECT * INTO m FROM pgcadence.cron_job_meta x WHERE x.jobname = job_name;
+    tz := CASE WHEN timezone IS NULL THEN m.timezone ELSE pgcadence.cron_timezone(timezone) END;
+    inner_cmd := coalesce(m.inner_command, j.command);
+    PERFORM cron.alter_job(job_id => j.jobid,
+                           schedule => pgcadence.cron_utc_schedule(local_text, tz),
+                           command => CASE WHEN tz IS NULL THEN inner_cmd
+                                           ELSE pg_catalog.format('SELECT pgcadence.cron_if_local(%L, %L, %L)', local_text, tz, inner_cmd) END);
+    IF m.jobname IS NOT NULL OR tz IS NOT NULL THEN
+        INSERT INTO pgcadence.cron_job_meta AS x (jobname, timezone, local_schedule, inner_command, created_by)
+        VALUES (job_name, tz, local_text, inner_cmd, pgcadence.cron_caller())
+        ON CONFLICT (jobname) DO UPDATE
+            SET timezone = EXCLUDED.timezone, local_schedule = EXCLUDED.local_schedule, updated_at = pg_catalog.now();
+    END IF;
+    RETURN pgcadence.cron_describe_spec(spec) || CASE WHEN tz IS NULL THEN '' ELSE ' (' || tz || ')' END;
+END
+$$;
+
+--
+-- Name: FUNCTION update_cron_schedule(job_name text, new_schedule text, timezone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) IS 'Validate and set a job''s cron expression; timezone: IANA name for local time, ''UTC'' for none, NULL keeps the current one. Returns the plain-English schedule. Admin only.';
 
 --
 -- Name: _decrypt(uuid, uuid, bytea, text); Type: FUNCTION; Schema: vault; Owner: -
@@ -2278,6 +3539,47 @@ CREATE TABLE pgcadence.cron_heartbeat (
 );
 
 --
+-- Name: cron_job_meta; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.cron_job_meta (
+    jobname text NOT NULL,
+    timezone text,
+    local_schedule text NOT NULL,
+    inner_command text NOT NULL,
+    task_type text,
+    payload jsonb,
+    max_attempts integer,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE cron_job_meta; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.cron_job_meta IS 'Managed cron jobs: time zone, local schedule, the real command and the queue task; read through get_cron_jobs().';
+
+--
+-- Name: cron_settings; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.cron_settings (
+    id boolean DEFAULT true NOT NULL,
+    history_retention interval DEFAULT '7 days'::interval NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT cron_settings_history_retention_check CHECK ((history_retention >= '01:00:00'::interval)),
+    CONSTRAINT cron_settings_id_check CHECK (id)
+);
+
+--
+-- Name: TABLE cron_settings; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.cron_settings IS 'Cron management settings: history_retention (how long cron_history_cleanup keeps cron.job_run_details rows).';
+
+--
 -- Name: job_queue_settings; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
@@ -2401,28 +3703,88 @@ CREATE TABLE public.cached_programs (
 COMMENT ON TABLE public.cached_programs IS 'Programs per (org_ref, category) as warm-cache-authenticated last discovered them; fresh until expires_at.';
 
 --
--- Name: job_queue_attempts; Type: TABLE; Schema: public; Owner: -
+-- Name: job_handlers; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public.job_queue_attempts (
+CREATE TABLE public.job_handlers (
+    task_type text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    registered_by text DEFAULT 'runner'::text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_handlers_task_type_check CHECK ((task_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'::text))
+);
+
+--
+-- Name: TABLE job_handlers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.job_handlers IS 'Task types with a registered queue handler (filled by the runner through register_job_handler()); create_cron_job() accepts only these.';
+
+--
+-- Name: job_queue_attempt_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_queue_attempt_log (
     job_id uuid NOT NULL,
     attempt integer NOT NULL,
     worker_id text,
-    started_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
     finished_at timestamp with time zone DEFAULT now() NOT NULL,
     outcome text NOT NULL,
     error text,
     duration interval GENERATED ALWAYS AS ((finished_at - started_at)) STORED,
-    CONSTRAINT job_queue_attempts_attempt_check CHECK ((attempt >= 1)),
-    CONSTRAINT job_queue_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
+    CONSTRAINT job_queue_attempt_log_attempt_check CHECK ((attempt >= 1)),
+    CONSTRAINT job_queue_attempt_log_outcome_check CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text, 'lease_expired'::text, 'cancelled'::text, 'released'::text])))
 )
 WITH (autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='50000', autovacuum_analyze_scale_factor='0.02');
 
 --
--- Name: TABLE job_queue_attempts; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE job_queue_attempt_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.job_queue_attempts IS 'Attempt history of job_queue: worker, start, end, outcome, error, duration. Service_role and admins only.';
+COMMENT ON TABLE public.job_queue_attempt_log IS 'Ended attempts other than a job''s successful last one (see the job_queue_attempts view for the full history).';
+
+--
+-- Name: job_queue_attempts; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.job_queue_attempts WITH (security_invoker='true') AS
+ SELECT l.job_id,
+    l.attempt,
+    l.worker_id,
+    l.started_at,
+    l.finished_at,
+    l.outcome,
+    l.error,
+    l.duration
+   FROM public.job_queue_attempt_log l
+UNION ALL
+ SELECT q.id AS job_id,
+    q.attempts AS attempt,
+    q.locked_by AS worker_id,
+    q.started_at,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN q.finished_at
+            ELSE NULL::timestamp with time zone
+        END AS finished_at,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN 'succeeded'::text
+            ELSE 'running'::text
+        END AS outcome,
+    NULL::text AS error,
+        CASE
+            WHEN (q.status = 'succeeded'::text) THEN (q.finished_at - q.started_at)
+            ELSE NULL::interval
+        END AS duration
+   FROM public.job_queue q
+  WHERE ((q.status = ANY (ARRAY['running'::text, 'succeeded'::text])) AND (q.attempts > 0));
+
+--
+-- Name: VIEW job_queue_attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.job_queue_attempts IS 'Attempt history of job_queue, one row per attempt: worker, start, end, outcome (running, succeeded, failed, lease_expired, cancelled, released), error, duration.';
 
 --
 -- Name: job_queue_metrics; Type: VIEW; Schema: public; Owner: -
@@ -2438,7 +3800,7 @@ CREATE VIEW public.job_queue_metrics WITH (security_invoker='true') AS
     count(*) FILTER (WHERE (q.status = 'cancelled'::text)) AS cancelled,
     (now() - min(q.run_at) FILTER (WHERE ((q.status = 'pending'::text) AND (q.run_at <= now())))) AS oldest_pending_age,
     ( SELECT count(*) AS count
-           FROM (public.job_queue_attempts a
+           FROM (public.job_queue_attempt_log a
              JOIN public.job_queue j ON ((j.id = a.job_id)))
           WHERE ((j.task_type = q.task_type) AND (a.outcome = ANY (ARRAY['failed'::text, 'lease_expired'::text])) AND (a.finished_at > (now() - '01:00:00'::interval)))) AS failures_last_hour
    FROM public.job_queue q
@@ -2601,6 +3963,20 @@ ALTER TABLE ONLY pgcadence.cron_heartbeat
     ADD CONSTRAINT cron_heartbeat_pkey PRIMARY KEY (id);
 
 --
+-- Name: cron_job_meta cron_job_meta_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.cron_job_meta
+    ADD CONSTRAINT cron_job_meta_pkey PRIMARY KEY (jobname);
+
+--
+-- Name: cron_settings cron_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.cron_settings
+    ADD CONSTRAINT cron_settings_pkey PRIMARY KEY (id);
+
+--
 -- Name: job_queue_settings job_queue_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
@@ -2650,11 +4026,18 @@ ALTER TABLE ONLY public.cached_programs
     ADD CONSTRAINT cached_programs_pkey PRIMARY KEY (id);
 
 --
--- Name: job_queue_attempts job_queue_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: job_handlers job_handlers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public.job_queue_attempts
-    ADD CONSTRAINT job_queue_attempts_pkey PRIMARY KEY (job_id, attempt);
+ALTER TABLE ONLY public.job_handlers
+    ADD CONSTRAINT job_handlers_pkey PRIMARY KEY (task_type);
+
+--
+-- Name: job_queue_attempt_log job_queue_attempt_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_queue_attempt_log
+    ADD CONSTRAINT job_queue_attempt_log_pkey PRIMARY KEY (job_id, attempt);
 
 --
 -- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2729,10 +4112,10 @@ CREATE INDEX agentic_checkout_sessions_user_idx ON public.agentic_checkout_sessi
 CREATE INDEX cached_programs_expires_idx ON public.cached_programs USING btree (expires_at);
 
 --
--- Name: job_queue_attempts_finished_at_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: job_queue_attempt_log_finished_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX job_queue_attempts_finished_at_idx ON public.job_queue_attempts USING brin (finished_at);
+CREATE INDEX job_queue_attempt_log_finished_at_idx ON public.job_queue_attempt_log USING brin (finished_at);
 
 --
 -- Name: job_queue_claimable_idx; Type: INDEX; Schema: public; Owner: -
@@ -2745,18 +4128,6 @@ CREATE INDEX job_queue_claimable_idx ON public.job_queue USING btree (priority D
 --
 
 CREATE UNIQUE INDEX job_queue_dedupe_key_idx ON public.job_queue USING btree (dedupe_key) WHERE ((dedupe_key IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text])));
-
---
--- Name: job_queue_finished_at_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX job_queue_finished_at_idx ON public.job_queue USING btree (finished_at) WHERE (finished_at IS NOT NULL);
-
---
--- Name: job_queue_lease_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX job_queue_lease_idx ON public.job_queue USING btree (locked_until) WHERE (status = 'running'::text);
 
 --
 -- Name: job_queue_status_run_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -2856,6 +4227,18 @@ CREATE POLICY service_role_reads_queue ON net.http_request_queue FOR SELECT TO s
 CREATE POLICY service_role_reads_responses ON net._http_response FOR SELECT TO service_role USING (true);
 
 --
+-- Name: cron_job_meta; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.cron_job_meta ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cron_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.cron_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: job_queue_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
 --
 
@@ -2934,6 +4317,24 @@ CREATE POLICY checkout_sessions_owner_select ON public.agentic_checkout_sessions
 CREATE POLICY checkout_sessions_owner_update ON public.agentic_checkout_sessions FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
+-- Name: job_handlers; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_handlers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_handlers job_handlers_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_handlers_admin_read ON public.job_handlers FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: job_handlers job_handlers_service; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY job_handlers_service ON public.job_handlers TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: job_queue; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -2946,16 +4347,16 @@ ALTER TABLE public.job_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_queue_admin_read ON public.job_queue FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
 
 --
--- Name: job_queue_attempts; Type: ROW SECURITY; Schema: public; Owner: -
+-- Name: job_queue_attempt_log; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
-ALTER TABLE public.job_queue_attempts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.job_queue_attempt_log ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: job_queue_attempts job_queue_attempts_admin_read; Type: POLICY; Schema: public; Owner: -
+-- Name: job_queue_attempt_log job_queue_attempt_log_admin_read; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY job_queue_attempts_admin_read ON public.job_queue_attempts FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
 
 --
 -- Name: mandate_audit; Type: ROW SECURITY; Schema: public; Owner: -
@@ -3143,6 +4544,162 @@ GRANT ALL ON FUNCTION net.worker_restart() TO service_role;
 REVOKE ALL ON FUNCTION pgcadence.cron_beat() FROM PUBLIC;
 
 --
+-- Name: FUNCTION cron_caller(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_caller() FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_check_name(job_name text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_check_name(job_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_day_matches(spec pgcadence.cron_spec, ts timestamp without time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_describe_safe(schedule text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_describe_spec(spec pgcadence.cron_spec); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_describe_spec(spec pgcadence.cron_spec) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_en_list(items text[]); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_en_list(items text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_enqueue_command(task_type text, payload jsonb, max_attempts integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_enqueue_command(task_type text, payload jsonb, max_attempts integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_field(field text, label text, lo integer, hi integer, names text[], name_base integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer, names text[], name_base integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_find_job(job_name text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_find_job(job_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_if_local(schedule text, timezone text, command text, at_time timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_local_due(schedule text, timezone text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_matches(spec pgcadence.cron_spec, ts timestamp without time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timestamp without time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_run(schedule text, timezone text, after timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_run(schedule text, timezone text, after timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_next_run_safe(schedule text, timezone text, after timestamp with time zone); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_next_run_safe(schedule text, timezone text, after timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_parse(schedule text, check_fires boolean); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_parse(schedule text, check_fires boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_render_field(vals integer[], lo integer, hi integer); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_render_field(vals integer[], lo integer, hi integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_require_admin(fn text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(fn text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_schedule(job_name text, schedule text, command text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb, max_attempts integer, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_timezone(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_timezone(tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_tz(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_tz(tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_unschedule(job_name text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_unschedule(job_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_utc_schedule(schedule text, timezone text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_zone_offsets(tz text); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.cron_zone_offsets(tz text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer); Type: ACL; Schema: pgcadence; Owner: -
 --
 
@@ -3265,6 +4822,62 @@ GRANT ALL ON FUNCTION public.cache_warm_plan(p_org_ref text, p_category text) TO
 
 REVOKE ALL ON FUNCTION public.cleanup_expired_checkout_sessions() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cleanup_expired_checkout_sessions() TO service_role;
+
+--
+-- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION cron_health(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cron_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cron_health() TO authenticated;
+GRANT ALL ON FUNCTION public.cron_health() TO service_role;
+
+--
+-- Name: FUNCTION cron_history_cleanup(keep interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cron_history_cleanup(keep interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cron_history_cleanup(keep interval) TO authenticated;
+GRANT ALL ON FUNCTION public.cron_history_cleanup(keep interval) TO service_role;
+
+--
+-- Name: FUNCTION delete_cron_job(job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.delete_cron_job(job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.delete_cron_job(job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.delete_cron_job(job_name text) TO service_role;
+
+--
+-- Name: FUNCTION describe_cron_schedule(schedule text, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text) TO service_role;
+
+--
+-- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.get_cron_job_runs(limit_count integer, job_name text) TO service_role;
+
+--
+-- Name: FUNCTION get_cron_jobs(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.get_cron_jobs() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_cron_jobs() TO authenticated;
+GRANT ALL ON FUNCTION public.get_cron_jobs() TO service_role;
 
 --
 -- Name: FUNCTION get_service_role_key(); Type: ACL; Schema: public; Owner: -
@@ -3434,6 +5047,14 @@ GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double pre
 GRANT ALL ON FUNCTION public.job_queue_retry_delay(attempt integer, u double precision) TO authenticated;
 
 --
+-- Name: FUNCTION list_job_handlers(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.list_job_handlers() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_job_handlers() TO authenticated;
+GRANT ALL ON FUNCTION public.list_job_handlers() TO service_role;
+
+--
 -- Name: FUNCTION load_checkout_session(p_id text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -3463,10 +5084,25 @@ REVOKE ALL ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text,
 GRANT ALL ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer) TO service_role;
 
 --
+-- Name: FUNCTION register_job_handler(task_type text, description text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.register_job_handler(task_type text, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.register_job_handler(task_type text, description text) TO service_role;
+
+--
 -- Name: FUNCTION reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION run_cron_job_now(job_name text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.run_cron_job_now(job_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO authenticated;
+GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO service_role;
 
 --
 -- Name: FUNCTION save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval); Type: ACL; Schema: public; Owner: -
@@ -3477,12 +5113,36 @@ GRANT ALL ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p
 GRANT ALL ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) TO service_role;
 
 --
+-- Name: FUNCTION set_cron_history_retention(keep interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.set_cron_history_retention(keep interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO authenticated;
+GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO service_role;
+
+--
 -- Name: FUNCTION store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) TO authenticated;
 GRANT ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) TO service_role;
+
+--
+-- Name: FUNCTION toggle_cron_job(job_name text, new_active boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.toggle_cron_job(job_name text, new_active boolean) TO service_role;
+
+--
+-- Name: FUNCTION update_cron_schedule(job_name text, new_schedule text, timezone text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO authenticated;
+GRANT ALL ON FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text) TO service_role;
 
 --
 -- Name: FUNCTION _decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text); Type: ACL; Schema: vault; Owner: -
@@ -3581,11 +5241,25 @@ GRANT SELECT ON TABLE public.cached_programs TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cached_programs TO service_role;
 
 --
+-- Name: TABLE job_handlers; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.job_handlers TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_handlers TO service_role;
+
+--
+-- Name: TABLE job_queue_attempt_log; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue_attempt_log TO service_role;
+GRANT SELECT ON TABLE public.job_queue_attempt_log TO authenticated;
+
+--
 -- Name: TABLE job_queue_attempts; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.job_queue_attempts TO service_role;
 GRANT SELECT ON TABLE public.job_queue_attempts TO authenticated;
+GRANT SELECT ON TABLE public.job_queue_attempts TO service_role;
 
 --
 -- Name: TABLE job_queue_metrics; Type: ACL; Schema: public; Owner: -
