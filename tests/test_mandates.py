@@ -13,11 +13,9 @@ import base64
 import datetime as dt
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -425,6 +423,33 @@ def test_cron_commands_reach_the_executor_through_net(stack):
     clean = stack.sql("select status_code, content from net._http_response where id = %s",
                       (ids["cleanup-expired-sessions"],))
     assert clean[0][0] == 200 and json.loads(clean[0][1])["success"] is True
+
+
+@pytest.mark.slow
+def test_a_real_pg_cron_tick_warms_the_cache(stack):
+    """The whole chain once: pg_cron → net.http_post → net worker → executor → MCP → cached_programs."""
+    stack.sql("update cached_programs set expires_at = now() - interval '1 s' where org_ref = 'second-org' returning 1")
+    before = stack.sql("select discovered_at from cached_programs where org_ref = 'second-org'")[0][0]
+    jobid = stack.sql("select jobid from cron.job where jobname = 'daily-cache-warming'")[0][0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    log = (stack.tmp / "net-worker.log").open("a")
+    worker = subprocess.Popen([*CLI, "net-worker", "--database", stack.dsn, "--poll-interval", "0.2"],
+                              cwd=ROOT, env=env, stdout=log, stderr=log)
+    stack.sql("select cron.alter_job(%s, schedule => '* * * * *')", (jobid,))
+    try:
+        deadline = time.monotonic() + 150
+        while stack.sql("select discovered_at from cached_programs where org_ref = 'second-org'")[0][0] == before:
+            assert time.monotonic() < deadline, "no pg_cron tick warmed the cache"
+            time.sleep(0.5)
+    finally:
+        stack.sql("select cron.alter_job(%s, schedule => '0 2 * * *')", (jobid,))
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        log.close()
+    assert stack.sql("select status from cron.job_run_details where jobid = %s order by start_time desc limit 1",
+                     (jobid,)) == [("succeeded",)]
+    assert stack.sql("select metadata->>'programs_discovered' from mandate_audit where action = 'cache_warm_success' "
+                     "and org_ref = 'second-org' order by created_at desc limit 1") == [("1",)]
 
 
 # ------------------------------------------------------------------ sessions (seed 001 Phase 2)
