@@ -77,6 +77,10 @@ def signing_key(conn: psycopg.Connection, create: bool = False) -> Ed25519Privat
     from runner import vault
 
     pem = _get(conn, SIGNING_KEY_SECRET)
+    if pem is None and create:
+        # two first mandates at once must not each create (and overwrite) a key
+        conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.mandate_signing_key'))")
+        pem = _get(conn, SIGNING_KEY_SECRET)
     if pem is None:
         if not create:
             return None

@@ -220,7 +220,8 @@ async def warm_cache_authenticated(ctx):
             results.append({"org_ref": org, "category": cat, "status": "skipped"})
         else:
             jobs.append((org, cat))
-    warmed = await asyncio.gather(*(warm_one(i, o, c) for i, (o, c) in enumerate(jobs)))
+    org_index = {o: i for i, o in enumerate(dict.fromkeys(o for o, _ in jobs))}  # stagger between orgs
+    warmed = await asyncio.gather(*(warm_one(org_index[o], o, c) for o, c in jobs))
     results = sorted(results + list(warmed), key=lambda r: (r["org_ref"], r["category"]))
     failed = sum(r["status"] == "failed" for r in results)
     return {
@@ -388,6 +389,16 @@ def _session_cache(ctx) -> dict:
     return cache
 
 
+SESSION_CACHE_SIZE = 10_000  # sessions kept in memory per server; the database has them all
+
+
+def _remember(cache: dict, key, entry: dict) -> None:
+    cache.pop(key, None)
+    cache[key] = entry  # most recent last
+    while len(cache) > SESSION_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+
+
 @function("checkout-session", methods=("POST",), summary="Save or load a checkout session (seed 001 Phase 2)")
 async def checkout_session(ctx):
     """`{"session_id", "context", "provider_id"?}` saves (memory + database, TTL 24 h);
@@ -409,7 +420,7 @@ async def checkout_session(ctx):
             expires = (await cur.fetchone())[0]
         entry = {"session_id": sid, "context": body["context"], "provider_id": body.get("provider_id"),
                  "expires_at": expires}
-        cache[key] = entry
+        _remember(cache, key, entry)
         return {**entry, "source": "saved"}
     entry = cache.get(key)
     if entry and entry["expires_at"] > dt.datetime.now(dt.timezone.utc):
@@ -421,5 +432,5 @@ async def checkout_session(ctx):
         cache.pop(key, None)
         return _fail(404, "no such session (or it expired)")
     entry = {"session_id": sid, "context": row[1], "provider_id": row[0], "expires_at": row[2]}
-    cache[key] = entry
+    _remember(cache, key, entry)
     return {**entry, "source": "database"}
