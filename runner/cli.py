@@ -205,6 +205,7 @@ for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
 cli.add_command(__import__("runner.cli_movies", fromlist=["movies"]).movies)  # pgcadence movies ...
 cli.add_command(__import__("runner.cli_cron", fromlist=["cron"]).cron)  # pgcadence cron ... (+ doctor checks)
 from runner.cli_cache import cache as _cache_group; cli.add_command(_cache_group)  # noqa: E402,E702 (cache verbs)
+__import__("runner.cli_mandates", fromlist=["register"]).register(cli)  # credentials, mandates
 
 
 def main() -> None:

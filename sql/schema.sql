@@ -1525,6 +1525,23 @@ END
 $$;
 
 --
+-- Name: mandate_audit_append_only(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.mandate_audit_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND pg_catalog.current_setting('pgcadence.audit_purge', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'mandate_audit is append-only: % is not allowed', TG_OP
+        USING ERRCODE = '42501', HINT = 'retention: select purge_mandate_audit(''<interval>'') as the table owner';
+END
+$$;
+
+--
 -- Name: net_claim(integer, integer, integer); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -1757,6 +1774,21 @@ CREATE FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OU
 COMMENT ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) IS 'Sender backlog: requests waiting, requests being sent, age of the oldest queued request, connected senders.';
 
 --
+-- Name: request_role(); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.request_role() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE
+        WHEN pg_catalog.current_setting('role', true) IN ('anon', 'authenticated', 'service_role')
+            THEN pg_catalog.current_setting('role', true)
+        ELSE coalesce(nullif(auth.role(), ''), 'owner')
+    END
+$$;
+
+--
 -- Name: retry_after_seconds(text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -1794,6 +1826,36 @@ EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
     RETURN NULL;
 END
 $_$;
+
+--
+-- Name: access_credential(uuid, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.access_credential(p_id uuid, p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(id uuid, user_id uuid, provider text, alias text, ciphertext bytea, key_fp text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    c public.stored_credentials;
+BEGIN
+    SELECT * INTO c FROM public.stored_credentials s WHERE s.id = p_id;
+    IF NOT FOUND OR (pgcadence.request_role() NOT IN ('service_role', 'owner') AND c.user_id IS DISTINCT FROM auth.uid()) THEN
+        -- the same answer for "absent" and "someone else's": existence is not disclosed
+        RAISE EXCEPTION 'credential % not found', p_id USING ERRCODE = 'P0002';
+    END IF;
+    PERFORM public.log_audit('credentials_accessed', c.user_id, NULL, c.provider, c.id,
+        coalesce(p_metadata, '{}'::jsonb) || pg_catalog.jsonb_build_object(
+            'accessed_at', pg_catalog.to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+            'credential_alias', c.alias));
+    RETURN QUERY SELECT c.id, c.user_id, c.provider, c.alias, c.ciphertext, c.key_fp;
+END
+$$;
+
+--
+-- Name: FUNCTION access_credential(p_id uuid, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.access_credential(p_id uuid, p_metadata jsonb) IS 'Sealed credential for its owner (authenticated) or service_role; writes credentials_accessed (credential_id, provider, metadata accessed_at + credential_alias, as seed 001).';
 
 --
 -- Name: cache_due_for_refresh(text, text, interval); Type: FUNCTION; Schema: public; Owner: -
@@ -1984,6 +2046,38 @@ $$;
 COMMENT ON FUNCTION public.cache_set_max_age(project text, cache_type text, max_age interval) IS 'Set the refresh interval of a cache (NULL: not refreshed by pg_cron). False when the cache does not exist.';
 
 --
+-- Name: cache_warm_plan(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cache_warm_plan(p_org_ref text DEFAULT NULL::text, p_category text DEFAULT NULL::text) RETURNS TABLE(org_ref text, category text, fresh boolean)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    WITH wanted AS (
+        -- both given: exactly that pair, a target or not
+        SELECT p_org_ref AS org_ref, p_category AS category
+        WHERE p_org_ref IS NOT NULL AND p_category IS NOT NULL
+        UNION ALL
+        -- otherwise: the enabled targets matching what was given
+        SELECT t.org_ref, t.category FROM public.cache_warm_targets t
+        WHERE t.enabled AND NOT (p_org_ref IS NOT NULL AND p_category IS NOT NULL)
+          AND (p_org_ref IS NULL OR t.org_ref = p_org_ref)
+          AND (p_category IS NULL OR t.category = p_category)
+    )
+    SELECT w.org_ref, w.category,
+           coalesce((SELECT cp.expires_at > now() FROM public.cached_programs cp
+                     WHERE cp.org_ref = w.org_ref AND cp.category = w.category), false)
+    FROM wanted w
+    ORDER BY w.org_ref, w.category
+$$;
+
+--
+-- Name: FUNCTION cache_warm_plan(p_org_ref text, p_category text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cache_warm_plan(p_org_ref text, p_category text) IS 'Targets of a warm-cache call: the given pair, else the enabled cache_warm_targets matching the filter; fresh = a cached_programs row that has not expired.';
+
+--
 -- Name: call_daily_refresh(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2086,6 +2180,29 @@ $$;
 --
 
 COMMENT ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) IS 'POST {source, limit, trigger} to the scheduled-ingest function (net.http_post, service-role key from Vault); returns the net request id.';
+
+--
+-- Name: cleanup_expired_checkout_sessions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cleanup_expired_checkout_sessions() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    n integer;
+BEGIN
+    DELETE FROM public.agentic_checkout_sessions WHERE expires_at <= now();
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+--
+-- Name: FUNCTION cleanup_expired_checkout_sessions(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.cleanup_expired_checkout_sessions() IS 'Delete every checkout session past expires_at; returns the number deleted (seed 001).';
 
 --
 -- Name: create_cron_job(text, text, text, jsonb, integer, text); Type: FUNCTION; Schema: public; Owner: -
@@ -3469,6 +3586,72 @@ $$;
 COMMENT ON FUNCTION public.list_job_handlers() IS 'Task types create_cron_job accepts (registered queue handlers). Admin only.';
 
 --
+-- Name: load_checkout_session(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.load_checkout_session(p_id text) RETURNS TABLE(id text, user_id uuid, provider_id text, context jsonb, created_at timestamp with time zone, updated_at timestamp with time zone, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+    SELECT s.id, s.user_id, s.provider_id, s.context, s.created_at, s.updated_at, s.expires_at
+    FROM public.agentic_checkout_sessions s
+    WHERE s.id = p_id AND s.expires_at > now()
+$$;
+
+--
+-- Name: FUNCTION load_checkout_session(p_id text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.load_checkout_session(p_id text) IS 'The caller''s checkout session (RLS: owner only), or no row when absent or expired.';
+
+--
+-- Name: log_audit(text, uuid, text, text, uuid, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.log_audit(p_action text, p_user_id uuid DEFAULT NULL::uuid, p_org_ref text DEFAULT NULL::text, p_provider text DEFAULT NULL::text, p_credential_id uuid DEFAULT NULL::uuid, p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_role text := pgcadence.request_role();
+    v_uid uuid := auth.uid();
+    v_id uuid;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM public.mandate_audit_actions a WHERE a.action = p_action) THEN
+        RAISE EXCEPTION 'unknown audit action "%"', p_action
+            USING ERRCODE = '22023', HINT = 'known actions are listed in public.mandate_audit_actions';
+    END IF;
+    IF p_metadata IS NULL OR pg_catalog.jsonb_typeof(p_metadata) <> 'object' THEN
+        RAISE EXCEPTION 'audit metadata must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    -- a defensive net: secrets have no business in an audit row
+    IF p_metadata ?| ARRAY['password', 'secret', 'token', 'ciphertext', 'mandate_jws', 'key'] THEN
+        RAISE EXCEPTION 'audit metadata must not carry secrets (a key named password/secret/token/ciphertext/mandate_jws/key)'
+            USING ERRCODE = '22023';
+    END IF;
+    IF v_role = 'authenticated' THEN
+        -- users log their own actions only
+        IF v_uid IS NULL OR (p_user_id IS NOT NULL AND p_user_id <> v_uid) THEN
+            RAISE EXCEPTION 'a user may only write audit rows about themselves' USING ERRCODE = '42501';
+        END IF;
+        p_user_id := v_uid;
+    ELSIF v_role = 'anon' THEN
+        RAISE EXCEPTION 'anonymous callers cannot write audit rows' USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO public.mandate_audit (user_id, action, org_ref, provider, credential_id, metadata)
+    VALUES (p_user_id, p_action, p_org_ref, p_provider, p_credential_id, p_metadata)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+--
+-- Name: FUNCTION log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb) IS 'Append one mandate_audit row (the only writer). authenticated: about themselves only; service_role: anyone.';
+
+--
 -- Name: log_scheduled_ingestion(text, integer, text, integer, integer, integer, integer, jsonb, integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3535,6 +3718,72 @@ $$;
 --
 
 COMMENT ON FUNCTION public.movie_refresh_priority(popularity double precision) IS 'Refresh queue priority: 2 for popularity >= 100, 1 for >= 20, else 0.';
+
+--
+-- Name: purge_mandate_audit(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.purge_mandate_audit(p_older_than interval) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF p_older_than IS NULL OR p_older_than < interval '30 days' THEN
+        RAISE EXCEPTION 'refusing to purge audit rows younger than 30 days (got %)', p_older_than
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM pg_catalog.set_config('pgcadence.audit_purge', 'on', true);
+    DELETE FROM public.mandate_audit WHERE created_at < now() - p_older_than;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM pg_catalog.set_config('pgcadence.audit_purge', 'off', true);
+    RETURN n;
+END
+$$;
+
+--
+-- Name: FUNCTION purge_mandate_audit(p_older_than interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.purge_mandate_audit(p_older_than interval) IS 'Retention for mandate_audit: delete rows older than the interval (>= 30 days). Executable by the owner only.';
+
+--
+-- Name: record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid DEFAULT NULL::uuid, p_credential_id uuid DEFAULT NULL::uuid, p_provider text DEFAULT NULL::text, p_ttl interval DEFAULT '24:00:00'::interval, p_attempts integer DEFAULT 1) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    IF p_error IS NULL THEN
+        IF p_programs IS NULL OR pg_catalog.jsonb_typeof(p_programs) <> 'array' THEN
+            RAISE EXCEPTION 'programs must be a JSON array' USING ERRCODE = '22023';
+        END IF;
+        INSERT INTO public.cached_programs AS cp (org_ref, category, programs, discovered_at, expires_at)
+        VALUES (p_org_ref, p_category, p_programs, now(), now() + p_ttl)
+        ON CONFLICT (org_ref, category) DO UPDATE
+            SET programs = excluded.programs, discovered_at = excluded.discovered_at,
+                expires_at = excluded.expires_at;
+        PERFORM public.log_audit('cache_warm_success', p_user_id, p_org_ref, p_provider, p_credential_id,
+            pg_catalog.jsonb_build_object('category', p_category,
+                'programs_discovered', pg_catalog.jsonb_array_length(p_programs),
+                'duration_ms', p_duration_ms, 'attempts', p_attempts));
+        RETURN 'success';
+    END IF;
+    PERFORM public.log_audit('cache_warm_failed', p_user_id, p_org_ref, p_provider, p_credential_id,
+        pg_catalog.jsonb_build_object('category', p_category, 'duration_ms', p_duration_ms,
+            'error', p_error, 'attempts', p_attempts));
+    RETURN 'failed';
+END
+$$;
+
+--
+-- Name: FUNCTION record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer) IS 'Outcome of warming one org/category: success upserts cached_programs and audits cache_warm_success (programs_discovered, duration_ms); failure audits cache_warm_failed (error, duration_ms).';
 
 --
 -- Name: record_movie_fetch(bigint, text, integer, jsonb, jsonb, integer, text, boolean, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -3604,6 +3853,24 @@ $_$;
 COMMENT ON FUNCTION public.register_job_handler(task_type text, description text) IS 'Record that the queue worker handles task_type (called by the runner at start). service_role or owner only.';
 
 --
+-- Name: reseal_credential(uuid, bytea, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+    UPDATE public.stored_credentials SET ciphertext = p_ciphertext, key_fp = p_key_fp, updated_at = now()
+    WHERE id = p_id
+$$;
+
+--
+-- Name: FUNCTION reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) IS 'Replace a credential''s ciphertext and key fingerprint (key rotation). Owner / service_role only.';
+
+--
 -- Name: run_cron_job_now(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3655,6 +3922,48 @@ $$;
 --
 
 COMMENT ON FUNCTION public.run_cron_job_now(job_name text) IS 'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
+
+--
+-- Name: save_checkout_session(text, jsonb, text, uuid, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text DEFAULT NULL::text, p_user_id uuid DEFAULT NULL::uuid, p_ttl interval DEFAULT '24:00:00'::interval) RETURNS timestamp with time zone
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_user uuid := coalesce(p_user_id, auth.uid());
+    v_expires timestamptz;
+BEGIN
+    IF v_user IS NULL THEN
+        RAISE EXCEPTION 'a checkout session needs a user (sign in, or pass p_user_id as service_role)'
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_ttl IS NULL OR p_ttl <= interval '0' OR p_ttl > interval '30 days' THEN
+        RAISE EXCEPTION 'session TTL must be between 0 and 30 days (got %)', p_ttl USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO public.agentic_checkout_sessions AS s (id, user_id, provider_id, context, expires_at)
+    VALUES (p_id, v_user, p_provider_id, coalesce(p_context, '{}'::jsonb), now() + p_ttl)
+    ON CONFLICT (id) DO UPDATE
+        SET context = excluded.context,
+            provider_id = coalesce(excluded.provider_id, s.provider_id),
+            created_at = CASE WHEN s.expires_at <= now() THEN now() ELSE s.created_at END,
+            updated_at = now(),
+            expires_at = excluded.expires_at
+        WHERE s.user_id = excluded.user_id
+    RETURNING s.expires_at INTO v_expires;
+    IF v_expires IS NULL THEN
+        RAISE EXCEPTION 'checkout session % belongs to another user', p_id USING ERRCODE = '42501';
+    END IF;
+    RETURN v_expires;
+END
+$$;
+
+--
+-- Name: FUNCTION save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) IS 'Upsert a checkout session for the caller (RLS: owner only); returns the new expires_at.';
 
 --
 -- Name: scheduled_ingest_plan(text, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -3719,6 +4028,41 @@ $$;
 --
 
 COMMENT ON FUNCTION public.set_cron_history_retention(keep interval) IS 'How long cron_history_cleanup keeps cron.job_run_details rows (default 7 days). Admin only.';
+
+--
+-- Name: store_credential(uuid, uuid, text, text, bytea, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_owner uuid;
+BEGIN
+    IF pgcadence.request_role() NOT IN ('service_role', 'owner') AND p_user_id IS DISTINCT FROM auth.uid() THEN
+        RAISE EXCEPTION 'a user may only store their own credentials' USING ERRCODE = '42501';
+    END IF;
+    SELECT c.user_id INTO v_owner FROM public.stored_credentials c WHERE c.id = p_id FOR UPDATE;
+    IF FOUND AND v_owner <> p_user_id THEN
+        RAISE EXCEPTION 'credential % belongs to another user', p_id USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO public.stored_credentials AS c (id, user_id, provider, alias, ciphertext, key_fp)
+    VALUES (p_id, p_user_id, p_provider, p_alias, p_ciphertext, p_key_fp)
+    ON CONFLICT (id) DO UPDATE
+        SET provider = excluded.provider, alias = excluded.alias, ciphertext = excluded.ciphertext,
+            key_fp = excluded.key_fp, updated_at = now();
+    PERFORM public.log_audit('credentials_submitted', p_user_id, NULL, p_provider, p_id,
+                             pg_catalog.jsonb_build_object('credential_alias', p_alias));
+    RETURN p_id;
+END
+$$;
+
+--
+-- Name: FUNCTION store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) IS 'Insert or replace a sealed credential (ciphertext from the runner) and audit credentials_submitted.';
 
 --
 -- Name: tmdb_config(); Type: FUNCTION; Schema: public; Owner: -
@@ -4490,6 +4834,28 @@ CREATE TABLE pgcadence.net_enqueue_marks (
 COMMENT ON TABLE pgcadence.net_enqueue_marks IS 'First request id of each enqueuing transaction and its time; trimmed as the queue drains.';
 
 --
+-- Name: agentic_checkout_sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agentic_checkout_sessions (
+    id text NOT NULL,
+    user_id uuid NOT NULL,
+    provider_id text,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
+    CONSTRAINT agentic_checkout_sessions_context_check CHECK ((jsonb_typeof(context) = 'object'::text)),
+    CONSTRAINT agentic_checkout_sessions_id_check CHECK (((id <> ''::text) AND (length(id) <= 200)))
+);
+
+--
+-- Name: TABLE agentic_checkout_sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.agentic_checkout_sessions IS 'Checkout-session context synced from the orchestrator (seed 001 Phase 2): survives restarts, expires 24 h after the last save; cleanup_expired_checkout_sessions() deletes expired rows.';
+
+--
 -- Name: cache_stats; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4588,6 +4954,47 @@ ALTER TABLE public.cache_storage ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: cache_warm_targets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cache_warm_targets (
+    org_ref text NOT NULL,
+    category text DEFAULT 'all'::text NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT cache_warm_targets_category_check CHECK ((category <> ''::text)),
+    CONSTRAINT cache_warm_targets_org_ref_check CHECK ((org_ref <> ''::text))
+);
+
+--
+-- Name: TABLE cache_warm_targets; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.cache_warm_targets IS 'The (org_ref, category) pairs warm-cache-authenticated warms when called with an empty body.';
+
+--
+-- Name: cached_programs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cached_programs (
+    id uuid DEFAULT extensions.gen_random_uuid() NOT NULL,
+    org_ref text NOT NULL,
+    category text DEFAULT 'all'::text NOT NULL,
+    programs jsonb DEFAULT '[]'::jsonb NOT NULL,
+    discovered_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
+    CONSTRAINT cached_programs_category_check CHECK ((category <> ''::text)),
+    CONSTRAINT cached_programs_org_ref_check CHECK ((org_ref <> ''::text)),
+    CONSTRAINT cached_programs_programs_check CHECK ((jsonb_typeof(programs) = 'array'::text))
+);
+
+--
+-- Name: TABLE cached_programs; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.cached_programs IS 'Programs per (org_ref, category) as warm-cache-authenticated last discovered them; fresh until expires_at.';
 
 --
 -- Name: job_handlers; Type: TABLE; Schema: public; Owner: -
@@ -4698,6 +5105,44 @@ CREATE VIEW public.job_queue_metrics WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW public.job_queue_metrics IS 'Per task type: counts by status, due now, age of the oldest due job, failed attempts in the last hour.';
+
+--
+-- Name: mandate_audit; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.mandate_audit (
+    id uuid DEFAULT extensions.gen_random_uuid() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    user_id uuid,
+    action text NOT NULL,
+    org_ref text,
+    provider text,
+    credential_id uuid,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT mandate_audit_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text))
+);
+
+--
+-- Name: TABLE mandate_audit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.mandate_audit IS 'Append-only audit trail (seed 001 Phase 1/4, seed 000 cache warming). Written only through log_audit(); a user reads their own rows, admins and service_role read all; nobody updates or deletes (retention: purge_mandate_audit(), owner only).';
+
+--
+-- Name: mandate_audit_actions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.mandate_audit_actions (
+    action text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT mandate_audit_actions_action_check CHECK ((action ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+--
+-- Name: TABLE mandate_audit_actions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.mandate_audit_actions IS 'Action names log_audit() accepts. Add a row (as the owner) to log a new kind of action.';
 
 --
 -- Name: profiles; Type: TABLE; Schema: public; Owner: -
@@ -4819,6 +5264,31 @@ ALTER TABLE public.scheduled_ingestion_log ALTER COLUMN id ADD GENERATED ALWAYS 
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: stored_credentials; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.stored_credentials (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    provider text NOT NULL,
+    alias text NOT NULL,
+    ciphertext bytea NOT NULL,
+    key_fp text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT stored_credentials_alias_check CHECK ((alias <> ''::text)),
+    CONSTRAINT stored_credentials_ciphertext_check CHECK ((octet_length(ciphertext) >= (12 + 16))),
+    CONSTRAINT stored_credentials_key_fp_check CHECK ((key_fp ~ '^[0-9a-f]{16}$'::text)),
+    CONSTRAINT stored_credentials_provider_check CHECK ((provider <> ''::text))
+);
+
+--
+-- Name: TABLE stored_credentials; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.stored_credentials IS 'Provider credentials sealed by the runner: ciphertext = 12-byte nonce || AES-256-GCM(JSON) with the row id as associated data, under the CRED_SEAL_KEY whose fingerprint is key_fp. The key never enters the database.';
 
 --
 -- Name: sync_state; Type: TABLE; Schema: public; Owner: -
@@ -4995,6 +5465,13 @@ ALTER TABLE ONLY pgcadence.net_enqueue_marks
     ADD CONSTRAINT net_enqueue_marks_pkey PRIMARY KEY (first_id);
 
 --
+-- Name: agentic_checkout_sessions agentic_checkout_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agentic_checkout_sessions
+    ADD CONSTRAINT agentic_checkout_sessions_pkey PRIMARY KEY (id);
+
+--
 -- Name: cache_stats cache_stats_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5016,6 +5493,27 @@ ALTER TABLE ONLY public.cache_storage
     ADD CONSTRAINT cache_storage_project_id_cache_type_key UNIQUE (project_id, cache_type);
 
 --
+-- Name: cache_warm_targets cache_warm_targets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cache_warm_targets
+    ADD CONSTRAINT cache_warm_targets_pkey PRIMARY KEY (org_ref, category);
+
+--
+-- Name: cached_programs cached_programs_org_category_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cached_programs
+    ADD CONSTRAINT cached_programs_org_category_key UNIQUE (org_ref, category);
+
+--
+-- Name: cached_programs cached_programs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cached_programs
+    ADD CONSTRAINT cached_programs_pkey PRIMARY KEY (id);
+
+--
 -- Name: job_handlers job_handlers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5035,6 +5533,20 @@ ALTER TABLE ONLY public.job_queue_attempt_log
 
 ALTER TABLE ONLY public.job_queue
     ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
+
+--
+-- Name: mandate_audit_actions mandate_audit_actions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mandate_audit_actions
+    ADD CONSTRAINT mandate_audit_actions_pkey PRIMARY KEY (action);
+
+--
+-- Name: mandate_audit mandate_audit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mandate_audit
+    ADD CONSTRAINT mandate_audit_pkey PRIMARY KEY (id);
 
 --
 -- Name: movies movies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -5072,6 +5584,13 @@ ALTER TABLE ONLY public.scheduled_ingestion_log
     ADD CONSTRAINT scheduled_ingestion_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: stored_credentials stored_credentials_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stored_credentials
+    ADD CONSTRAINT stored_credentials_pkey PRIMARY KEY (id);
+
+--
 -- Name: sync_state sync_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5103,6 +5622,24 @@ CREATE INDEX _http_response_created_idx ON net._http_response USING btree (creat
 --
 
 CREATE INDEX _http_response_id_idx ON net._http_response USING btree (id);
+
+--
+-- Name: agentic_checkout_sessions_expires_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agentic_checkout_sessions_expires_idx ON public.agentic_checkout_sessions USING btree (expires_at);
+
+--
+-- Name: agentic_checkout_sessions_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agentic_checkout_sessions_user_idx ON public.agentic_checkout_sessions USING btree (user_id);
+
+--
+-- Name: cached_programs_expires_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cached_programs_expires_idx ON public.cached_programs USING btree (expires_at);
 
 --
 -- Name: idx_cache_storage_refresh; Type: INDEX; Schema: public; Owner: -
@@ -5171,6 +5708,24 @@ CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status
 CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type);
 
 --
+-- Name: mandate_audit_action_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mandate_audit_action_created_idx ON public.mandate_audit USING btree (action, created_at DESC);
+
+--
+-- Name: mandate_audit_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mandate_audit_created_at_idx ON public.mandate_audit USING btree (created_at DESC);
+
+--
+-- Name: mandate_audit_user_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX mandate_audit_user_created_idx ON public.mandate_audit USING btree (user_id, created_at DESC);
+
+--
 -- Name: movies_stale_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5181,6 +5736,12 @@ CREATE INDEX movies_stale_at_idx ON public.movies USING btree (stale_at, tmdb_id
 --
 
 CREATE INDEX scheduled_ingestion_log_created_at_idx ON public.scheduled_ingestion_log USING btree (created_at DESC);
+
+--
+-- Name: stored_credentials_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX stored_credentials_user_idx ON public.stored_credentials USING btree (user_id);
 
 --
 -- Name: tmdb_api_logs_created_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -5219,6 +5780,18 @@ CREATE TRIGGER cache_storage_before_write BEFORE INSERT OR UPDATE ON public.cach
 CREATE TRIGGER job_queue_notify AFTER INSERT ON public.job_queue FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.job_queue_notify();
 
 --
+-- Name: mandate_audit mandate_audit_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER mandate_audit_no_truncate BEFORE TRUNCATE ON public.mandate_audit FOR EACH STATEMENT EXECUTE FUNCTION pgcadence.mandate_audit_append_only();
+
+--
+-- Name: mandate_audit mandate_audit_no_update_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER mandate_audit_no_update_delete BEFORE DELETE OR UPDATE ON public.mandate_audit FOR EACH ROW EXECUTE FUNCTION pgcadence.mandate_audit_append_only();
+
+--
 -- Name: cache_stats cache_stats_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5231,6 +5804,13 @@ ALTER TABLE ONLY public.cache_stats
 
 ALTER TABLE ONLY public.cache_storage
     ADD CONSTRAINT cache_storage_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
+
+--
+-- Name: mandate_audit mandate_audit_action_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.mandate_audit
+    ADD CONSTRAINT mandate_audit_action_fkey FOREIGN KEY (action) REFERENCES public.mandate_audit_actions(action);
 
 --
 -- Name: _http_response; Type: ROW SECURITY; Schema: net; Owner: -
@@ -5317,6 +5897,12 @@ CREATE POLICY "Service role can manage cache stats" ON public.cache_stats TO ser
 CREATE POLICY "Service role can manage projects" ON public.projects TO service_role USING (((( SELECT auth.role() AS role) = 'service_role'::text) OR (CURRENT_USER = 'service_role'::name))) WITH CHECK (((( SELECT auth.role() AS role) = 'service_role'::text) OR (CURRENT_USER = 'service_role'::name)));
 
 --
+-- Name: agentic_checkout_sessions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agentic_checkout_sessions ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: cache_stats; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -5327,6 +5913,60 @@ ALTER TABLE public.cache_stats ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.cache_storage ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cache_warm_targets; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.cache_warm_targets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cache_warm_targets cache_warm_targets_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY cache_warm_targets_admin_read ON public.cache_warm_targets FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: cache_warm_targets cache_warm_targets_admin_write; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY cache_warm_targets_admin_write ON public.cache_warm_targets TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user)) WITH CHECK (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: cached_programs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.cached_programs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cached_programs cached_programs_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY cached_programs_read ON public.cached_programs FOR SELECT TO authenticated USING (true);
+
+--
+-- Name: agentic_checkout_sessions checkout_sessions_owner_delete; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY checkout_sessions_owner_delete ON public.agentic_checkout_sessions FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: agentic_checkout_sessions checkout_sessions_owner_insert; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY checkout_sessions_owner_insert ON public.agentic_checkout_sessions FOR INSERT TO authenticated WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: agentic_checkout_sessions checkout_sessions_owner_select; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY checkout_sessions_owner_select ON public.agentic_checkout_sessions FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: agentic_checkout_sessions checkout_sessions_owner_update; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY checkout_sessions_owner_update ON public.agentic_checkout_sessions FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: job_handlers; Type: ROW SECURITY; Schema: public; Owner: -
@@ -5369,6 +6009,30 @@ ALTER TABLE public.job_queue_attempt_log ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: mandate_audit; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.mandate_audit ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: mandate_audit_actions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.mandate_audit_actions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: mandate_audit_actions mandate_audit_actions_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY mandate_audit_actions_read ON public.mandate_audit_actions FOR SELECT TO authenticated USING (true);
+
+--
+-- Name: mandate_audit mandate_audit_read_own_or_admin; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY mandate_audit_read_own_or_admin ON public.mandate_audit FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT public.is_admin_user() AS is_admin_user)));
 
 --
 -- Name: movies; Type: ROW SECURITY; Schema: public; Owner: -
@@ -5417,6 +6081,24 @@ ALTER TABLE public.scheduled_ingestion_log ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY scheduled_ingestion_log_service_role_all ON public.scheduled_ingestion_log TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: stored_credentials; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.stored_credentials ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: stored_credentials stored_credentials_owner_delete; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY stored_credentials_owner_delete ON public.stored_credentials FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: stored_credentials stored_credentials_owner_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY stored_credentials_owner_read ON public.stored_credentials FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: sync_state; Type: ROW SECURITY; Schema: public; Owner: -
@@ -5802,6 +6484,12 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_notify() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(fn text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION mandate_audit_append_only(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.mandate_audit_append_only() FROM PUBLIC;
+
+--
 -- Name: FUNCTION net_claim(w integer, n integer, max_timeout_ms integer); Type: ACL; Schema: pgcadence; Owner: -
 --
 
@@ -5868,6 +6556,12 @@ REVOKE ALL ON FUNCTION pgcadence.net_require(url text, timeout_milliseconds inte
 REVOKE ALL ON FUNCTION pgcadence.net_status(OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION request_role(); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.request_role() FROM PUBLIC;
+
+--
 -- Name: FUNCTION retry_after_seconds(value text); Type: ACL; Schema: pgcadence; Owner: -
 --
 
@@ -5878,6 +6572,14 @@ REVOKE ALL ON FUNCTION pgcadence.retry_after_seconds(value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION pgcadence.upstream_date(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION access_credential(p_id uuid, p_metadata jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.access_credential(p_id uuid, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.access_credential(p_id uuid, p_metadata jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.access_credential(p_id uuid, p_metadata jsonb) TO service_role;
 
 --
 -- Name: FUNCTION cache_due_for_refresh(project text, cache_type text, max_age interval); Type: ACL; Schema: public; Owner: -
@@ -5922,6 +6624,13 @@ REVOKE ALL ON FUNCTION public.cache_set_max_age(project text, cache_type text, m
 GRANT ALL ON FUNCTION public.cache_set_max_age(project text, cache_type text, max_age interval) TO service_role;
 
 --
+-- Name: FUNCTION cache_warm_plan(p_org_ref text, p_category text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cache_warm_plan(p_org_ref text, p_category text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cache_warm_plan(p_org_ref text, p_category text) TO service_role;
+
+--
 -- Name: FUNCTION call_daily_refresh(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5948,6 +6657,13 @@ GRANT ALL ON FUNCTION public.call_refresh_worker() TO service_role;
 
 REVOKE ALL ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.call_scheduled_ingest(source text, limit_count integer, trigger text) TO service_role;
+
+--
+-- Name: FUNCTION cleanup_expired_checkout_sessions(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.cleanup_expired_checkout_sessions() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cleanup_expired_checkout_sessions() TO service_role;
 
 --
 -- Name: FUNCTION create_cron_job(job_name text, job_schedule text, task_type text, task_payload jsonb, max_attempts integer, timezone text); Type: ACL; Schema: public; Owner: -
@@ -6240,6 +6956,22 @@ GRANT ALL ON FUNCTION public.list_job_handlers() TO authenticated;
 GRANT ALL ON FUNCTION public.list_job_handlers() TO service_role;
 
 --
+-- Name: FUNCTION load_checkout_session(p_id text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.load_checkout_session(p_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.load_checkout_session(p_id text) TO authenticated;
+GRANT ALL ON FUNCTION public.load_checkout_session(p_id text) TO service_role;
+
+--
+-- Name: FUNCTION log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.log_audit(p_action text, p_user_id uuid, p_org_ref text, p_provider text, p_credential_id uuid, p_metadata jsonb) TO service_role;
+
+--
 -- Name: FUNCTION log_scheduled_ingestion(source text, requested_limit integer, trigger text, fetched integer, inserted integer, updated integer, refreshed integer, errors jsonb, duration_ms integer, started_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6263,6 +6995,19 @@ GRANT ALL ON FUNCTION public.movie_refresh_priority(popularity double precision)
 GRANT ALL ON FUNCTION public.movie_refresh_priority(popularity double precision) TO service_role;
 
 --
+-- Name: FUNCTION purge_mandate_audit(p_older_than interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.purge_mandate_audit(p_older_than interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_cache_warm(p_org_ref text, p_category text, p_programs jsonb, p_duration_ms integer, p_error text, p_user_id uuid, p_credential_id uuid, p_provider text, p_ttl interval, p_attempts integer) TO service_role;
+
+--
 -- Name: FUNCTION record_movie_fetch(tmdb_id bigint, endpoint text, status_code integer, headers jsonb, body jsonb, duration_ms integer, error text, timed_out boolean, waits_so_far integer); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6277,12 +7022,26 @@ REVOKE ALL ON FUNCTION public.register_job_handler(task_type text, description t
 GRANT ALL ON FUNCTION public.register_job_handler(task_type text, description text) TO service_role;
 
 --
+-- Name: FUNCTION reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION run_cron_job_now(job_name text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.run_cron_job_now(job_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO authenticated;
 GRANT ALL ON FUNCTION public.run_cron_job_now(job_name text) TO service_role;
+
+--
+-- Name: FUNCTION save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) TO authenticated;
+GRANT ALL ON FUNCTION public.save_checkout_session(p_id text, p_context jsonb, p_provider_id text, p_user_id uuid, p_ttl interval) TO service_role;
 
 --
 -- Name: FUNCTION scheduled_ingest_plan(source text, limit_count integer); Type: ACL; Schema: public; Owner: -
@@ -6298,6 +7057,14 @@ GRANT ALL ON FUNCTION public.scheduled_ingest_plan(source text, limit_count inte
 REVOKE ALL ON FUNCTION public.set_cron_history_retention(keep interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO authenticated;
 GRANT ALL ON FUNCTION public.set_cron_history_retention(keep interval) TO service_role;
+
+--
+-- Name: FUNCTION store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) TO authenticated;
+GRANT ALL ON FUNCTION public.store_credential(p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text) TO service_role;
 
 --
 -- Name: FUNCTION tmdb_config(OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer, OUT requests_per_second double precision); Type: ACL; Schema: public; Owner: -
@@ -6426,6 +7193,13 @@ GRANT SELECT ON TABLE net._http_response TO service_role;
 GRANT SELECT,DELETE ON TABLE net.http_request_queue TO service_role;
 
 --
+-- Name: TABLE agentic_checkout_sessions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agentic_checkout_sessions TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agentic_checkout_sessions TO service_role;
+
+--
 -- Name: TABLE cache_stats; Type: ACL; Schema: public; Owner: -
 --
 
@@ -6442,6 +7216,20 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cache_storage TO service_role;
 --
 
 GRANT USAGE ON SEQUENCE public.cache_storage_id_seq TO service_role;
+
+--
+-- Name: TABLE cache_warm_targets; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cache_warm_targets TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cache_warm_targets TO service_role;
+
+--
+-- Name: TABLE cached_programs; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.cached_programs TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cached_programs TO service_role;
 
 --
 -- Name: TABLE job_handlers; Type: ACL; Schema: public; Owner: -
@@ -6470,6 +7258,20 @@ GRANT SELECT ON TABLE public.job_queue_attempts TO service_role;
 
 GRANT SELECT ON TABLE public.job_queue_metrics TO authenticated;
 GRANT SELECT ON TABLE public.job_queue_metrics TO service_role;
+
+--
+-- Name: TABLE mandate_audit; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.mandate_audit TO authenticated;
+GRANT SELECT ON TABLE public.mandate_audit TO service_role;
+
+--
+-- Name: TABLE mandate_audit_actions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.mandate_audit_actions TO authenticated;
+GRANT SELECT ON TABLE public.mandate_audit_actions TO service_role;
 
 --
 -- Name: TABLE profiles; Type: ACL; Schema: public; Owner: -
@@ -6501,6 +7303,13 @@ GRANT SELECT ON TABLE public.refresh_queue TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_ingestion_log TO service_role;
+
+--
+-- Name: TABLE stored_credentials; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE public.stored_credentials TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.stored_credentials TO service_role;
 
 --
 -- Name: TABLE sync_state; Type: ACL; Schema: public; Owner: -

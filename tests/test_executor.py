@@ -67,7 +67,7 @@ def _test_registry() -> dict:
         CALLS.append(ctx.request_id)
         return {"role": ctx.role}
 
-    @function("cleanup-sessions", registry=reg)  # verify_jwt = false comes from config.toml
+    @function("cleanup-sessions", registry=reg, replace=True)  # verify_jwt = false comes from config.toml
     async def cleanup(ctx):
         return {"role": ctx.role, "auth": ctx.auth}
 
@@ -130,6 +130,7 @@ def server(vault_url, tmp_path_factory):
         time.sleep(0.02)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         client.capture = capture
+        client.dsn = vault_url
         yield client
     srv.should_exit = True
     thread.join(timeout=30)
@@ -222,6 +223,8 @@ def test_jobs_run_shared_secret(server, project):
     r = server.post(path, headers=bearer(project[keys.ANON_KEY]))
     assert r.status_code == 401 and r.json()["error"] == "service_role_required"
     expected = {"status": "ok", "processed": 0, "succeeded": 0, "failed": 0, "results": []}
+    with psycopg.connect(server.dsn, autocommit=True) as conn:  # nothing due: the report is empty
+        conn.execute("delete from job_queue")
     for token in (RUNNER_SECRET, project[keys.SERVICE_ROLE_KEY]):
         r = server.post(path, headers=bearer(token), json={})
         assert r.status_code == 200, r.text
