@@ -149,7 +149,26 @@ def _start_embedded(data_dir: Path | None, port: int, serve_port: int = cli_exec
     done = migrate_mod.apply(url, progress=progress)
     click.echo(f"  {len(done)} migration(s) applied" if done else "  migrations up to date")
     cli_executor.ensure_embedded_keys(url, serve_port, progress)
+    _ensure_credential_key(cluster, progress)
     return cluster
+
+
+def _ensure_credential_key(cluster: embedded.Cluster, progress) -> None:
+    """The CRED_SEAL_KEY ring for sealed credentials (seed 000/001), beside the cluster."""
+    import os
+
+    from runner import credentials
+
+    if os.environ.get(credentials.ENV_KEY):
+        return
+    path = credentials.default_key_file()
+    if not os.environ.get(credentials.ENV_FILE) and cluster.base != embedded.default_base().resolve():
+        path = cluster.base / credentials.KEY_FILE_NAME
+        os.environ[credentials.ENV_FILE] = str(path)  # for serve when `run` starts it in this process
+        progress(f"credential key ring: {path} (export {credentials.ENV_FILE}={path} for other shells)")
+    if not path.exists():
+        credentials.init_key_file(path)
+        progress(f"created the credential key ring {path} (mode 0600)")
 
 
 @cli.command()
