@@ -153,7 +153,10 @@ COMMENT ON TABLE public.job_queue_attempt_log IS
 -- (status, run_at) as the seed asks, for every status but running: running jobs are
 -- few and have their own index, and leaving them out spares the claim an index write.
 CREATE INDEX job_queue_status_run_at_idx ON public.job_queue (status, run_at) WHERE status <> 'running';
-CREATE INDEX job_queue_task_type_idx ON public.job_queue (task_type);
+-- (task_type) as the seed asks, for the rows an operator filters by type: waiting and
+-- failed jobs (the admin list, "replay failures of type X"). Leaving out running and
+-- finished rows spares every claim and every completion an index write.
+CREATE INDEX job_queue_task_type_idx ON public.job_queue (task_type) WHERE status IN ('pending', 'failed');
 -- The claim's range scan: pending jobs only, in claim order.
 CREATE INDEX job_queue_claimable_idx ON public.job_queue (priority DESC, run_at) WHERE status = 'pending';
 -- Running jobs by lease end: the claim's expired-lease probe reads only keys below

@@ -5705,7 +5705,7 @@ CREATE INDEX job_queue_status_run_at_idx ON public.job_queue USING btree (status
 -- Name: job_queue_task_type_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type);
+CREATE INDEX job_queue_task_type_idx ON public.job_queue USING btree (task_type) WHERE (status = ANY (ARRAY['pending'::text, 'failed'::text]));
 
 --
 -- Name: mandate_audit_action_created_idx; Type: INDEX; Schema: public; Owner: -
