@@ -83,7 +83,7 @@ def load_handler_modules(names: Iterable[str]) -> None:
 
 # The package's own handler modules, loaded by `pgcadence serve`, `pgcadence worker` and
 # /api/jobs/run so that every task type the migrations schedule has its handler.
-DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("runner.movies", "runner.cache")
+DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("runner.movies", "runner.cache", "runner.game_platform")
 
 
 def load_default_handlers() -> None:
@@ -104,6 +104,7 @@ class JobContext:
     worker_id: str
     payload: dict = field(repr=False, default_factory=dict)
     lease_lost: bool = False  # set when a heartbeat finds the job taken back: stop early
+    dsn: str | None = field(repr=False, default=None)  # the runner's database, for handlers that need SQL
 
     @property
     def dry_run(self) -> bool:
@@ -119,9 +120,9 @@ def default_worker_id() -> str:
 
 
 async def _run_handler(handlers: dict[str, Handler], row: dict, worker_id: str,
-                       executor: ThreadPoolExecutor | None = None) -> tuple[Any, JobContext]:
+                       executor: ThreadPoolExecutor | None = None, dsn: str | None = None) -> tuple[Any, JobContext]:
     ctx = JobContext(str(row["id"]), row["task_type"], row["attempt"], row["max_attempts"], worker_id,
-                     row["payload"] or {})
+                     row["payload"] or {}, dsn=dsn)
     fn = handlers.get(row["task_type"])
     if fn is None:
         known = ", ".join(sorted(handlers)) or "none"
@@ -170,7 +171,8 @@ async def _borrow(conn_or_pool):
 
 
 async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *,
-                      handlers: dict[str, Handler] | None = None, lease: float = 300.0) -> dict:
+                      handlers: dict[str, Handler] | None = None, lease: float = 300.0,
+                      dsn: str | None = None) -> dict:
     """Claim up to ``n`` due jobs (capped at 100), run their handlers concurrently,
     record each outcome, and return the seed's report::
 
@@ -178,8 +180,11 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
 
     ``conn_or_pool``: an autocommit ``psycopg.AsyncConnection`` or an ``AsyncConnectionPool``.
     ``failed`` counts failed attempts (whether a retry is scheduled or not).
+    ``dsn`` (default: a pool's conninfo) is handed to handlers as ``context.dsn``.
     """
     handlers = registered_handlers() if handlers is None else handlers
+    if dsn is None and isinstance(conn_or_pool, AsyncConnectionPool):
+        dsn = conn_or_pool.conninfo
     worker_id = worker_id or default_worker_id()
     n = max(1, min(int(n), MAX_RUN_BATCH))
     async with _borrow(conn_or_pool) as conn:
@@ -192,7 +197,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         t0 = time.monotonic()
         rec = {"id": str(row["id"]), "task_type": row["task_type"], "attempt": row["attempt"], "worker": worker_id}
         try:
-            result, _ = await _run_handler(handlers, row, worker_id)
+            result, _ = await _run_handler(handlers, row, worker_id, dsn=dsn)
         except Exception as exc:  # noqa: BLE001 - a handler's failure is data
             err = _error_text(exc)
             async with lock, _borrow(conn_or_pool) as conn:
@@ -420,7 +425,7 @@ class QueueWorker:
         fin = _Finish(row["id"], row["attempt"], done=asyncio.get_running_loop().create_future())
         try:
             try:
-                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id, self._executor)
+                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id, self._executor, self.dsn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001

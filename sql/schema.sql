@@ -1433,6 +1433,17 @@ CREATE FUNCTION pgcadence.cron_zone_offsets(tz text) RETURNS SETOF interval
 $$;
 
 --
+-- Name: game_platform_scope(uuid); Type: FUNCTION; Schema: pgcadence; Owner: -
+--
+
+CREATE FUNCTION pgcadence.game_platform_scope(coach_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN coach_id IS NULL THEN 'all' ELSE 'coach:' || coach_id::text END
+$$;
+
+--
 -- Name: header(jsonb, text); Type: FUNCTION; Schema: pgcadence; Owner: -
 --
 
@@ -2532,6 +2543,246 @@ $$;
 --
 
 COMMENT ON FUNCTION public.enqueue_stale_movies(limit_count integer) IS 'daily-refresh: queue up to limit_count stale movies (stalest first, none already queued) as refresh_movie jobs; updates sync_state.';
+
+--
+-- Name: game_platform_competitors_to_sweep(integer, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_competitors_to_sweep(limit_count integer DEFAULT 100, coach_id uuid DEFAULT NULL::uuid) RETURNS TABLE(id uuid, external_id text, coach_id uuid, last_activity_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT c.id, c.external_id, c.coach_id, c.last_activity_at
+      FROM public.competitors c
+     WHERE c.needs_totals_refresh
+       AND (game_platform_competitors_to_sweep.coach_id IS NULL OR c.coach_id = game_platform_competitors_to_sweep.coach_id)
+     ORDER BY c.last_activity_at NULLS FIRST, c.id
+     LIMIT GREATEST(COALESCE(limit_count, 100), 0)
+$$;
+
+--
+-- Name: FUNCTION game_platform_competitors_to_sweep(limit_count integer, coach_id uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_competitors_to_sweep(limit_count integer, coach_id uuid) IS 'Up to limit_count competitors flagged needs_totals_refresh (optionally one coach''s), oldest activity first.';
+
+--
+-- Name: game_platform_config(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+    s pgcadence.game_platform_settings;
+BEGIN
+    SELECT * INTO s FROM pgcadence.game_platform_settings;
+    base_url := s.base_url;
+    IF base_url IS NULL THEN
+        SELECT ds.decrypted_secret INTO base_url FROM vault.decrypted_secrets ds WHERE ds.name = 'game_platform_base_url';
+    END IF;
+    IF base_url IS NULL OR base_url !~ '^https?://[^\s]+$' THEN
+        RAISE EXCEPTION 'the game platform base URL is not configured'
+            USING ERRCODE = 'P0002',
+                  HINT = 'select game_platform_configure(base_url => ''https://...''), or store it in Vault as game_platform_base_url';
+    END IF;
+    base_url := pg_catalog.rtrim(base_url, '/');
+    SELECT ds.decrypted_secret INTO api_key FROM vault.decrypted_secrets ds WHERE ds.name = s.api_key_secret;
+    timeout_ms := s.timeout_ms;
+    sweep_batch := s.sweep_batch;
+END
+$_$;
+
+--
+-- Name: FUNCTION game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer) IS 'For the runner: game platform base URL (settings, else Vault game_platform_base_url), API key (Vault, may be NULL), timeout_ms, sweep_batch.';
+
+--
+-- Name: game_platform_configure(text, integer, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_configure(base_url text DEFAULT NULL::text, timeout_ms integer DEFAULT NULL::integer, sweep_batch integer DEFAULT NULL::integer, api_key_secret text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    UPDATE pgcadence.game_platform_settings s SET
+        base_url = COALESCE(game_platform_configure.base_url, s.base_url),
+        timeout_ms = COALESCE(game_platform_configure.timeout_ms, s.timeout_ms),
+        sweep_batch = COALESCE(game_platform_configure.sweep_batch, s.sweep_batch),
+        api_key_secret = COALESCE(game_platform_configure.api_key_secret, s.api_key_secret),
+        updated_at = pg_catalog.now()
+    RETURNING pg_catalog.to_jsonb(s) - 'id'
+$$;
+
+--
+-- Name: FUNCTION game_platform_configure(base_url text, timeout_ms integer, sweep_batch integer, api_key_secret text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_configure(base_url text, timeout_ms integer, sweep_batch integer, api_key_secret text) IS 'Set the game platform upstream: base_url, timeout_ms, sweep_batch, Vault secret name of the API key.';
+
+--
+-- Name: game_platform_record_activity(jsonb, uuid, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_record_activity(activities jsonb, coach_id uuid DEFAULT NULL::uuid, dry_run boolean DEFAULT false) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_scope text := pgcadence.game_platform_scope(coach_id);
+    v_after bigint;
+    v_next bigint;
+    v_fetched integer;
+    v_new integer;
+    v_flagged integer;
+    v_errors jsonb;
+    v_summary jsonb;
+BEGIN
+    IF activities IS NULL OR pg_catalog.jsonb_typeof(activities) <> 'array' THEN
+        RAISE EXCEPTION 'activities must be a JSON array, got %', COALESCE(pg_catalog.jsonb_typeof(activities), 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF NOT dry_run THEN
+        INSERT INTO public.game_platform_sync_state (scope) VALUES (v_scope) ON CONFLICT (scope) DO NOTHING;
+        SELECT s.after_time_unix INTO v_after FROM public.game_platform_sync_state s WHERE s.scope = v_scope FOR UPDATE;
+    ELSE
+        v_after := public.game_platform_sync_window(coach_id);
+    END IF;
+
+    IF pg_catalog.to_regclass('pg_temp.gp_batch') IS NULL THEN
+        CREATE TEMP TABLE gp_batch (
+            ord integer, external_id text, competitor_ext text, occurred_unix bigint, points jsonb,
+            competitor uuid, error text, is_new boolean
+        ) ON COMMIT DROP;
+    END IF;
+    TRUNCATE pg_temp.gp_batch;
+
+    INSERT INTO pg_temp.gp_batch (ord, external_id, competitor_ext, occurred_unix, points, error)
+    SELECT e.ord::integer, e.v ->> 'id', e.v ->> 'competitor_id',
+           CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') = 'number'
+                THEN pg_catalog.floor((e.v ->> 'occurred_at')::numeric)::bigint END,
+           CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'points') = 'object' THEN e.v -> 'points' ELSE '{}'::jsonb END,
+           CASE WHEN pg_catalog.jsonb_typeof(e.v) <> 'object' THEN 'not an object'
+                WHEN COALESCE(e.v ->> 'id', '') = '' THEN 'missing id'
+                WHEN COALESCE(e.v ->> 'competitor_id', '') = '' THEN 'missing competitor_id'
+                WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') IS DISTINCT FROM 'number'
+                     OR (e.v ->> 'occurred_at')::numeric < 0 THEN 'occurred_at must be unix seconds' END
+      FROM pg_catalog.jsonb_array_elements(activities) WITH ORDINALITY AS e(v, ord);
+
+    UPDATE pg_temp.gp_batch b SET competitor = c.id
+      FROM public.competitors c
+     WHERE b.error IS NULL AND c.external_id = b.competitor_ext
+       AND (game_platform_record_activity.coach_id IS NULL OR c.coach_id = game_platform_record_activity.coach_id);
+    UPDATE pg_temp.gp_batch b SET error = 'unknown competitor ' || b.competitor_ext
+     WHERE b.error IS NULL AND b.competitor IS NULL;
+    -- new: not stored yet, and the first of its id in this batch
+    UPDATE pg_temp.gp_batch b SET is_new = true
+     WHERE b.error IS NULL
+       AND NOT EXISTS (SELECT 1 FROM public.game_platform_activity a WHERE a.external_id = b.external_id)
+       AND b.ord = (SELECT min(b2.ord) FROM pg_temp.gp_batch b2 WHERE b2.external_id = b.external_id AND b2.error IS NULL);
+
+    SELECT pg_catalog.jsonb_array_length(activities),
+           count(*) FILTER (WHERE b.is_new),
+           count(DISTINCT b.competitor) FILTER (WHERE b.is_new),
+           GREATEST(v_after, COALESCE(max(b.occurred_unix) FILTER (WHERE b.occurred_unix IS NOT NULL
+                                                                     AND b.error IS DISTINCT FROM 'occurred_at must be unix seconds'), 0)),
+           COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('index', b.ord - 1, 'id', b.external_id, 'error', b.error)
+                                         ORDER BY b.ord) FILTER (WHERE b.error IS NOT NULL), '[]'::jsonb)
+      INTO v_fetched, v_new, v_flagged, v_next, v_errors
+      FROM pg_temp.gp_batch b;
+    v_fetched := COALESCE(v_fetched, 0);
+
+    IF NOT dry_run THEN
+        INSERT INTO public.game_platform_activity (competitor_id, external_id, occurred_at, points)
+        SELECT b.competitor, b.external_id, pg_catalog.to_timestamp(b.occurred_unix), b.points
+          FROM pg_temp.gp_batch b WHERE b.is_new
+        ON CONFLICT (external_id) DO NOTHING;
+        UPDATE public.competitors c
+           SET needs_totals_refresh = true,
+               last_activity_at = GREATEST(c.last_activity_at, n.latest),
+               updated_at = pg_catalog.now()
+          FROM (SELECT b.competitor, pg_catalog.to_timestamp(max(b.occurred_unix)) AS latest
+                  FROM pg_temp.gp_batch b WHERE b.is_new GROUP BY b.competitor) n
+         WHERE c.id = n.competitor;
+    END IF;
+
+    v_summary := pg_catalog.jsonb_build_object(
+        'fetched', v_fetched, 'new_activities', v_new, 'flagged', v_flagged, 'dry_run', dry_run,
+        'errors', v_errors, 'scope', v_scope, 'after_time_unix', v_after,
+        'next_after_time_unix', CASE WHEN dry_run THEN v_after ELSE v_next END);
+    IF NOT dry_run THEN
+        UPDATE public.game_platform_sync_state s
+           SET after_time_unix = v_next, last_synced_at = pg_catalog.now(), last_result = v_summary,
+               updated_at = pg_catalog.now()
+         WHERE s.scope = v_scope;
+    END IF;
+    TRUNCATE pg_temp.gp_batch;
+    RETURN v_summary;
+END
+$$;
+
+--
+-- Name: FUNCTION game_platform_record_activity(activities jsonb, coach_id uuid, dry_run boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_record_activity(activities jsonb, coach_id uuid, dry_run boolean) IS 'Record fetched activity ([{id, competitor_id, occurred_at (unix s), points}]): upsert new ones, set needs_totals_refresh on their competitors, advance after_time_unix; dry_run writes nothing. Returns {fetched, new_activities, flagged, dry_run, errors, scope, after_time_unix, next_after_time_unix}.';
+
+--
+-- Name: game_platform_store_totals(uuid, jsonb, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_cleared boolean;
+BEGIN
+    IF totals IS NULL OR pg_catalog.jsonb_typeof(totals) <> 'object' THEN
+        RAISE EXCEPTION 'totals must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    UPDATE public.competitors c
+       SET totals = game_platform_store_totals.totals,
+           totals_refreshed_at = pg_catalog.now(),
+           needs_totals_refresh = c.needs_totals_refresh
+                                  AND seen_last_activity_at IS NOT NULL
+                                  AND c.last_activity_at > seen_last_activity_at,
+           updated_at = pg_catalog.now()
+     WHERE c.id = game_platform_store_totals.competitor_id
+    RETURNING NOT c.needs_totals_refresh INTO v_cleared;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no competitor %', competitor_id USING ERRCODE = 'P0002';
+    END IF;
+    RETURN v_cleared;
+END
+$$;
+
+--
+-- Name: FUNCTION game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone) IS 'Store a competitor''s fresh totals and clear needs_totals_refresh (kept when newer activity arrived after seen_last_activity_at). Returns whether the flag is now clear.';
+
+--
+-- Name: game_platform_sync_window(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.game_platform_sync_window(coach_id uuid DEFAULT NULL::uuid) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    SELECT COALESCE((SELECT s.after_time_unix FROM public.game_platform_sync_state s
+                      WHERE s.scope = pgcadence.game_platform_scope(game_platform_sync_window.coach_id)), 0)
+$$;
+
+--
+-- Name: FUNCTION game_platform_sync_window(coach_id uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.game_platform_sync_window(coach_id uuid) IS 'after_time_unix for the next incremental sync of a scope (NULL coach: all coaches); 0 before the first run.';
 
 --
 -- Name: get_cron_job_runs(integer, text); Type: FUNCTION; Schema: public; Owner: -
@@ -4744,6 +4995,29 @@ CREATE TABLE pgcadence.cron_settings (
 COMMENT ON TABLE pgcadence.cron_settings IS 'Cron management settings: history_retention (how long cron_history_cleanup keeps cron.job_run_details rows).';
 
 --
+-- Name: game_platform_settings; Type: TABLE; Schema: pgcadence; Owner: -
+--
+
+CREATE TABLE pgcadence.game_platform_settings (
+    id boolean DEFAULT true NOT NULL,
+    base_url text,
+    api_key_secret text DEFAULT 'game_platform_api_key'::text NOT NULL,
+    timeout_ms integer DEFAULT 10000 NOT NULL,
+    sweep_batch integer DEFAULT 100 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT game_platform_settings_base_url_check CHECK (((base_url IS NULL) OR (base_url ~ '^https?://[^\s]+$'::text))),
+    CONSTRAINT game_platform_settings_id_check CHECK (id),
+    CONSTRAINT game_platform_settings_sweep_batch_check CHECK (((sweep_batch >= 1) AND (sweep_batch <= 10000))),
+    CONSTRAINT game_platform_settings_timeout_ms_check CHECK (((timeout_ms >= 100) AND (timeout_ms <= 300000)))
+);
+
+--
+-- Name: TABLE game_platform_settings; Type: COMMENT; Schema: pgcadence; Owner: -
+--
+
+COMMENT ON TABLE pgcadence.game_platform_settings IS 'Game platform upstream: base URL (NULL: Vault secret game_platform_base_url), Vault name of the API key, timeout, sweep batch size.';
+
+--
 -- Name: job_queue_settings; Type: TABLE; Schema: pgcadence; Owner: -
 --
 
@@ -4995,6 +5269,91 @@ CREATE TABLE public.cached_programs (
 --
 
 COMMENT ON TABLE public.cached_programs IS 'Programs per (org_ref, category) as warm-cache-authenticated last discovered them; fresh until expires_at.';
+
+--
+-- Name: competitors; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.competitors (
+    id uuid DEFAULT extensions.gen_random_uuid() NOT NULL,
+    coach_id uuid NOT NULL,
+    external_id text NOT NULL,
+    display_name text DEFAULT ''::text NOT NULL,
+    totals jsonb,
+    totals_refreshed_at timestamp with time zone,
+    needs_totals_refresh boolean DEFAULT false NOT NULL,
+    last_activity_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT competitors_external_id_check CHECK ((external_id <> ''::text)),
+    CONSTRAINT competitors_totals_check CHECK (((totals IS NULL) OR (jsonb_typeof(totals) = 'object'::text)))
+);
+
+--
+-- Name: TABLE competitors; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.competitors IS 'Competitors on the game platform, per coach (coach_id = the coach''s auth.uid()); totals come from the platform (source of truth). Coaches read their own; admins read all; service_role writes.';
+
+--
+-- Name: COLUMN competitors.needs_totals_refresh; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.competitors.needs_totals_refresh IS 'Set by game_platform_record_activity when new activity arrives; cleared by game_platform_store_totals.';
+
+--
+-- Name: game_platform_activity; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.game_platform_activity (
+    id bigint NOT NULL,
+    competitor_id uuid NOT NULL,
+    external_id text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    points jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT game_platform_activity_external_id_check CHECK ((external_id <> ''::text)),
+    CONSTRAINT game_platform_activity_points_check CHECK ((jsonb_typeof(points) = 'object'::text))
+);
+
+--
+-- Name: TABLE game_platform_activity; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.game_platform_activity IS 'Activity fetched from the game platform, one row per external activity id (re-fetching is harmless).';
+
+--
+-- Name: game_platform_activity_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.game_platform_activity ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.game_platform_activity_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: game_platform_sync_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.game_platform_sync_state (
+    scope text NOT NULL,
+    after_time_unix bigint DEFAULT 0 NOT NULL,
+    last_synced_at timestamp with time zone,
+    last_result jsonb,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT game_platform_sync_state_after_time_unix_check CHECK ((after_time_unix >= 0)),
+    CONSTRAINT game_platform_sync_state_scope_check CHECK (((scope = 'all'::text) OR (scope ~ '^coach:[0-9a-f-]{36}$'::text)))
+);
+
+--
+-- Name: TABLE game_platform_sync_state; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.game_platform_sync_state IS 'Incremental sync window per scope (''all'' or ''coach:<uuid>''): the next run asks for activity after after_time_unix.';
 
 --
 -- Name: job_handlers; Type: TABLE; Schema: public; Owner: -
@@ -5437,6 +5796,13 @@ ALTER TABLE ONLY pgcadence.cron_settings
     ADD CONSTRAINT cron_settings_pkey PRIMARY KEY (id);
 
 --
+-- Name: game_platform_settings game_platform_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE ONLY pgcadence.game_platform_settings
+    ADD CONSTRAINT game_platform_settings_pkey PRIMARY KEY (id);
+
+--
 -- Name: job_queue_settings job_queue_settings_pkey; Type: CONSTRAINT; Schema: pgcadence; Owner: -
 --
 
@@ -5512,6 +5878,41 @@ ALTER TABLE ONLY public.cached_programs
 
 ALTER TABLE ONLY public.cached_programs
     ADD CONSTRAINT cached_programs_pkey PRIMARY KEY (id);
+
+--
+-- Name: competitors competitors_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.competitors
+    ADD CONSTRAINT competitors_external_id_key UNIQUE (external_id);
+
+--
+-- Name: competitors competitors_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.competitors
+    ADD CONSTRAINT competitors_pkey PRIMARY KEY (id);
+
+--
+-- Name: game_platform_activity game_platform_activity_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.game_platform_activity
+    ADD CONSTRAINT game_platform_activity_external_id_key UNIQUE (external_id);
+
+--
+-- Name: game_platform_activity game_platform_activity_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.game_platform_activity
+    ADD CONSTRAINT game_platform_activity_pkey PRIMARY KEY (id);
+
+--
+-- Name: game_platform_sync_state game_platform_sync_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.game_platform_sync_state
+    ADD CONSTRAINT game_platform_sync_state_pkey PRIMARY KEY (scope);
 
 --
 -- Name: job_handlers job_handlers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -5640,6 +6041,24 @@ CREATE INDEX agentic_checkout_sessions_user_idx ON public.agentic_checkout_sessi
 --
 
 CREATE INDEX cached_programs_expires_idx ON public.cached_programs USING btree (expires_at);
+
+--
+-- Name: competitors_coach_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX competitors_coach_id_idx ON public.competitors USING btree (coach_id);
+
+--
+-- Name: competitors_needs_totals_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX competitors_needs_totals_idx ON public.competitors USING btree (last_activity_at, id) WHERE needs_totals_refresh;
+
+--
+-- Name: game_platform_activity_competitor_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX game_platform_activity_competitor_idx ON public.game_platform_activity USING btree (competitor_id, occurred_at);
 
 --
 -- Name: idx_cache_storage_refresh; Type: INDEX; Schema: public; Owner: -
@@ -5806,6 +6225,13 @@ ALTER TABLE ONLY public.cache_storage
     ADD CONSTRAINT cache_storage_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id) ON DELETE CASCADE;
 
 --
+-- Name: game_platform_activity game_platform_activity_competitor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.game_platform_activity
+    ADD CONSTRAINT game_platform_activity_competitor_id_fkey FOREIGN KEY (competitor_id) REFERENCES public.competitors(id) ON DELETE CASCADE;
+
+--
 -- Name: mandate_audit mandate_audit_action_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5853,6 +6279,12 @@ ALTER TABLE pgcadence.cron_job_meta ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE pgcadence.cron_settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: game_platform_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
+--
+
+ALTER TABLE pgcadence.game_platform_settings ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: job_queue_settings; Type: ROW SECURITY; Schema: pgcadence; Owner: -
@@ -5967,6 +6399,74 @@ CREATE POLICY checkout_sessions_owner_select ON public.agentic_checkout_sessions
 --
 
 CREATE POLICY checkout_sessions_owner_update ON public.agentic_checkout_sessions FOR UPDATE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid))) WITH CHECK ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: competitors; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.competitors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: competitors competitors_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY competitors_admin_read ON public.competitors FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: competitors competitors_coach_read_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY competitors_coach_read_own ON public.competitors FOR SELECT TO authenticated USING ((coach_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: competitors competitors_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY competitors_service_role_all ON public.competitors TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: game_platform_activity; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.game_platform_activity ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: game_platform_activity game_platform_activity_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY game_platform_activity_admin_read ON public.game_platform_activity FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: game_platform_activity game_platform_activity_coach_read_own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY game_platform_activity_coach_read_own ON public.game_platform_activity FOR SELECT TO authenticated USING ((EXISTS ( SELECT 1
+   FROM public.competitors c
+  WHERE ((c.id = game_platform_activity.competitor_id) AND (c.coach_id = ( SELECT auth.uid() AS uid))))));
+
+--
+-- Name: game_platform_activity game_platform_activity_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY game_platform_activity_service_role_all ON public.game_platform_activity TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: game_platform_sync_state; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.game_platform_sync_state ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: game_platform_sync_state game_platform_sync_state_admin_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY game_platform_sync_state_admin_read ON public.game_platform_sync_state FOR SELECT TO authenticated USING (( SELECT public.is_admin_user() AS is_admin_user));
+
+--
+-- Name: game_platform_sync_state game_platform_sync_state_service_role_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY game_platform_sync_state_service_role_all ON public.game_platform_sync_state TO service_role USING (true) WITH CHECK (true);
 
 --
 -- Name: job_handlers; Type: ROW SECURITY; Schema: public; Owner: -
@@ -6454,6 +6954,12 @@ REVOKE ALL ON FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text)
 REVOKE ALL ON FUNCTION pgcadence.cron_zone_offsets(tz text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION game_platform_scope(coach_id uuid); Type: ACL; Schema: pgcadence; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pgcadence.game_platform_scope(coach_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION header(headers jsonb, name text); Type: ACL; Schema: pgcadence; Owner: -
 --
 
@@ -6711,6 +7217,48 @@ GRANT ALL ON FUNCTION public.describe_cron_schedule(schedule text, timezone text
 
 REVOKE ALL ON FUNCTION public.enqueue_stale_movies(limit_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.enqueue_stale_movies(limit_count integer) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_competitors_to_sweep(limit_count integer, coach_id uuid); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_competitors_to_sweep(limit_count integer, coach_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_competitors_to_sweep(limit_count integer, coach_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_config(OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_configure(base_url text, timeout_ms integer, sweep_batch integer, api_key_secret text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_configure(base_url text, timeout_ms integer, sweep_batch integer, api_key_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_configure(base_url text, timeout_ms integer, sweep_batch integer, api_key_secret text) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_record_activity(activities jsonb, coach_id uuid, dry_run boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_record_activity(activities jsonb, coach_id uuid, dry_run boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_record_activity(activities jsonb, coach_id uuid, dry_run boolean) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_store_totals(competitor_id uuid, totals jsonb, seen_last_activity_at timestamp with time zone) TO service_role;
+
+--
+-- Name: FUNCTION game_platform_sync_window(coach_id uuid); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.game_platform_sync_window(coach_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.game_platform_sync_window(coach_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION get_cron_job_runs(limit_count integer, job_name text); Type: ACL; Schema: public; Owner: -
@@ -7230,6 +7778,27 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cache_warm_targets TO service_
 
 GRANT SELECT ON TABLE public.cached_programs TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cached_programs TO service_role;
+
+--
+-- Name: TABLE competitors; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.competitors TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.competitors TO service_role;
+
+--
+-- Name: TABLE game_platform_activity; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.game_platform_activity TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.game_platform_activity TO service_role;
+
+--
+-- Name: TABLE game_platform_sync_state; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.game_platform_sync_state TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.game_platform_sync_state TO service_role;
 
 --
 -- Name: TABLE job_handlers; Type: ACL; Schema: public; Owner: -
