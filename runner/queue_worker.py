@@ -120,9 +120,13 @@ def default_worker_id() -> str:
 
 
 async def _run_handler(handlers: dict[str, Handler], row: dict, worker_id: str,
-                       executor: ThreadPoolExecutor | None = None, dsn: str | None = None) -> tuple[Any, JobContext]:
-    ctx = JobContext(str(row["id"]), row["task_type"], row["attempt"], row["max_attempts"], worker_id,
-                     row["payload"] or {}, dsn=dsn)
+                       executor: ThreadPoolExecutor | None = None, dsn: str | None = None,
+                       ctx: JobContext | None = None) -> tuple[Any, JobContext]:
+    """Run the handler of ``row``; ``ctx`` is the caller's context when it must see the
+    handler's flags (the worker's heartbeats set ``lease_lost`` on it)."""
+    if ctx is None:
+        ctx = JobContext(str(row["id"]), row["task_type"], row["attempt"], row["max_attempts"], worker_id,
+                         row["payload"] or {}, dsn=dsn)
     fn = handlers.get(row["task_type"])
     if fn is None:
         known = ", ".join(sorted(handlers)) or "none"
@@ -420,12 +424,12 @@ class QueueWorker:
         task = asyncio.current_task()
         t0 = time.monotonic()
         ctx = JobContext(str(row["id"]), row["task_type"], row["attempt"], row["max_attempts"], self.worker_id,
-                         row["payload"] or {})
-        self._inflight[task] = ctx
+                         row["payload"] or {}, dsn=self.dsn)
+        self._inflight[task] = ctx  # the heartbeats flag lease_lost on this very context
         fin = _Finish(row["id"], row["attempt"], done=asyncio.get_running_loop().create_future())
         try:
             try:
-                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id, self._executor, self.dsn)
+                fin.result, _ = await _run_handler(self.handlers, row, self.worker_id, self._executor, ctx=ctx)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001

@@ -475,3 +475,47 @@ def test_jobs_cli_round_trip(queue_url):
     assert r.returncode == 2
     for verb in (["worker"], ["jobs", "enqueue"], ["jobs", "list"], ["jobs", "stats"]):
         assert run_cli(*verb, "--help").returncode == 0
+
+
+def test_a_handler_sees_its_lease_lost(queue_url):
+    """When a heartbeat finds the job taken back, the running handler's context says so
+    (so a long handler can stop early), and its late outcome is fenced out."""
+    seen: dict = {}
+
+    def long(payload, ctx):
+        deadline = time.monotonic() + 20
+        while not ctx.lease_lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen["lease_lost"] = ctx.lease_lost
+        return {"gave_up": True}
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"long": long}, concurrency=1, lease=1.0, poll_interval=0.2)
+        task = asyncio.create_task(w.run(stop))
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            cur = await c.execute("SELECT public.job_queue_enqueue('long')")
+            job_id = (await cur.fetchone())[0]
+            for _ in range(1000):
+                cur = await c.execute("SELECT locked_by FROM public.job_queue WHERE id = %s", (job_id,))
+                if (await cur.fetchone())[0] == w.worker_id:
+                    break
+                await asyncio.sleep(0.01)
+            # the lease runs out under it (as if the worker had stalled) and a rival takes the job
+            await c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s", (job_id,))
+            cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 minute')")
+            assert (await cur.fetchone())[0] == 1
+            for _ in range(400):
+                if "lease_lost" in seen:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # let the worker try to record its (fenced) outcome
+            cur = await c.execute("SELECT status, locked_by, attempts FROM public.job_queue WHERE id = %s", (job_id,))
+            row = await cur.fetchone()
+        stop.set()
+        await task
+        return row
+
+    status, locked_by, attempts = asyncio.run(main())
+    assert seen.get("lease_lost") is True, "the handler's context never learned the lease was lost"
+    assert (status, locked_by, attempts) == ("running", "rival", 2), "the lost attempt did not overwrite the rival's"
