@@ -47,7 +47,6 @@ import logging
 import os
 import random
 import re
-import tempfile
 import threading
 import time
 import weakref
@@ -59,6 +58,8 @@ from typing import Any, Callable
 import cachetools
 import orjson
 import psycopg
+
+from runner.files import atomic_write
 
 logger = logging.getLogger("pgcadence.cache")
 
@@ -169,24 +170,7 @@ def write_file(path: Path, *, project: str, cache_type: str, entry: Entry, paylo
     }
     blob = _PREFIX + json.dumps(header, separators=(",", ":")).encode() + _MIDDLE + payload + _SUFFIX
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, blob)
 
 
 def read_file(path: Path, *, project: str | None = None, cache_type: str | None = None) -> Entry:

@@ -26,6 +26,7 @@ from pathlib import Path
 import psycopg
 
 from runner.errors import CadenceError
+from runner.files import atomic_write
 
 KEY_FILE_NAME = "pgcadence_vault.keys"
 _LINE = re.compile(r"^([0-9a-fA-F-]{36})[ \t]+([A-Za-z0-9+/]{43}=)$")
@@ -144,25 +145,8 @@ def write_ring(path: Path, keys: list[Key]) -> None:
     if path.exists():
         st = path.stat()
         uid, gid = st.st_uid, st.st_gid
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(_HEADER + "".join(k.line + "\n" for k in keys))
-            f.flush()
-            os.fsync(f.fileno())
-        if os.geteuid() == 0:
-            os.chown(tmp, uid, gid)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    atomic_write(path, (_HEADER + "".join(k.line + "\n" for k in keys)).encode(),
+                 owner=(uid, gid) if os.geteuid() == 0 else None)
 
 
 def ensure_key_file(pgdata: Path, server_user: str | None = None) -> bool:
