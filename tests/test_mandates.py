@@ -260,6 +260,15 @@ def test_warm_cache_matches_seed_000(stack):
     assert r.json()["summary"] == {"total": 1, "success": 1, "failed": 0}
     assert r.json()["results"] == [{"org_ref": "blackhawk-ski-club", "category": "lessons", "status": "success"}]
     assert stack.fake.calls["blackhawk-ski-club"] == 1
+    # seed 000's manual test calls it with the anon key: accepted, but only the service role may force
+    anon = stack.project[keys.ANON_KEY]
+    r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons"}, token=anon)
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "skipped", r.text
+    r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons",
+                                                "force_refresh": True}, token=anon)
+    assert r.status_code == 403 and "service_role" in r.json()["error"], r.text
+    assert stack.call("warm-cache-authenticated", {}, token=None).status_code == 401
+    assert stack.fake.calls["blackhawk-ski-club"] == 1, "no provider call for the anon requests"
     stack.fake.hold_seconds = 0
 
 

@@ -112,7 +112,9 @@ def _parse_warm_body(body) -> tuple[str | None, str | None, bool]:
     return org, cat, force
 
 
-@function("warm-cache-authenticated", service_only=True, methods=("POST",), timeout=900,
+# Any project JWT, the anon key included, as seed 000's manual test calls it; only the
+# service role may force a refresh of fresh entries (the anon key is public).
+@function("warm-cache-authenticated", methods=("POST",), timeout=900,
           summary="Warm cached_programs from the provider's MCP server with the system mandate (seed 000)")
 async def warm_cache_authenticated(ctx):
     """Body `{org_ref?, category?, force_refresh?}`; empty = every enabled cache_warm_targets row.
@@ -122,6 +124,8 @@ async def warm_cache_authenticated(ctx):
         org_ref, category, force = _parse_warm_body(ctx.body)
     except ValueError as exc:
         return _fail(400, str(exc))
+    if force and ctx.role != "service_role":
+        return _fail(403, "force_refresh needs the service_role key")
     started = time.perf_counter()
 
     async with ctx.connection() as conn:
