@@ -269,48 +269,9 @@ async def refresh_worker(pool: AsyncConnectionPool, n: int = 10, worker_id: str 
         up, err = await load_upstream(pool), None
     except NotConfigured as exc:
         up, err = None, str(exc)
-    worker_id = worker_id or qw.default_worker_id()
-    n = max(1, min(int(n), qw.MAX_RUN_BATCH))
-    async with pool.connection() as conn:
-        cur = await conn.execute(qw.CLAIM_SQL, (n, worker_id, lease))
-        cols = [c.name for c in cur.description]
-        rows = [dict(zip(cols, r)) for r in await cur.fetchall()]
     async with http_session() as session:
         handlers = {**qw.registered_handlers(), TASK_TYPE: refresh_handler(pool, session, up, err)}
-
-        async def one(row: dict) -> dict:
-            rec = {"id": str(row["id"]), "task_type": row["task_type"], "attempt": row["attempt"]}
-            if row["task_type"] not in handlers:
-                async with pool.connection() as conn:
-                    await conn.execute("SELECT public.job_queue_release(%s, %s, %s)",
-                                       (row["id"], row["attempt"], f"{worker_id} has no handler for this task type"))
-                return {**rec, "outcome": "released"}
-            try:
-                result, _ = await qw._run_handler(handlers, row, worker_id)
-            except Exception as exc:  # noqa: BLE001 - a handler's failure is data
-                error = qw._error_text(exc)
-                async with pool.connection() as conn:
-                    cur = await conn.execute(qw.FAIL_SQL, (row["id"], error, row["attempt"]))
-                    st = await cur.fetchone()
-                return {**rec, "outcome": "lost" if st is None else ("retry" if st[0] == "pending" else "failed"),
-                        "error": error}
-            async with pool.connection() as conn:
-                cur = await conn.execute("SELECT public.job_queue_complete(%s, %s, %s)",
-                                         (row["id"], qw._json_result(result), row["attempt"]))
-                applied = (await cur.fetchone())[0]
-            return {**rec, "outcome": "succeeded" if applied else "lost", "result": result}
-
-        results = list(await asyncio.gather(*(one(r) for r in rows)))
-    for r in results:
-        qw.log_job({k: v for k, v in r.items() if k != "result"} | {"worker": worker_id})
-    return {
-        "status": "ok",
-        "processed": sum(r["outcome"] != "released" for r in results),
-        "succeeded": sum(r["outcome"] == "succeeded" for r in results),
-        "failed": sum(r["outcome"] in ("retry", "failed") for r in results),
-        "released": sum(r["outcome"] == "released" for r in results),
-        "results": results,
-    }
+        return await qw.process_due(pool, n, worker_id, handlers=handlers, lease=lease, unknown="release")
 
 
 # ---------------------------------------------------------------- the queue's registry

@@ -176,7 +176,7 @@ async def _borrow(conn_or_pool):
 
 async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *,
                       handlers: dict[str, Handler] | None = None, lease: float = 300.0,
-                      dsn: str | None = None) -> dict:
+                      dsn: str | None = None, unknown: str = "fail") -> dict:
     """Claim up to ``n`` due jobs (capped at 100), run their handlers concurrently,
     record each outcome, and return the seed's report::
 
@@ -185,7 +185,12 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
     ``conn_or_pool``: an autocommit ``psycopg.AsyncConnection`` or an ``AsyncConnectionPool``.
     ``failed`` counts failed attempts (whether a retry is scheduled or not).
     ``dsn`` (default: a pool's conninfo) is handed to handlers as ``context.dsn``.
+    ``unknown``: what to do with a job whose task type has no handler here — ``"fail"``
+    (an attempt fails with a clear error) or ``"release"`` (handed back with
+    ``job_queue_release``, no attempt used; the report then also counts ``released``).
     """
+    if unknown not in ("fail", "release"):
+        raise ValueError("unknown must be 'fail' or 'release'")
     handlers = registered_handlers() if handlers is None else handlers
     if dsn is None and isinstance(conn_or_pool, AsyncConnectionPool):
         dsn = conn_or_pool.conninfo
@@ -200,6 +205,13 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
     async def one(row: dict) -> dict:
         t0 = time.monotonic()
         rec = {"id": str(row["id"]), "task_type": row["task_type"], "attempt": row["attempt"], "worker": worker_id}
+        if unknown == "release" and row["task_type"] not in handlers:
+            async with lock, _borrow(conn_or_pool) as conn:
+                await conn.execute("SELECT public.job_queue_release(%s, %s, %s)",
+                                   (row["id"], row["attempt"], f"{worker_id} has no handler for this task type"))
+            rec.update(outcome="released", duration_ms=round((time.monotonic() - t0) * 1000, 1))
+            log_job(rec)
+            return rec
         try:
             result, _ = await _run_handler(handlers, row, worker_id, dsn=dsn)
         except Exception as exc:  # noqa: BLE001 - a handler's failure is data
@@ -224,13 +236,16 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         return rec
 
     results = list(await asyncio.gather(*(one(r) for r in rows)))
-    return {
+    report = {
         "status": "ok",
-        "processed": len(results),
+        "processed": sum(r["outcome"] != "released" for r in results),
         "succeeded": sum(r["outcome"] == "succeeded" for r in results),
         "failed": sum(r["outcome"] in ("retry", "failed") for r in results),
         "results": results,
     }
+    if unknown == "release":
+        report["released"] = sum(r["outcome"] == "released" for r in results)
+    return report
 
 
 # ---------------------------------------------------------------- the worker
