@@ -213,18 +213,20 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
             cluster.stop(lambda m: click.echo(f"  {m}"))
 
 
-cli_executor.register(cli)
-cli.add_command(__import__("runner.cli_secrets", fromlist=["secrets"]).secrets)  # pgcadence secrets ...
-from runner import cli_net  # noqa: E402  net-worker, net status, doctor's sender check
+# ---------------------------------------------------------------- each area's verbs
+# Imported last: these modules import this one's helpers. Importing some also adds
+# their checks to `pgcadence doctor`.
+from runner import cli_cache, cli_cron, cli_jobs, cli_mandates, cli_movies, cli_net, cli_secrets  # noqa: E402
 
-cli_net.register(cli)
-from runner import cli_jobs  # noqa: E402  (the job queue's verbs: worker, jobs)
-
-for _command in cli_jobs.COMMANDS: cli.add_command(_command)  # noqa: E701
-cli.add_command(__import__("runner.cli_movies", fromlist=["movies"]).movies)  # pgcadence movies ...
-cli.add_command(__import__("runner.cli_cron", fromlist=["cron"]).cron)  # pgcadence cron ... (+ doctor checks)
-from runner.cli_cache import cache as _cache_group; cli.add_command(_cache_group)  # noqa: E402,E702 (cache verbs)
-__import__("runner.cli_mandates", fromlist=["register"]).register(cli)  # credentials, mandates
+cli_executor.register(cli)  # serve, keys
+cli.add_command(cli_secrets.secrets)
+cli_net.register(cli)  # net-worker, net status
+for _command in cli_jobs.COMMANDS:  # worker, jobs
+    cli.add_command(_command)
+cli.add_command(cli_cron.cron)
+cli.add_command(cli_movies.movies)
+cli.add_command(cli_cache.cache)
+cli_mandates.register(cli)  # credentials, mandates
 
 
 def main() -> None:

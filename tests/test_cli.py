@@ -4,7 +4,8 @@ import pytest
 
 from tests.conftest import run_cli
 
-VERBS = ["migrate", "rollback", "status", "doctor", "up", "down", "run", "dump-schema"]
+VERBS = ["migrate", "rollback", "status", "doctor", "up", "down", "run", "dump-schema", "serve", "keys", "secrets",
+         "net-worker", "net", "worker", "jobs", "cron", "movies", "cache", "credentials", "mandates"]
 
 
 @pytest.mark.parametrize("verb", VERBS)
