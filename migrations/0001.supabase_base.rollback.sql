@@ -1,24 +1,17 @@
 -- Undo 0001: drop what it created and nothing that was already there.
 -- Extensions (pg_cron, pgcrypto) are left installed: dropping pg_cron would also
--- drop every job other software scheduled in cron.job.
+-- drop every job other software scheduled in cron.job. The SQL sources (the auth
+-- helpers and the heartbeat among them) are dropped before this runs.
 
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'pgcadence_heartbeat') THEN
-        PERFORM cron.unschedule('pgcadence_heartbeat');
-    END IF;
-END
-$$;
-
-DROP FUNCTION pgcadence.cron_beat();
 DROP TABLE pgcadence.cron_heartbeat;
 
 DO $$
 DECLARE
     r record;
 BEGIN
+    -- functions an older pgcadence recorded here (now sources, dropped already)
     FOR r IN SELECT name FROM pgcadence.created_objects WHERE kind = 'function' LOOP
-        EXECUTE format('DROP FUNCTION %s', r.name);
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', r.name);
     END LOOP;
     IF EXISTS (SELECT 1 FROM pgcadence.created_objects WHERE kind = 'schema' AND name = 'auth') THEN
         DROP SCHEMA auth;  -- not CASCADE: if anything else lives there now, keep it and fail loudly

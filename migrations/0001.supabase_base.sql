@@ -1,7 +1,7 @@
--- Supabase-compatible base: the extensions, roles and auth helpers every later
--- migration relies on. Anything that already exists (a hosted Supabase database)
--- is left alone; what this migration creates is recorded in
--- pgcadence.created_objects so that the rollback removes exactly that.
+-- Supabase-compatible base: the extensions, roles and schemas every later migration
+-- relies on. Anything that already exists (a hosted Supabase database) is left
+-- alone; what this migration creates is recorded in pgcadence.created_objects so
+-- that the rollback removes exactly that.
 
 -- ============================================================ internal schema
 CREATE SCHEMA pgcadence;
@@ -56,57 +56,14 @@ $$;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 
--- ============================================================ auth helpers
--- Read the claims PostgREST puts in request.jwt.claim(s), exactly as Supabase does.
+-- ============================================================ auth schema
+-- Where Supabase keeps auth.uid() and friends; created when missing (their
+-- definitions, created only when missing too, are in sql/base/auth.sql).
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'auth') THEN
         CREATE SCHEMA auth;
         INSERT INTO pgcadence.created_objects VALUES ('schema', 'auth');
-    END IF;
-
-    IF to_regprocedure('auth.uid()') IS NULL THEN
-        CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $f$
-            SELECT coalesce(
-                nullif(current_setting('request.jwt.claim.sub', true), ''),
-                (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-            )::uuid
-        $f$;
-        COMMENT ON FUNCTION auth.uid() IS 'User id (sub claim) of the current request, or NULL.';
-        INSERT INTO pgcadence.created_objects VALUES ('function', 'auth.uid()');
-    END IF;
-
-    IF to_regprocedure('auth.role()') IS NULL THEN
-        CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $f$
-            SELECT coalesce(
-                nullif(current_setting('request.jwt.claim.role', true), ''),
-                (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
-            )::text
-        $f$;
-        COMMENT ON FUNCTION auth.role() IS 'Role claim of the current request (anon, authenticated, service_role), or NULL.';
-        INSERT INTO pgcadence.created_objects VALUES ('function', 'auth.role()');
-    END IF;
-
-    IF to_regprocedure('auth.email()') IS NULL THEN
-        CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $f$
-            SELECT coalesce(
-                nullif(current_setting('request.jwt.claim.email', true), ''),
-                (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
-            )::text
-        $f$;
-        COMMENT ON FUNCTION auth.email() IS 'Email claim of the current request, or NULL.';
-        INSERT INTO pgcadence.created_objects VALUES ('function', 'auth.email()');
-    END IF;
-
-    IF to_regprocedure('auth.jwt()') IS NULL THEN
-        CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $f$
-            SELECT coalesce(
-                nullif(current_setting('request.jwt.claim', true), ''),
-                nullif(current_setting('request.jwt.claims', true), '')
-            )::jsonb
-        $f$;
-        COMMENT ON FUNCTION auth.jwt() IS 'All JWT claims of the current request as jsonb, or NULL.';
-        INSERT INTO pgcadence.created_objects VALUES ('function', 'auth.jwt()');
     END IF;
 END
 $$;
@@ -131,20 +88,11 @@ END
 $$;
 
 -- ============================================================ scheduler heartbeat
--- One row pg_cron touches every minute: proves the scheduler really runs here
--- (pgcadence doctor reads it; the slow test waits for it).
+-- One row pg_cron touches every minute (sql/base/heartbeat.sql): proves the scheduler
+-- really runs here (pgcadence doctor reads it; the slow test waits for it).
 CREATE TABLE pgcadence.cron_heartbeat (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
     beats bigint NOT NULL DEFAULT 0,
     beat_at timestamptz
 );
 INSERT INTO pgcadence.cron_heartbeat DEFAULT VALUES;
-
--- Called by the pgcadence_heartbeat cron job.
-CREATE FUNCTION pgcadence.cron_beat() RETURNS void
-LANGUAGE sql SET search_path = '' AS $$
-    UPDATE pgcadence.cron_heartbeat SET beats = beats + 1, beat_at = pg_catalog.now();
-$$;
-REVOKE ALL ON FUNCTION pgcadence.cron_beat() FROM PUBLIC;
-
-SELECT cron.schedule('pgcadence_heartbeat', '* * * * *', 'SELECT pgcadence.cron_beat()');

@@ -54,48 +54,54 @@ def cli() -> None:
 
 
 # ---------------------------------------------------------------- migrations
+def _print_result(res, seconds: float, dry_run: bool) -> None:
+    if not res.changed:
+        click.echo("already up to date")
+        return
+    parts = []
+    if res.migrations:
+        parts.append(f"{len(res.migrations)} migration(s)")
+    if res.files:
+        parts.append(f"{len(res.files)} source file(s)")
+    if res.disabled:
+        parts.append(f"{len(res.disabled)} module(s) disabled")
+    what = " and ".join(parts) or "bookkeeping"
+    click.echo(f"{what} would be applied (dry run: nothing changed)" if dry_run
+               else f"{what} applied in {seconds:.2f} s")
+
+
+def _modules_option(value: str | None):
+    if value is None:
+        return None
+    value = value.strip()
+    if value in ("", "none"):
+        return []
+    if value == "all":
+        from runner import manifest
+
+        return [m.name for m in manifest.load().modules]
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
 @cli.command()
 @database_option
-def migrate(database: str | None) -> None:
-    """Apply every pending migration (each in its own transaction).
+@click.option("--dry-run", is_flag=True, help="Print what would be applied and change nothing.")
+@click.option("--modules", metavar="LIST",
+              help="The optional modules this database should have: comma-separated names, 'all' or 'none' "
+                   "(core modules are always installed). Default: keep what the database has; all on a fresh one.")
+def migrate(database: str | None, dry_run: bool, modules: str | None) -> None:
+    """Apply pending migrations, then every SQL source file that changed, in one transaction.
 
     Refuses, changing nothing, a database where pg_cron is not preloaded or
-    cron.database_name names another database.
+    cron.database_name names another database. A failing statement leaves nothing
+    behind; the error names the file and line. See docs/sql.md.
     """
     dsn = db.resolve_dsn(database)
-    click.echo(f"migrating {db.describe(dsn)}")
+    click.echo(f"migrating {db.describe(dsn)}" + (" (dry run)" if dry_run else ""))
     t0 = time.monotonic()
-    done = migrate_mod.apply(dsn, progress=lambda m: click.echo(f"  {m}"))
-    click.echo(f"{len(done)} migration(s) applied in {time.monotonic() - t0:.2f} s" if done else "already up to date")
-
-
-@cli.command()
-@database_option
-@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True, help="How many migrations to undo.")
-@click.option("--all", "all_", is_flag=True, help="Undo every applied migration.")
-def rollback(database: str | None, steps: int, all_: bool) -> None:
-    """Undo the most recently applied migration(s)."""
-    dsn = db.resolve_dsn(database)
-    done = migrate_mod.rollback(dsn, None if all_ else steps, progress=lambda m: click.echo(f"  {m}"))
-    click.echo(f"{len(done)} migration(s) rolled back" if done else "nothing to roll back")
-
-
-@cli.command()
-@database_option
-def status(database: str | None) -> None:
-    """Applied and pending migrations, pg_cron presence and versions."""
-    dsn = db.resolve_dsn(database)
-    with db.connect(dsn) as conn:
-        server = conn.execute("select current_setting('server_version'), current_database()").fetchone()
-        cron = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()
-    st = migrate_mod.status(dsn)
-    click.echo(f"pgcadence {__version__}; PostgreSQL {server[0]}; database {server[1]}")
-    click.echo(f"pg_cron: {'version ' + cron[0] if cron else 'not installed in this database'}")
-    click.echo(f"migrations: {len(st.applied)} applied, {len(st.pending)} pending")
-    for mid in st.applied:
-        click.echo(f"  [x] {mid}")
-    for mid in st.pending:
-        click.echo(f"  [ ] {mid}")
+    res = migrate_mod.run(dsn, progress=lambda m: click.echo(f"  {m}"), modules=_modules_option(modules),
+                          dry_run=dry_run)
+    _print_result(res, time.monotonic() - t0, dry_run)
 
 
 @cli.command()
@@ -118,7 +124,7 @@ def doctor(database: str | None) -> None:
 @database_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def dump_schema(database: str | None, output: Path | None) -> None:
-    """Print the normalised schema snapshot (what sql/schema.sql holds)."""
+    """Print the normalised schema (pg_dump --schema-only without settings and banners)."""
     from runner import schema_dump
 
     text = schema_dump.dump(db.resolve_dsn(database))
@@ -216,7 +222,10 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
 # ---------------------------------------------------------------- each area's verbs
 # Imported last: these modules import this one's helpers. Importing some also adds
 # their checks to `pgcadence doctor`.
-from runner import cli_cache, cli_cron, cli_jobs, cli_mandates, cli_movies, cli_net, cli_secrets  # noqa: E402
+from runner import cli_cache, cli_cron, cli_jobs, cli_mandates, cli_migrate, cli_movies, cli_net, cli_secrets  # noqa: E402
+
+for _command in cli_migrate.COMMANDS:  # status, rollback, uninstall, modules
+    cli.add_command(_command)
 
 cli_executor.register(cli)  # serve, keys
 cli.add_command(cli_secrets.secrets)

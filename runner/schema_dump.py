@@ -1,7 +1,8 @@
-"""A normalised ``pg_dump --schema-only`` of the migrated database (sql/schema.sql).
+"""A normalised ``pg_dump --schema-only`` of a migrated database.
 
-Migrations are the source of truth; this snapshot is what a DBA reads, and a test
-fails when it drifts from what the migrations produce (``make schema`` refreshes it).
+The migrations and SQL sources are the truth; tests/fixtures/schema.sql is their
+result on a fresh database, and a test fails when it drifts (``make schema``
+refreshes it), so a reviewer sees every schema change as a diff of that file.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from runner.errors import CadenceError
 
-SNAPSHOT = Path(__file__).resolve().parent.parent / "sql" / "schema.sql"
+SNAPSHOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "schema.sql"
 _EXCLUDE_TABLES = ["public._yoyo_*", "public.yoyo_lock"]
 _DROP_LINE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|-- Dumped (from|by) |\\(un)?restrict )")
 
@@ -52,11 +53,20 @@ def dump(dsn: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Drop session settings and version banners; collapse blank runs."""
+    """Drop session settings and version banners; collapse blank runs; sort each run of
+    GRANT/REVOKE lines (PostgreSQL keeps ACL entries in the order they were granted,
+    which carries no meaning: re-applying a source file can reorder them)."""
     lines = [ln for ln in text.splitlines() if not _DROP_LINE.match(ln)]
     out: list[str] = []
+    acl: list[str] = []
     for ln in lines:
+        if ln.startswith(("GRANT ", "REVOKE ")):
+            acl.append(ln.rstrip())
+            continue
+        out += sorted(acl)
+        acl = []
         if ln.strip() == "" and out and out[-1].strip() == "":
             continue
         out.append(ln.rstrip())
+    out += sorted(acl)
     return "\n".join(out).strip() + "\n"

@@ -1,4 +1,4 @@
-"""``make schema``: migrate a throwaway cluster and write sql/schema.sql from it."""
+"""``make schema``: migrate a throwaway cluster and write tests/fixtures/schema.sql from it."""
 
 from runner import migrate, schema_dump
 from tests.cluster import start_cluster

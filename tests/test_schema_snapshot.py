@@ -1,4 +1,4 @@
-"""sql/schema.sql is exactly what the migrations produce (run 'make schema' to refresh it)."""
+"""tests/fixtures/schema.sql is exactly what migrate produces (run 'make schema' to refresh it)."""
 
 import difflib
 
@@ -10,5 +10,5 @@ def test_snapshot_matches_migrations(migrated_url):
     saved = schema_dump.SNAPSHOT.read_text()
     if live != saved:
         diff = "".join(list(difflib.unified_diff(saved.splitlines(True), live.splitlines(True),
-                                                 "sql/schema.sql", "migrated database"))[:80])
-        raise AssertionError("sql/schema.sql drifted from the migrations; run 'make schema'\n" + diff)
+                                                 "tests/fixtures/schema.sql", "migrated database"))[:80])
+        raise AssertionError("tests/fixtures/schema.sql drifted from the migrations and sources; run 'make schema'\n" + diff)

@@ -1,0 +1,57 @@
+-- Who may read and change the queue's tables and call its functions.
+
+-- service_role bypasses RLS; admins read through these (writes go through the functions).
+DROP POLICY IF EXISTS job_queue_admin_read ON public.job_queue;
+CREATE POLICY job_queue_admin_read ON public.job_queue
+    FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
+DROP POLICY IF EXISTS job_queue_attempt_log_admin_read ON public.job_queue_attempt_log;
+CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log
+    FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
+
+REVOKE ALL ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
+    FROM PUBLIC, anon, authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.job_queue, public.job_queue_attempt_log TO service_role;
+GRANT SELECT ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
+    TO authenticated, service_role;
+
+-- worker side: service_role only
+REVOKE ALL ON FUNCTION public.job_queue_claim(integer, text, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_claim(integer, text, interval) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_fail(uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_fail(uuid, text, integer) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_release(uuid, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_release(uuid, integer, text) TO service_role;
+REVOKE ALL ON FUNCTION public.job_queue_next_run_at() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_next_run_at() TO service_role;
+
+-- management side: authenticated may call, the function checks is_admin_user()
+REVOKE ALL ON FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, integer, text) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_enqueue_batch(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_enqueue_batch(jsonb) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_retry(uuid, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_retry(uuid, integer) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_cancel(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_cancel(uuid) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_pause() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_pause() TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_resume() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_resume() TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_cleanup(interval, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_cleanup(interval, text[]) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_list(text, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_list(text, text, integer) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_get(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_get(uuid) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_paused() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_paused() TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_retry_delay(integer, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.job_queue_retry_delay(integer, double precision) TO service_role, authenticated;
