@@ -137,15 +137,10 @@ def refresh(database: str | None, enqueue: bool, limit: int) -> None:
 
 
 def doctor_checks(conn: psycopg.Connection) -> list[doctor.Check]:
-    """The upstream key is in Vault; the four seed 003 cron jobs exist."""
+    """The four seed 003 cron jobs exist (the upstream key: see doctor's module checks)."""
     if not _installed(conn):
         return []
     out = []
-    secret = conn.execute("select api_key_secret from pgcadence.movies_settings").fetchone()[0]
-    have = conn.execute("select exists (select 1 from vault.secrets where name = %s)", (secret,)).fetchone()[0]
-    out.append(doctor.Check("PASS" if have else "WARN", "movies upstream key",
-                            f"Vault secret {secret} {'is set' if have else 'is missing'}",
-                            f"pgcadence secrets set {secret}"))
     jobs = {r[0] for r in conn.execute("select jobname from cron.job where jobname = any(%s)", (list(SEED_JOBS),))}
     missing = [j for j in SEED_JOBS if j not in jobs]
     out.append(doctor.Check("PASS" if not missing else "FAIL", "movies cron jobs",

@@ -107,6 +107,13 @@ def run_checks(conn: psycopg.Connection, dsn: str) -> list[Check]:
                   "run 'pgcadence migrate'"))
     else:
         add(Check("PASS", "migrations", f"{len(st.applied)} applied, none pending"))
+    if st.changed_files:
+        add(Check("FAIL", "SQL sources", f"{len(st.changed_files)} file(s) not applied at their current content: "
+                  + ", ".join(st.changed_files[:5]) + (" ..." if len(st.changed_files) > 5 else ""),
+                  "run 'pgcadence migrate'"))
+    elif st.modules:
+        add(Check("PASS", "SQL sources", "every source file applied at its current content"))
+    checks.extend(module_checks(conn, st.modules))
 
     if conn.execute("select to_regclass('pgcadence.cron_heartbeat') is not null").fetchone()[0]:
         age = conn.execute(
@@ -122,6 +129,33 @@ def run_checks(conn: psycopg.Connection, dsn: str) -> list[Check]:
     for extra in EXTRA_CHECKS:
         checks.extend(extra(conn))
     return checks
+
+
+def module_checks(conn: psycopg.Connection, modules: dict[str, bool]) -> list[Check]:
+    """Each enabled optional module: configured, or why not (its standing jobs skip)."""
+    from runner import manifest
+
+    out: list[Check] = []
+    for m in manifest.load().modules:
+        if m.core or not modules.get(m.name):
+            continue
+        try:
+            reason = conn.execute("select pgcadence.module_unconfigured(%s)", (m.name,)).fetchone()[0]
+            skips = conn.execute(
+                "select coalesce(sum(skips), 0), max(last_at) from pgcadence.module_skips "
+                "where module = %s and last_at > now() - interval '24 hours'", (m.name,)).fetchone()
+        except psycopg.errors.InsufficientPrivilege:
+            conn.rollback()
+            out.append(Check("WARN", f"module {m.name}", "cannot tell whether it is configured (not the owner)",
+                             "run pgcadence doctor as the database owner"))
+            continue
+        if reason is None:
+            out.append(Check("PASS", f"module {m.name}", "enabled and configured"))
+        else:
+            seen = f"; {skips[0]} skipped run(s) in 24 h" if skips[0] else ""
+            out.append(Check("WARN", f"module {m.name}", f"not configured ({reason}); its standing jobs skip{seen}",
+                             f"configure it, or 'pgcadence modules disable {m.name}'"))
+    return out
 
 
 # Later modules append their own checks here: callables (conn) -> list[Check].

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from runner.queue_worker import JobContext, handler
+
+log = logging.getLogger("pgcadence.game_platform")
 
 SYNC_TASK = "game_platform_sync"
 SWEEP_TASK = "game_platform_totals_sweep"
@@ -91,12 +94,22 @@ async def _sql(conn: psycopg.AsyncConnection, query: str, params: tuple = (), *,
     return None if row is None else row[0] if len(row) == 1 else row
 
 
+class NotConfigured(UpstreamError):
+    """No upstream base URL yet: the task is skipped, not failed (nothing to retry)."""
+
+
 async def _upstream(conn: psycopg.AsyncConnection) -> Upstream:
     try:
         row = await _sql(conn, "select base_url, api_key, timeout_ms, sweep_batch from public.game_platform_config()")
     except psycopg.errors.NoDataFound as exc:
-        raise UpstreamError(exc.diag.message_primary or str(exc)) from None
+        raise NotConfigured(exc.diag.message_primary or str(exc)) from None
     return Upstream(*row)
+
+
+def _skipped(task: str, exc: NotConfigured) -> dict:
+    """The outcome of a task of an installed but unconfigured module: succeeded, skipped."""
+    log.warning("%s skipped: the game platform module is not configured: %s", task, exc)
+    return {"skipped": f"not configured: {exc}"}
 
 
 async def _get_json(session: aiohttp.ClientSession, up: Upstream, path: str, params: dict | None = None) -> tuple[int, Any]:
@@ -185,10 +198,16 @@ async def totals_sweep(payload: dict, ctx: JobContext | None = None) -> dict:
 @handler(SYNC_TASK)
 async def game_platform_sync(payload: dict, ctx: JobContext) -> dict:
     """Game Platform incremental sync (seed 002): activity since after_time_unix, flags competitors."""
-    return await sync(payload, ctx)
+    try:
+        return await sync(payload, ctx)
+    except NotConfigured as exc:
+        return _skipped(SYNC_TASK, exc)
 
 
 @handler(SWEEP_TASK)
 async def game_platform_totals_sweep(payload: dict, ctx: JobContext) -> dict:
     """Refresh totals of competitors flagged needs_totals_refresh (seed 002)."""
-    return await totals_sweep(payload, ctx)
+    try:
+        return await totals_sweep(payload, ctx)
+    except NotConfigured as exc:
+        return _skipped(SWEEP_TASK, exc)

@@ -176,7 +176,7 @@ def test_failed_migration_leaves_nothing_behind(migrated_url, tmp_path, monkeypa
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", bad_dir)
     sql = _sql_copy(tmp_path, monkeypatch)
     text = (sql / "manifest.toml").read_text()
-    (sql / "manifest.toml").write_text(text.replace('"0014.sql_sources"]', '"0014.sql_sources", "9999.broken"]'))
+    (sql / "manifest.toml").write_text(text.replace('"0015.module_skips"]', '"0015.module_skips", "9999.broken"]'))
     (sql / "queue" / "manage.sql").write_text((sql / "queue" / "manage.sql").read_text() + "\n-- changed\n")
     versions = _catalog_versions(migrated_url)
     with pytest.raises(CadenceError, match=r"^migrations/9999\.broken\.sql:4: division by zero$"):
@@ -308,15 +308,17 @@ def test_rollback_asks_first_and_refuses_to_drop_audit_rows_without_force(migrat
     with psycopg.connect(migrated_url, autocommit=True) as c:
         c.execute("select public.log_audit('cache_warm_success', null, 'org-x')")
     before = schema_dump.dump(migrated_url)
-    r = run_cli("rollback", "--steps", "3", "--database", migrated_url)
+    applied = migrate.status(migrated_url).applied
+    steps = str(len(applied) - applied.index("0012.mandates_audit_sessions"))  # down to the audit's migration
+    r = run_cli("rollback", "--steps", steps, "--database", migrated_url)
     assert r.returncode == 1 and "refusing" in r.stderr
     assert "public.mandate_audit" in r.stdout and "public.stored_credentials" in r.stdout
-    r = run_cli("rollback", "--steps", "3", "--yes", "--database", migrated_url)
+    r = run_cli("rollback", "--steps", steps, "--yes", "--database", migrated_url)
     assert r.returncode == 1 and "--force" in r.stderr and "public.mandate_audit (1 rows)" in r.stderr
     assert schema_dump.dump(migrated_url) == before
-    r = run_cli("rollback", "--steps", "3", "--yes", "--force", "--database", migrated_url)
+    r = run_cli("rollback", "--steps", steps, "--yes", "--force", "--database", migrated_url)
     assert r.returncode == 0, r.stderr
-    assert "3 migration(s) rolled back" in r.stdout
+    assert f"{steps} migration(s) rolled back" in r.stdout
     migrate.apply(migrated_url, progress=lambda m: None)
 
 
@@ -412,7 +414,7 @@ def test_upgrade_from_the_last_landed_layout_equals_a_fresh_install(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert _applied(url)[-1] == "0013.game_platform"
         res = migrate.run(url, progress=lambda m: None)
-        assert res.migrations == ["0014.sql_sources"]
+        assert res.migrations == ["0014.sql_sources", "0015.module_skips"]
         upgraded, upgraded_cron = schema_dump.dump(url), _cron_rows(url)
         assert not migrate.run(url, progress=lambda m: None).changed
 

@@ -301,7 +301,7 @@ def test_cli_ingest_status_configure(stack, fake):
     r = run_cli("movies", "configure", "--auth-style", "nope", "--database", stack.url)
     assert r.returncode == 2
     r = run_cli("doctor", "--database", stack.url)
-    assert "PASS  movies upstream key" in r.stdout and "PASS  movies cron jobs" in r.stdout
+    assert "PASS  module movies: enabled and configured" in r.stdout and "PASS  movies cron jobs" in r.stdout
 
 
 def test_request_rate_is_honoured(stack, fake):

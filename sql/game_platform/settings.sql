@@ -42,3 +42,13 @@ $$;
 COMMENT ON FUNCTION public.game_platform_configure(text, integer, integer, text) IS
     'Set the game platform upstream: base_url, timeout_ms, sweep_batch, Vault secret name of the API key.';
 
+-- Why the game platform module cannot work here (see sql/base/modules.sql), or NULL.
+CREATE OR REPLACE FUNCTION pgcadence.game_platform_unconfigured() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'no upstream base URL: select game_platform_configure(base_url => ''https://...''), '
+           'or store it in Vault as game_platform_base_url'
+     WHERE NOT EXISTS (SELECT 1 FROM pgcadence.game_platform_settings s WHERE s.base_url IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d
+                        WHERE d.name = 'game_platform_base_url' AND coalesce(d.decrypted_secret, '') <> '')
+$$;
+REVOKE ALL ON FUNCTION pgcadence.game_platform_unconfigured() FROM PUBLIC;

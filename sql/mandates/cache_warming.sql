@@ -61,3 +61,14 @@ COMMENT ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, u
 GRANT EXECUTE ON FUNCTION public.cache_warm_plan(text, text) TO service_role;
 GRANT EXECUTE ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer)
     TO service_role;
+
+-- Why scheduled cache warming cannot work here (see sql/base/modules.sql), or NULL.
+CREATE OR REPLACE FUNCTION pgcadence.mandates_unconfigured() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'cache warming is not set up: no Vault secret ' || pg_catalog.string_agg(n, ' or ' ORDER BY n)
+           || ' (pgcadence mandates rotate, then setup-system-user)'
+      FROM pg_catalog.unnest(ARRAY['SYSTEM_MANDATE_JWS', 'SCP_SERVICE_CRED_ID']) AS n
+     WHERE NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d WHERE d.name = n AND coalesce(d.decrypted_secret, '') <> '')
+    HAVING pg_catalog.count(*) > 0
+$$;
+REVOKE ALL ON FUNCTION pgcadence.mandates_unconfigured() FROM PUBLIC;

@@ -17,5 +17,6 @@ SELECT cron.schedule('daily-cache-warming', '0 2 * * *', $cmd$
                                   'Authorization', 'Bearer ' || public.get_service_role_key()),
     body := '{}'::jsonb,
     timeout_milliseconds := 300000
-  ) AS request_id;
+  ) AS request_id
+  WHERE NOT pgcadence.skip_unconfigured('mandates', 'daily-cache-warming');
 $cmd$);

@@ -26,18 +26,22 @@ BEGIN
     IF trigger IS NULL OR trigger NOT IN ('cron', 'manual') THEN
         RAISE EXCEPTION 'trigger must be cron or manual (got %)', pg_catalog.left(trigger, 32) USING ERRCODE = '22023';
     END IF;
+    IF trigger = 'cron' AND pgcadence.skip_unconfigured('movies', 'scheduled-ingest') THEN
+        RETURN NULL;
+    END IF;
     RETURN pgcadence.call_function('scheduled-ingest',
         pg_catalog.jsonb_build_object('source', source, 'limit', limit_count, 'trigger', trigger), 300000);
 END
 $$;
 COMMENT ON FUNCTION public.call_scheduled_ingest(text, integer, text) IS
-    'POST {source, limit, trigger} to the scheduled-ingest function (net.http_post, service-role key from Vault); returns the net request id.';
+    'POST {source, limit, trigger} to the scheduled-ingest function (net.http_post, service-role key from Vault); returns the net request id (NULL: a cron run skipped, the module is not configured).';
 
 -- Ask the executor's daily-refresh to enqueue stale movies.
 CREATE OR REPLACE FUNCTION public.call_daily_refresh()
 RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
     SELECT pgcadence.call_function('daily-refresh', '{}'::jsonb, 60000)
+     WHERE NOT pgcadence.skip_unconfigured('movies', 'daily-refresh')
 $$;
 COMMENT ON FUNCTION public.call_daily_refresh() IS
     'POST to the daily-refresh function (enqueue up to 100 stale movies); returns the net request id.';
@@ -47,6 +51,7 @@ CREATE OR REPLACE FUNCTION public.call_refresh_worker()
 RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
     SELECT pgcadence.call_function('refresh-worker', '{}'::jsonb, 300000)
+     WHERE NOT pgcadence.skip_unconfigured('movies', 'refresh-worker')
 $$;
 COMMENT ON FUNCTION public.call_refresh_worker() IS
     'POST to the refresh-worker function (claim and refresh up to 10 queued movies); returns the net request id.';

@@ -143,3 +143,14 @@ END
 $$;
 COMMENT ON FUNCTION public.tmdb_log_call(text, bigint, integer, jsonb, integer, text, boolean, integer) IS
     'Log an upstream call in tmdb_api_logs and decide: ok, not_found, wait (429; the rate gate honours Retry-After), retry (5xx/timeout), fail.';
+
+-- Why the movies module cannot work here (see sql/base/modules.sql), or NULL.
+CREATE OR REPLACE FUNCTION pgcadence.movies_unconfigured() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('no upstream API key: store it in Vault as %s (pgcadence secrets set %s)',
+                             s.api_key_secret, s.api_key_secret)
+      FROM pgcadence.movies_settings s
+     WHERE NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d
+                        WHERE d.name = s.api_key_secret AND coalesce(d.decrypted_secret, '') <> '')
+$$;
+REVOKE ALL ON FUNCTION pgcadence.movies_unconfigured() FROM PUBLIC;

@@ -1,5 +1,5 @@
--- Who may touch the net shim's tables and functions. Applied only where the real pg_net is not installed (condition net_shim in
--- sql/manifest.toml).
+-- Who may touch the net shim's tables and functions. Applied only where the real
+-- pg_net is not installed (condition net_shim in sql/manifest.toml).
 
 DROP POLICY IF EXISTS service_role_reads_queue ON net.http_request_queue;
 CREATE POLICY service_role_reads_queue ON net.http_request_queue FOR SELECT TO service_role USING (true);

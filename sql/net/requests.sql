@@ -1,7 +1,7 @@
 -- The pg_net API of the net shim: net.http_get/http_post/http_delete queue a request
 -- (sent after commit by the pgcadence sender), net._http_collect_response reads the
--- answer, net.wake/worker_restart steer the sender. Applied only where the real pg_net is not installed (condition net_shim in
--- sql/manifest.toml).
+-- answer, net.wake/worker_restart steer the sender. Applied only where the real
+-- pg_net is not installed (condition net_shim in sql/manifest.toml).
 
 -- ======================================================== functions: enqueue (public API)
 -- Queue a GET; sent after commit. Returns the request id.

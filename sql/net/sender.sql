@@ -1,7 +1,7 @@
 -- The SQL the pgcadence sender (runner/net_worker.py) runs: claims as leases, one
 -- transaction per finished batch, housekeeping, and the backlog at a glance. Not part
--- of pg_net. Applied only where the real pg_net is not installed (condition net_shim in
--- sql/manifest.toml).
+-- of pg_net. Applied only where the real pg_net is not installed (condition net_shim
+-- in sql/manifest.toml).
 
 -- ======================================================== functions: the sender's SQL
 -- Advisory-lock class (first key) a sender holds with its worker id as second key.

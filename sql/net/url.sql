@@ -1,5 +1,5 @@
--- pg_net's URL building and argument checks, for the net shim. Applied only where the real pg_net is not installed (condition net_shim in
--- sql/manifest.toml).
+-- pg_net's URL building and argument checks, for the net shim. Applied only where the
+-- real pg_net is not installed (condition net_shim in sql/manifest.toml).
 
 -- ======================================================== functions: URL building
 -- Percent-encode a string as curl_escape does (all but A-Z a-z 0-9 - . _ ~).

@@ -1,6 +1,6 @@
 -- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(133);
+SELECT plan(134);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -131,6 +131,8 @@ RESET request.jwt.claims;
 SET LOCAL ROLE service_role;
 SELECT throws_ok($$SELECT * FROM public.job_queue_list('bogus')$$, '22023',
     'job_queue_list: unknown status "bogus" (expected pending, running, succeeded, failed, cancelled)', 'unknown status refused');
+SELECT throws_ok($$SELECT * FROM public.job_queue_list(NULL, NULL, 100000)$$, '22023',
+    'job_queue_list: max_rows must be between 1 and 1000 (got 100000)', 'a page is at most 1000 jobs');
 SELECT throws_ok($$SELECT public.job_queue_cleanup('1 day', '{running}')$$, '22023', NULL, 'cleanup refuses unfinished statuses');
 SELECT throws_ok($$SELECT public.job_queue_enqueue('t', '{}', max_attempts => -1)$$, '22023',
     'job_queue_enqueue: max_attempts must be at least 1 (got -1)', 'negative max_attempts refused');

@@ -1,0 +1,2 @@
+-- Undo 0015.
+DROP TABLE pgcadence.module_skips;
