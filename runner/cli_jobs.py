@@ -130,7 +130,7 @@ def _fmt(v) -> str:
 @database_option
 @click.option("--status", type=click.Choice(STATUSES), help="Only jobs in this status.")
 @click.option("--type", "task_type", help="Only jobs of this task type.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 def list_(database, status, task_type, limit):
     """Jobs, newest first."""
     with db.connect(db.resolve_dsn(database)) as conn:

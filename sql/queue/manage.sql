@@ -165,8 +165,9 @@ BEGIN
         RAISE EXCEPTION 'job_queue_list: unknown status "%" (expected pending, running, succeeded, failed, cancelled)', status
             USING ERRCODE = '22023';
     END IF;
-    IF max_rows IS NULL OR max_rows < 1 THEN
-        RAISE EXCEPTION 'job_queue_list: max_rows must be at least 1 (got %)', max_rows USING ERRCODE = '22023';
+    -- a page, not the table: an admin console or CLI asking for everything gets a clear error
+    IF max_rows IS NULL OR max_rows NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'job_queue_list: max_rows must be between 1 and 1000 (got %)', max_rows USING ERRCODE = '22023';
     END IF;
     RETURN QUERY
     SELECT q.* FROM public.job_queue q
@@ -176,7 +177,7 @@ BEGIN
     LIMIT max_rows;
 END
 $$;
-COMMENT ON FUNCTION public.job_queue_list(text, text, integer) IS 'Admin: jobs newest first, optionally filtered by status and task_type.';
+COMMENT ON FUNCTION public.job_queue_list(text, text, integer) IS 'Admin: up to max_rows (1-1000) jobs newest first, optionally filtered by status and task_type.';
 
 -- One job with its attempt history (the running attempt included), as JSON.
 CREATE OR REPLACE FUNCTION public.job_queue_get(id uuid) RETURNS jsonb
