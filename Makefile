@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 doctor: venv
 	$(BIN)/pgcadence doctor
 
-# Regenerate sql/schema.sql from a freshly migrated throwaway cluster.
+# Regenerate tests/fixtures/schema.sql from a freshly migrated throwaway cluster.
 schema: deps venv
 	$(BIN)/python -m tests.make_schema
 

@@ -6,7 +6,7 @@ Read order (``TieredCache.get``):
 2. the JSON file — written atomically (temp file, fsync, rename) inside an envelope that
    carries the sha256 and length of the payload; a truncated, corrupted or invalid file is
    detected, counted as an error and skipped;
-3. PostgreSQL — ``cache_get()`` (migration 0009); a hit repopulates the file and memory;
+3. PostgreSQL — ``cache_get()`` (sql/cache/store.sql); a hit repopulates the file and memory;
 4. emergency refresh — ``fetcher()`` builds the document anew (single-flight: one call
    however many threads ask at once).
 

@@ -1,4 +1,4 @@
-"""``pgcadence cache``: look at and manage the persistent cache store (migration 0009)."""
+"""``pgcadence cache``: look at and manage the persistent cache store (sql/cache/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``pgcadence cron ...``: the cron management functions (migration 0006) from a shell.
+"""``pgcadence cron ...``: the cron management functions (sql/cron/) from a shell.
 
 Every verb calls one SQL function over the connection you give; the functions decide
 who may (the database owner, service_role, or an admin by profiles.role).
@@ -183,7 +183,7 @@ def health(database):
 
 # ---------------------------------------------------------------- pgcadence doctor
 def doctor_checks(conn) -> list:
-    """cron_health() as doctor lines (skipped before migration 0006)."""
+    """cron_health() as doctor lines (skipped where the cron module is not installed)."""
     from runner.doctor import Check
 
     if conn.execute("select to_regprocedure('public.cron_health()') is null").fetchone()[0]:

@@ -165,7 +165,7 @@ def ensure_embedded_keys(url: str, serve_port: int, progress) -> None:
             return
         for line in keys.ensure_project_keys(conn, f"http://127.0.0.1:{serve_port}"):
             progress(line)
-        # seed 002's worker trigger (migration 0010) reads these two from Vault
+        # the worker trigger (sql/queue/worker_trigger.sql) reads these two from Vault
         if keys.get_secret(conn, "job_queue_runner_secret") is None:
             keys.set_secret(conn, "job_queue_runner_secret", secrets.token_urlsafe(32),
                             "shared secret pg_cron presents to /api/jobs/run")

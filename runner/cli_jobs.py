@@ -1,6 +1,6 @@
 """``pgcadence worker`` and ``pgcadence jobs …``: the job queue from the command line.
 
-Every verb is a thin wrapper around one SQL function of migration 0005.
+Every verb is a thin wrapper around one SQL function of the queue module (sql/queue/).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def cleanup(database, retain, statuses):
 
 # ---------------------------------------------------------------- doctor
 def queue_checks(conn) -> list:
-    """`pgcadence doctor` lines for the job queue (skipped until migration 0005 is applied)."""
+    """`pgcadence doctor` lines for the job queue (skipped until the queue module is installed)."""
     from runner.doctor import Check
 
     if conn.execute("select to_regclass('public.job_queue') is null").fetchone()[0]:

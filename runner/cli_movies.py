@@ -145,7 +145,7 @@ def doctor_checks(conn: psycopg.Connection) -> list[doctor.Check]:
     missing = [j for j in SEED_JOBS if j not in jobs]
     out.append(doctor.Check("PASS" if not missing else "FAIL", "movies cron jobs",
                             "all four scheduled" if not missing else "missing: " + ", ".join(missing),
-                            "pgcadence migrate (migration 0011 schedules them)"))
+                            "pgcadence migrate (sql/movies/jobs.sql schedules them)"))
     return out
 
 

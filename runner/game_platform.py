@@ -1,7 +1,7 @@
 """Seed 002's two task types, the HTTP side: ``game_platform_sync`` and
 ``game_platform_totals_sweep`` (registered in the job queue's handler registry).
 
-SQL decides everything (migration 0013): the upstream settings (``game_platform_config``),
+SQL decides everything (sql/game_platform/): the upstream settings (``game_platform_config``),
 the sync window (``game_platform_sync_window``), what fetched activity means
 (``game_platform_record_activity``: de-duplication, needs_totals_refresh flags, advancing
 after_time_unix, the summary, dry runs), which competitors to sweep and clearing their flag

@@ -1,6 +1,6 @@
 """Seed 003's HTTP side: talk to a TMDB-compatible API and hand every answer to SQL.
 
-What is decided where (migration 0011):
+What is decided where (sql/movies/):
 
 * SQL decides: which lists a source reads and how many pages (``scheduled_ingest_plan``),
   de-duplication and the limit (``ingest_movie_list``), upserts (``upsert_movie``), what an

@@ -1,4 +1,4 @@
-"""The sender behind the pg_net-compatible ``net`` schema (migration 0003).
+"""The sender behind the pg_net-compatible ``net`` schema (sql/net/).
 
 ``net.http_get/http_post/http_delete`` only queue a row in ``net.http_request_queue``;
 this asyncio worker sends them and writes ``net._http_response`` exactly as pg_net does.

@@ -1,7 +1,7 @@
 """The job queue's Python side: a handler registry, the long-running worker and
 ``process_due`` (what ``/api/jobs/run`` calls).
 
-Everything that decides something lives in SQL (migration 0005): which jobs are due,
+Everything that decides something lives in SQL (sql/queue/): which jobs are due,
 leases and their expiry, backoff, attempt fencing, the pause switch. This module only
 runs handlers and reports their outcome through ``job_queue_complete_batch`` /
 ``job_queue_fail`` / ``job_queue_heartbeat`` / ``job_queue_release``.
@@ -43,7 +43,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 log = logging.getLogger("pgcadence.queue")
 
-CHANNEL = "pgcadence_job_queue"  # NOTIFY channel of the enqueue trigger (migration 0005)
+CHANNEL = "pgcadence_job_queue"  # NOTIFY channel of the enqueue trigger (sql/queue/notify.sql)
 MAX_RUN_BATCH = 100  # process_due never takes more than this many jobs per call
 
 Handler = Callable[[dict, "JobContext"], Any]
@@ -341,7 +341,7 @@ class QueueWorker:
         return dict(self.stats)
 
     async def _register_handlers(self) -> None:
-        """Record our task types in public.job_handlers (migration 0006: create_cron_job accepts only those)."""
+        """Record our task types in public.job_handlers (create_cron_job accepts only those)."""
         try:
             async with self._pool.connection(timeout=10) as conn:
                 cur = await conn.execute("SELECT to_regprocedure('public.register_job_handler(text,text)') IS NOT NULL")

@@ -1,6 +1,6 @@
 """Vault secrets from Python, and the key ring file the server reads.
 
-The SQL side (migration 0002) does the cryptography; this module only
+The SQL side (sql/vault/) does the cryptography; this module only
 
 * reads and writes secrets through the Supabase Vault API (``vault.create_secret``,
   ``vault.update_secret``, ``vault.decrypted_secrets``), so it works on a real

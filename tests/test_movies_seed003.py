@@ -85,6 +85,7 @@ def test_pt_jobs_fire_at_pacific_wall_clock_time(conn, utc, local):
 def test_manual_testing_queries(conn):
     _set_secret(conn, "project_url", PROJECT_URL)
     _set_secret(conn, "service_role_key", SERVICE_KEY)
+    _set_secret(conn, "tmdb_api_key", "seed-003-key")  # configured, as the seed assumes (else the cron calls skip)
 
     rid = conn.execute(TEST_INGEST).fetchone()[0]
     method, url, headers, body = conn.execute(

@@ -2,7 +2,7 @@
 
 All four are service-only: cron calls them through ``net.http_post`` with the
 service-role key (``call_scheduled_ingest()``, ``call_daily_refresh()``,
-``call_refresh_worker()``). The work is in runner.movies and migration 0011.
+``call_refresh_worker()``). The work is in runner.movies and sql/movies/.
 """
 
 from __future__ import annotations
