@@ -1,4 +1,4 @@
-"""Read latency of each tier of runner.cache.TieredCache for a 100 kB document.
+"""Read latency of each tier of pgcadence.cache.tiered.TieredCache for a 100 kB document.
 
     .venv/bin/python -m bench.cache_bench              # starts a throwaway cluster
     .venv/bin/python -m bench.cache_bench --database URL
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import cachetools
 
-from runner import migrate
-from runner.cache import TieredCache, encode_payload
+from pgcadence import migrate
+from pgcadence.cache.tiered import TieredCache, encode_payload
 
 
 def document(target: int = 100 * 1024) -> dict:

@@ -115,7 +115,7 @@ def main() -> None:
     if args.database:
         run(args.database, args.rows, args.repeat, args.keep)
         return
-    from runner import migrate
+    from pgcadence import migrate
     from tests.cluster import start_cluster
 
     cluster = start_cluster()

@@ -20,7 +20,7 @@ import httpx
 import psycopg
 from port_for import get_port
 
-from runner.executor import keys
+from pgcadence.executor import keys
 
 
 def pct(values: list[float], p: float) -> float:
@@ -62,7 +62,7 @@ def main() -> None:
         service = keys.get_secret(conn, keys.SERVICE_ROLE_KEY)
         runner = keys.get_secret(conn, "job_queue_runner_secret")
     port = get_port(None)
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "serve", "--database", args.database, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "pgcadence", "serve", "--database", args.database, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
     try:
         proc.stdout.readline()  # "pgcadence serve: executor on …"

@@ -68,7 +68,7 @@ def main() -> None:
     cluster = None
     dsn = args.database
     if not dsn:
-        from runner import migrate
+        from pgcadence import migrate
         from tests.cluster import start_cluster
 
         cluster = start_cluster()

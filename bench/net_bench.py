@@ -156,7 +156,7 @@ def main() -> None:
             dsn = args.database
         else:
             sys.path.insert(0, str(ROOT))
-            from runner import migrate
+            from pgcadence import migrate
             from tests.cluster import start_cluster
 
             cluster = start_cluster()
@@ -167,7 +167,7 @@ def main() -> None:
         _wait_port(port)
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "runner", "net-worker", "--database", dsn, *args.worker_args.split()],
+            [sys.executable, "-m", "pgcadence", "net-worker", "--database", dsn, *args.worker_args.split()],
             cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
         ))
         url = f"http://127.0.0.1:{port}/ok"

@@ -190,7 +190,7 @@ def claim_latency(url: str) -> None:
 
 def enqueue_latency(url: str, n: int = 300) -> None:
     """Enqueue → handler start through QueueWorker (what `pgcadence worker` runs), idle queue."""
-    from runner.queue_worker import QueueWorker
+    from pgcadence.queue.worker import QueueWorker
 
     print(f"\n== enqueue → handler start latency through the worker ({n} jobs, one every 20 ms)")
     with psycopg.connect(url, autocommit=True) as c:
@@ -232,7 +232,7 @@ def enqueue_latency(url: str, n: int = 300) -> None:
 
 def worker_throughput(url: str, seconds: float) -> None:
     """QueueWorker with a no-op async handler, one process (Python-bound)."""
-    from runner.queue_worker import QueueWorker
+    from pgcadence.queue.worker import QueueWorker
 
     print(f"\n== QueueWorker (asyncio, no-op async handler, concurrency 200, batch 100), 1 process, {seconds:.0f} s")
     fill(url, pending=int(20_000 * seconds))
@@ -298,7 +298,7 @@ def main() -> None:
     cluster = None
     url = args.database
     if not url:
-        from runner import migrate
+        from pgcadence import migrate
         from tests.cluster import start_cluster
 
         cluster = start_cluster(BENCH_OPTIONS)

@@ -1,5 +1,5 @@
 -- pg_net-compatible `net` schema (pg_net 0.20.x) and the bookkeeping its sender
--- (runner/net_worker.py, run by `pgcadence serve` or `pgcadence net-worker`) needs:
+-- (runner/pgcadence/net/sender.py, run by `pgcadence serve` or `pgcadence net-worker`) needs:
 -- the real pg_net where it can run here (installed, or available and preloaded),
 -- else the state of pgcadence's shim below (its functions are in sql/net/, applied
 -- only where pg_net is not installed).

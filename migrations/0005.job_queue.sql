@@ -1,4 +1,4 @@
--- The durable job queue (seed 002, Phase 3): the state of job_queue and its attempt
+-- The durable job queue (docs/requirements.md, "Job queue"): the state of job_queue and its attempt
 -- history; plus public.profiles when missing (the admin check the queue's RLS and the
 -- cron management functions rely on). The functions are in sql/queue/.
 --
@@ -92,8 +92,6 @@ CREATE TABLE public.job_queue (
     autovacuum_analyze_scale_factor = 0.02,
     autovacuum_vacuum_cost_delay = 0
 );
-COMMENT ON TABLE public.job_queue IS
-    'Durable job queue (seed 002 Phase 3). Change it through the job_queue_* functions; service_role and admins only.';
 COMMENT ON COLUMN public.job_queue.attempts IS 'Attempts started so far (the claim increments it); the running attempt''s number.';
 COMMENT ON COLUMN public.job_queue.locked_by IS 'Worker of the current (or last) attempt.';
 COMMENT ON COLUMN public.job_queue.locked_until IS 'Lease end of a running job; once past, any claim may take the job back.';
@@ -125,10 +123,10 @@ COMMENT ON TABLE public.job_queue_attempt_log IS
     'Ended attempts other than a job''s successful last one (see the job_queue_attempts view for the full history).';
 
 -- ============================================================ indexes
--- (status, run_at) as the seed asks, for every status but running: running jobs are
+-- (status, run_at) as the requirements ask, for every status but running: running jobs are
 -- few and have their own index, and leaving them out spares the claim an index write.
 CREATE INDEX job_queue_status_run_at_idx ON public.job_queue (status, run_at) WHERE status <> 'running';
--- (task_type) as the seed asks, for the rows an operator filters by type: waiting and
+-- (task_type) as the requirements ask, for the rows an operator filters by type: waiting and
 -- failed jobs (the admin list, "replay failures of type X"). Leaving out running and
 -- finished rows spares every claim and every completion an index write.
 CREATE INDEX job_queue_task_type_idx ON public.job_queue (task_type) WHERE status IN ('pending', 'failed');

@@ -1,4 +1,4 @@
--- Cron management (seed 002, Phase 4): the state behind it -- the parsed-expression
+-- Cron management (docs/requirements.md, "Cron management"): the state behind it -- the parsed-expression
 -- type, the job handler registry, what pgcadence knows about each managed job, the
 -- history settings and indexes on cron.job_run_details. The functions (validation,
 -- descriptions, time zones, the admin functions, cron_health) are in sql/cron/.

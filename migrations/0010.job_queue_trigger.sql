@@ -1,3 +1,3 @@
--- Seed 002's worker trigger. Its function and standing job are SQL sources now
+-- The queue's worker trigger (docs/requirements.md, "Job queue"). Its function and standing job are SQL sources now
 -- (sql/queue/worker_trigger.sql); this migration keeps its place in the history and
 -- has no state of its own.

@@ -1,4 +1,4 @@
--- Undo 0011: everything seed 003 added (movies and its logs go with it). Its functions,
+-- Undo 0011: everything it added (movies and its logs go with it). Its functions,
 -- view and cron jobs (sql/movies/) are dropped before this runs. Refresh jobs stay in
 -- job_queue (they belong to the queue's history); they are harmless without a handler.
 

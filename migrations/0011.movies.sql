@@ -1,12 +1,8 @@
--- Seed 003: scheduled movie ingestion and stale-driven daily refresh (the seed's
--- migrations 016-020 in one): movies, the ingestion and upstream-call logs, the refresh
--- queue, sync_state, the staleness rule, the upstream bookkeeping the executor's
--- scheduled-ingest / daily-refresh / refresh-worker / ingest-movie functions call, the
--- call_* functions pg_cron runs, and the four cron jobs.
---
--- Depends on 0002 (get_service_role_key(), get_supabase_url(), Vault), 0003 (net.http_post),
--- 0005 (job_queue) and 0006 (pgcadence.cron_schedule with time zones).
---
+-- Movies (docs/requirements.md, "Movies"): scheduled ingestion and stale-driven daily
+-- refresh -- the movies table, the ingestion and upstream-call logs, sync_state, the
+-- upstream settings, and the staleness rule behind the generated stale_at column. The
+-- functions, the refresh_queue view and the four cron jobs are in sql/movies/.
+
 -- Staleness rule (also in README "Movies"). When a movie is refreshed, the next refresh is
 -- due after an interval that depends on its age at that refresh (refresh day minus
 -- release_date) and its popularity:
@@ -31,9 +27,9 @@
 -- One claim mechanism: refresh work items are job_queue jobs of task type
 -- 'refresh_movie' (payload {"tmdb_id": n}, dedupe_key 'refresh_movie:<n>', 3 attempts).
 -- They are claimed by the job queue's single-statement SKIP LOCKED claim
--- (job_queue_claim, through runner.queue_worker.process_due), retried with the queue's
+-- (job_queue_claim, through the runner's process_due), retried with the queue's
 -- backoff, fenced by attempt and taken back after a lost lease -- the queue's code, not
--- a copy. refresh_queue is a view of those jobs with the seed's column names. The
+-- a copy. refresh_queue is a view of those jobs with the column names the requirements use. The
 -- dedupe key's unique index is what keeps a movie from being queued twice.
 
 -- ============================================================ tables

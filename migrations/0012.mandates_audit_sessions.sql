@@ -1,8 +1,9 @@
 -- Authenticated cache warming, the mandate audit trail, sealed credentials and
--- checkout-session persistence (seed 000, seed 001; issue 7).
+-- checkout-session persistence (docs/requirements.md, "Cache warming" and "Audit trail and
+-- sessions"). The functions, triggers, policies and cron jobs are in sql/mandates/.
 --
 --   mandate_audit               append-only audit trail; every writer goes through log_audit()
---   mandate_audit_actions       the action names log_audit() accepts (seed 000/001 names)
+--   mandate_audit_actions       the action names log_audit() accepts
 --   stored_credentials          credentials sealed in Python (AES-256-GCM under CRED_SEAL_KEY,
 --                               the row id as associated data): ciphertext only, never plaintext
 --   cached_programs             programs discovered per (org_ref, category), with an expiry
@@ -43,11 +44,6 @@ CREATE TABLE public.mandate_audit (
     credential_id uuid,
     metadata jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(metadata) = 'object')
 );
-COMMENT ON TABLE public.mandate_audit IS
-    'Append-only audit trail (seed 001 Phase 1/4, seed 000 cache warming). Written only through log_audit(); '
-    'a user reads their own rows, admins and service_role read all; nobody updates or deletes '
-    '(retention: purge_mandate_audit(), owner only).';
-
 CREATE TABLE public.stored_credentials (
     id uuid PRIMARY KEY,
     user_id uuid NOT NULL,
@@ -94,10 +90,6 @@ CREATE TABLE public.agentic_checkout_sessions (
     updated_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL DEFAULT now() + interval '24 hours'
 );
-COMMENT ON TABLE public.agentic_checkout_sessions IS
-    'Checkout-session context synced from the orchestrator (seed 001 Phase 2): survives restarts, '
-    'expires 24 h after the last save; cleanup_expired_checkout_sessions() deletes expired rows.';
-
 -- ============================================================ indexes
 CREATE INDEX mandate_audit_created_at_idx ON public.mandate_audit (created_at DESC);
 CREATE INDEX mandate_audit_user_created_idx ON public.mandate_audit (user_id, created_at DESC);

@@ -1,23 +1,13 @@
--- Seed 002's two task types, the database side: competitors (per coach), the activity
--- fetched from the game platform, the incremental sync window (after_time_unix) per
--- sync scope, the needs_totals_refresh flag and the totals sweep.
---
--- What is decided here (runner/game_platform.py only sends the GETs and hands answers in):
--- * game_platform_config(): upstream base URL (settings row, else Vault secret
---   game_platform_base_url), API key (Vault game_platform_api_key, optional), timeout.
--- * game_platform_sync_window(coach): the after_time_unix to ask the upstream for.
--- * game_platform_record_activity(activities, coach, dry_run): validation, de-duplication
---   by external activity id, flagging competitors with new activity, advancing the window,
---   the summary {fetched, new_activities, flagged, dry_run, errors, ...}. In a dry run it
---   computes the same summary and writes nothing.
--- * game_platform_competitors_to_sweep(limit, coach) / game_platform_store_totals(...):
---   which competitors need fresh totals, storing them and clearing the flag (unless newer
---   activity arrived meanwhile).
+-- The game platform's two task types (docs/requirements.md, "Game platform"), the
+-- database side: competitors (per coach), the activity fetched from the platform, the
+-- incremental sync window (after_time_unix) per sync scope, the needs_totals_refresh
+-- flag the totals sweep clears, and the upstream settings. What is decided (the window,
+-- validation and de-duplication of activity, which competitors to sweep) is in
+-- sql/game_platform/; runner/pgcadence/game_platform.py only sends the GETs.
 --
 -- Sync scopes: a run without coachId uses scope 'all'; a run with coachId uses that coach's
 -- own scope (its own after_time_unix), so a one-coach run never moves the global window.
 --
--- Depends on 0001 (auth.uid()), 0002 (Vault), 0005 (is_admin_user()).
 
 -- ============================================================ tables
 CREATE TABLE public.competitors (

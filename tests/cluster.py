@@ -19,8 +19,8 @@ import psycopg
 from port_for import get_port
 from pytest_postgresql.executors import PostgreSQLExecutor
 
-from runner.embedded import SERVER_USER, pg_bindir
-from runner.vault import ensure_key_file
+from pgcadence.embedded import SERVER_USER, pg_bindir
+from pgcadence.vault import ensure_key_file
 
 CRON_OPTIONS = (
     "-c shared_preload_libraries=pg_cron -c cron.database_name=pgcadence "

@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner import migrate
+from pgcadence import migrate
 from tests.cluster import start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "runner"]
+CLI = [sys.executable, "-m", "pgcadence"]
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +51,7 @@ def conn(migrated_url):
 
 
 def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m runner ARGS`` as a user would, capturing output."""
+    """Run ``python -m pgcadence ARGS`` as a user would, capturing output."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
     full_env["PGCADENCE_HOME"] = "/nonexistent/pgcadence-tests"  # never pick up a developer's cluster
     full_env.update(env or {})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runner.executor import logs
-from runner.executor.registry import function
-from runner.executor.services import SERVICES, ServiceSpec
+from pgcadence.executor import logs
+from pgcadence.executor.registry import function
+from pgcadence.executor.services import SERVICES, ServiceSpec
 
 
 @function("test-wait-for-file", verify_jwt=False, methods=("POST",))

@@ -1,6 +1,6 @@
 """``make schema``: migrate a throwaway cluster and write tests/fixtures/schema.sql from it."""
 
-from runner import migrate, schema_dump
+from pgcadence import migrate, schema_dump
 from tests.cluster import start_cluster
 
 

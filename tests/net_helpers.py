@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from port_for import get_port
 
-from runner.net_worker import NetWorker
+from pgcadence.net.sender import NetWorker
 
 DEADLINE = 30.0  # generous upper bound for "eventually"; never a performance assertion
 

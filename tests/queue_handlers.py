@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from runner.queue_worker import handler
+from pgcadence.queue.worker import handler
 
 
 @handler("echo")

@@ -17,8 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner import cache as cache_mod, migrate
-from runner.cache import CacheUnavailable, TieredCache, read_file, utcnow
+from pgcadence import migrate
+from pgcadence.cache import tiered as cache_mod
+from pgcadence.cache.tiered import CacheUnavailable, TieredCache, read_file, utcnow
 from tests.cluster import start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -391,7 +392,7 @@ def test_existing_json_file_is_migrated_into_postgresql(make, migrated_url, tmp_
 
 RESTART_SCRIPT = """
 import json, sys
-from runner.cache import TieredCache
+from pgcadence.cache.tiered import TieredCache
 mode, url, path, project = sys.argv[1:5]
 def fetcher():
     raise RuntimeError("no upstream in this process")
@@ -452,7 +453,7 @@ def test_stats_are_persisted_and_the_cli_shows_them(make, migrated_url):
 def test_cache_verbs_have_help(verb):
     from click.testing import CliRunner
 
-    from runner.cli import cli
+    from pgcadence.cli import cli
 
     r = CliRunner().invoke(cli, ["cache", verb, "--help"], prog_name="pgcadence")
     assert r.exit_code == 0 and f"Usage: pgcadence cache {verb}" in r.output and len(r.output.splitlines()) > 3
@@ -462,7 +463,7 @@ def test_cache_verbs_have_help(verb):
 def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_rebuilds_it(own_cluster, tmp_path):
     """The job pg_cron runs every minute (called directly here), the queue's dedupe, and the
     registered cache_refresh handler run by the real queue code (process_due)."""
-    from runner.queue_worker import process_due, registered_handlers
+    from pgcadence.queue.worker import process_due, registered_handlers
 
     url = own_cluster.url()
     due, fresh, orphan = _project(), _project(), _project()

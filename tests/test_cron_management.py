@@ -14,11 +14,11 @@ import pytest
 import uvicorn
 from port_for import get_port
 
-from runner.executor import auth, keys
-from runner.executor.app import Settings, create_app
-from runner.executor.config import ExecutorConfig
-from runner.executor.registry import load_builtin
-from runner.queue_worker import QueueWorker
+from pgcadence.executor import auth, keys
+from pgcadence.executor.app import Settings, create_app
+from pgcadence.executor.config import ExecutorConfig
+from pgcadence.executor.registry import load_builtin
+from pgcadence.queue.worker import QueueWorker
 from tests.conftest import run_cli
 
 ADMIN = str(uuid.uuid4())

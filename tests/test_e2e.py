@@ -9,7 +9,7 @@ import time
 
 import psycopg
 
-from runner.executor import keys
+from pgcadence.executor import keys
 from tests.serve_helpers import start_serve
 
 

@@ -66,9 +66,9 @@ def test_up_as_a_normal_user(tmp_path):
     pw = pwd.getpwnam("postgres")
     os.chown(base, pw.pw_uid, pw.pw_gid)
     port = str(get_port(None))
-    cmd = ["runuser", "-u", "postgres", "--", python, "-m", "runner"]
+    cmd = ["runuser", "-u", "postgres", "--", python, "-m", "pgcadence"]
     env = {"PATH": os.environ["PATH"], "HOME": str(base),
-           "PYTHONPATH": f"{ROOT}:{sysconfig.get_paths()['purelib']}"}
+           "PYTHONPATH": f"{ROOT / 'runner'}:{sysconfig.get_paths()['purelib']}"}
     try:
         r = subprocess.run([*cmd, "up", "--data-dir", str(base / "c"), "--port", port],
                            capture_output=True, text=True, env=env, cwd="/", timeout=120)

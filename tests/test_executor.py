@@ -23,10 +23,10 @@ import pytest
 import uvicorn
 from port_for import get_port
 
-from runner.executor import ApiError, auth, keys, logs
-from runner.executor.app import Settings, create_app
-from runner.executor.config import load as load_config
-from runner.executor.registry import REGISTRY, function, load_builtin
+from pgcadence.executor import ApiError, auth, keys, logs
+from pgcadence.executor.app import Settings, create_app
+from pgcadence.executor.config import load as load_config
+from pgcadence.executor.registry import REGISTRY, function, load_builtin
 from tests.conftest import CLI, ROOT, run_cli
 
 RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex
@@ -427,7 +427,7 @@ def test_sigterm_lets_the_in_flight_request_finish(vault_url, project, tmp_path)
 
 # ------------------------------------------------------------------ the service supervisor
 def test_supervisor_restarts_a_crashed_service_and_stops_sync_ones():
-    from runner.executor.services import FatalServiceError, Supervisor
+    from pgcadence.executor.services import FatalServiceError, Supervisor
 
     runs: list[str] = []
 
@@ -535,7 +535,7 @@ def test_executor_verbs_have_help(verb):
 
 
 def test_pool_connections_come_back_clean(vault_url):
-    from runner.executor.sqlctx import as_role, make_pool
+    from pgcadence.executor.sqlctx import as_role, make_pool
 
     async def main():
         pool = make_pool(vault_url, min_size=1, max_size=1)

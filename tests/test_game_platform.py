@@ -1,6 +1,6 @@
 """Seed 002's task types through the real queue: a real HTTP server on 127.0.0.1 plays the
 game platform; jobs are enqueued with job_queue_enqueue and run by process_due with the
-default handler registry (runner.game_platform loaded as the worker loads it)."""
+default handler registry (pgcadence.game_platform loaded as the worker loads it)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from runner import queue_worker
-from runner.queue_worker import QueueWorker, process_due, registered_handlers
+from pgcadence.queue import worker as queue_worker
+from pgcadence.queue.worker import QueueWorker, process_due, registered_handlers
 
 COACH_A = "00000000-0000-0000-0000-00000000aaaa"
 COACH_B = "00000000-0000-0000-0000-00000000bbbb"
@@ -143,7 +143,7 @@ def flagged(url: str) -> list[str]:
 def test_handlers_are_loaded_by_default():
     queue_worker.load_default_handlers()
     assert {"game_platform_sync", "game_platform_totals_sweep"} <= set(registered_handlers())
-    assert "runner.game_platform" in queue_worker.DEFAULT_HANDLER_MODULES
+    assert "pgcadence.game_platform" in queue_worker.DEFAULT_HANDLER_MODULES
 
 
 def test_incremental_sync_dry_run_coach_scope_and_sweep(game_db, platform):

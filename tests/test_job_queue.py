@@ -22,8 +22,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from runner import migrate
-from runner.queue_worker import QueueWorker, process_due
+from pgcadence import migrate
+from pgcadence.queue.worker import QueueWorker, process_due
 from tests.cluster import start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -61,7 +61,7 @@ def wait_for(pred, timeout: float, what: str, interval: float = 0.05):
 def start_worker(url: str, log: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
     return subprocess.Popen(
-        [sys.executable, "-m", "runner", "worker", "-d", url, "-m", "tests.queue_handlers", *extra],
+        [sys.executable, "-m", "pgcadence", "worker", "-d", url, "-m", "tests.queue_handlers", *extra],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
 
 

@@ -27,8 +27,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from port_for import get_port
 
-from runner import credentials, mandates, vault
-from runner.executor import auth, keys
+from pgcadence import credentials, mandates, vault
+from pgcadence.executor import auth, keys
 from tests.conftest import CLI, ROOT, run_cli
 from tests.fake_mcp import PROGRAMS, FakeProvider, FakeServer
 

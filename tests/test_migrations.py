@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner import manifest, migrate, schema_dump, sources
-from runner.errors import CadenceError
+from pgcadence import manifest, migrate, schema_dump, sources
+from pgcadence.errors import CadenceError
 from tests.cluster import PLAIN_OPTIONS, start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -109,7 +109,7 @@ def test_migrate_from_empty_via_cli_and_concurrently(migrated_url):
     migration and each source file is applied once."""
     migrate.rollback(migrated_url, None, progress=lambda m: None)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "runner", "migrate", "--database", migrated_url],
+        subprocess.Popen([sys.executable, "-m", "pgcadence", "migrate", "--database", migrated_url],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]

@@ -1,7 +1,7 @@
 """Seed 003 end to end: pg_cron's SQL -> net.http_post -> the net sender -> the executor's
 functions -> a TMDB-like API on 127.0.0.1 (tests/tmdb_fake.py) -> the database.
 
-Everything is real: PostgreSQL, the net sender (runner.net_worker), the executor on
+Everything is real: PostgreSQL, the net sender (pgcadence.net.sender), the executor on
 uvicorn, the fake upstream's HTTP. The module cleans up what it wrote (movies, logs,
 refresh jobs, its Vault secrets and the upstream settings).
 """
@@ -20,11 +20,11 @@ import pytest
 import uvicorn
 from port_for import get_port
 
-from runner import migrate, vault
-from runner.executor import keys
-from runner.executor.app import Settings, create_app
-from runner.executor.registry import load_builtin
-from runner.net_worker import NetWorker
+from pgcadence import migrate, vault
+from pgcadence.executor import keys
+from pgcadence.executor.app import Settings, create_app
+from pgcadence.executor.registry import load_builtin
+from pgcadence.net.sender import NetWorker
 from tests.test_movies_seed003 import CHECK_LOGS
 from tests.tmdb_fake import FakeTMDB
 

@@ -20,8 +20,8 @@ import time
 import psycopg
 import pytest
 
-from runner import migrate
-from runner.net_worker import USER_AGENT
+from pgcadence import migrate
+from pgcadence.net.sender import USER_AGENT
 from tests.cluster import start_cluster
 from tests.conftest import ROOT
 from tests.net_helpers import DEADLINE, Upstream, WorkerThread, wait_for, wait_row
@@ -239,7 +239,7 @@ def test_troubleshooting_queries_and_status(db, dsn, sender, upstream):
     rid = one(db, "select net.http_get(%s)", upstream.url("/ok?tag=after-restart"))[0]
     assert wait_row(db, rid)["status_code"] == 200, "the sender carries on after worker_restart()"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    out = subprocess.run([sys.executable, "-m", "runner", "net", "status", "-d", dsn],
+    out = subprocess.run([sys.executable, "-m", "pgcadence", "net", "status", "-d", dsn],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert re.search(r"^queued:\s+\d+$", out.stdout, re.M) and re.search(r"^senders:\s+1\b", out.stdout, re.M)
@@ -266,7 +266,7 @@ def test_two_senders_share_the_queue_without_duplicates(db, dsn, upstream):
 # ---------------------------------------------------------------- crashes
 def test_sender_killed_mid_flight_request_is_sent_again(db, dsn, upstream):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "net-worker", "-d", dsn, "--poll-interval", "0.2"],
+    proc = subprocess.Popen([sys.executable, "-m", "pgcadence", "net-worker", "-d", dsn, "--poll-interval", "0.2"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         rid = one(db, "select net.http_post(%s, '{\"job\": 1}')", upstream.url("/block?tag=killed"))[0]
@@ -292,7 +292,7 @@ def test_sender_killed_mid_flight_request_is_sent_again(db, dsn, upstream):
 
 def test_sigterm_gives_unfinished_requests_back(db, dsn, upstream):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "net-worker", "-d", dsn, "--shutdown-grace", "0.5"],
+    proc = subprocess.Popen([sys.executable, "-m", "pgcadence", "net-worker", "-d", dsn, "--shutdown-grace", "0.5"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         rid = one(db, "select net.http_get(%s)", upstream.url("/block?tag=sigterm"))[0]

@@ -2,7 +2,7 @@
 
 import difflib
 
-from runner import schema_dump
+from pgcadence import schema_dump
 
 
 def test_snapshot_matches_migrations(migrated_url):

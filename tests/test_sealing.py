@@ -9,7 +9,7 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from runner import credentials, mandates
+from pgcadence import credentials, mandates
 
 SECRET = {"email": "system@example.org", "password": "pw-" + uuid.uuid4().hex}
 

@@ -23,8 +23,8 @@ import uuid
 import psycopg
 import pytest
 
-from runner.executor import keys
-from runner.queue_worker import QueueWorker
+from pgcadence.executor import keys
+from pgcadence.queue.worker import QueueWorker
 from tests.serve_helpers import start_serve
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from port_for import get_port
 
-from runner import vault
-from runner.schema_dump import _pg_dump
+from pgcadence import vault
+from pgcadence.schema_dump import _pg_dump
 from tests.conftest import run_cli
 
 

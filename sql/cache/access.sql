@@ -1,5 +1,9 @@
 -- Who may touch the cache store's tables and call its functions.
 
+-- what the tables are (comments live here, so that a change reaches every database)
+COMMENT ON TABLE public.projects IS
+    'Projects owning caches (multi-project support). Inactive projects are neither written nor refreshed.';
+
 -- The seed's policy: only requests made with the service role (which also bypasses RLS).
 DROP POLICY IF EXISTS "Service role can manage projects" ON public.projects;
 CREATE POLICY "Service role can manage projects" ON public.projects

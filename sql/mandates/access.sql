@@ -1,5 +1,14 @@
 -- Who may read and change the audit, credential, cache and session tables.
 
+-- what the tables are (comments live here, so that a change reaches every database)
+COMMENT ON TABLE public.agentic_checkout_sessions IS
+    'Checkout-session context synced from the orchestrator: survives restarts, '
+    'expires 24 h after the last save; cleanup_expired_checkout_sessions() deletes expired rows.';
+COMMENT ON TABLE public.mandate_audit IS
+    'Append-only audit trail (user actions, credential use, cache warming). Written only through log_audit(); '
+    'a user reads their own rows, admins and service_role read all; nobody updates or deletes '
+    '(retention: purge_mandate_audit(), owner only).';
+
 REVOKE ALL ON FUNCTION public.log_audit(text, uuid, text, text, uuid, jsonb),
                        public.purge_mandate_audit(interval),
                        public.store_credential(uuid, uuid, text, text, bytea, text),

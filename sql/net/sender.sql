@@ -1,4 +1,4 @@
--- The SQL the pgcadence sender (runner/net_worker.py) runs: claims as leases, one
+-- The SQL the pgcadence sender (runner/pgcadence/net/sender.py) runs: claims as leases, one
 -- transaction per finished batch, housekeeping, and the backlog at a glance. Not part
 -- of pg_net. Applied only where the real pg_net is not installed (condition net_shim
 -- in sql/manifest.toml).

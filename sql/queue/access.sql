@@ -1,5 +1,9 @@
 -- Who may read and change the queue's tables and call its functions.
 
+-- what the tables are (comments live here, so that a change reaches every database)
+COMMENT ON TABLE public.job_queue IS
+    'Durable job queue. Change it through the job_queue_* functions; service_role and admins only.';
+
 -- service_role bypasses RLS; admins read through these (writes go through the functions).
 DROP POLICY IF EXISTS job_queue_admin_read ON public.job_queue;
 CREATE POLICY job_queue_admin_read ON public.job_queue

@@ -1,0 +1,3 @@
+from pgcadence.cli.main import main
+
+main()

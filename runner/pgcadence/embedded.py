@@ -1,0 +1,279 @@
+"""The embedded cluster behind ``pgcadence up`` and ``make run``.
+
+A private PostgreSQL with pg_cron preloaded, living in one directory:
+
+    <base>/pgdata        the cluster (owned by the server's OS user)
+    <base>/run           its unix socket (mode 0700: only that user and root get in)
+    <base>/postgres.log  the server log
+    <base>/cluster.json  port, database and the generated superuser password (mode 0600)
+
+PostgreSQL refuses to run as root, so when we are root every server-side command
+runs as the ``postgres`` OS user through ``runuser``; this process stays root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from pgcadence import resources
+from pgcadence.errors import CadenceError
+
+DEFAULT_PORT = 54329
+DEFAULT_DB = "pgcadence"
+SERVER_USER = "postgres"  # OS user that runs the server when we are root
+PACKAGES = "postgresql-15 postgresql-15-cron postgresql-15-pgtap"
+
+
+def pg_bindir() -> Path:
+    """Directory of initdb/pg_ctl: $PGCADENCE_PG_BINDIR, Debian's newest, or PATH."""
+    if os.environ.get("PGCADENCE_PG_BINDIR"):
+        return Path(os.environ["PGCADENCE_PG_BINDIR"])
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    if debian:
+        return debian[-1].parent
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    raise CadenceError(f"PostgreSQL server binaries not found: install them (Debian: apt-get install {PACKAGES})")
+
+
+def _check_pg_cron(bindir: Path) -> None:
+    libdir = subprocess.run(
+        [str(bindir / "pg_config"), "--pkglibdir"], capture_output=True, text=True
+    ).stdout.strip() if (bindir / "pg_config").exists() else str(bindir.parent / "lib")
+    if not (Path(libdir) / "pg_cron.so").exists():
+        raise CadenceError(f"pg_cron is not installed for {bindir.parent}: install it (Debian: apt-get install {PACKAGES})")
+
+
+def default_base() -> Path:
+    """$PGCADENCE_HOME, else ./.pgcadence in a source checkout, else ~/.local/share/pgcadence."""
+    if os.environ.get("PGCADENCE_HOME"):
+        return Path(os.environ["PGCADENCE_HOME"]).resolve()
+    checkout = resources.CHECKOUT
+    if checkout is not None and os.access(checkout, os.W_OK):
+        return checkout / ".pgcadence"
+    return Path.home() / ".local" / "share" / "pgcadence"
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _server_cmd(cmd: list[str]) -> list[str]:
+    if _is_root():
+        return ["runuser", "-u", SERVER_USER, "--", *cmd]
+    return cmd
+
+
+def _run(cmd: list[str], what: str) -> str:
+    proc = subprocess.run(_server_cmd(cmd), capture_output=True, text=True, cwd="/")
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise CadenceError(f"{what} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+    return proc.stdout
+
+
+def _own(path: Path, mode: int) -> None:
+    """Create ``path`` for the server user with ``mode``."""
+    path.mkdir(parents=True, exist_ok=True)
+    if _is_root():
+        pw = pwd.getpwnam(SERVER_USER)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+    path.chmod(mode)
+
+
+def _check_traversable(path: Path) -> None:
+    """As root, the server user must be able to reach ``path``."""
+    if not _is_root():
+        return
+    probe = subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", "-x", str(path)], cwd="/")
+    if probe.returncode != 0:
+        raise CadenceError(
+            f"the '{SERVER_USER}' OS user cannot reach {path}: pass --data-dir under a directory "
+            f"it can traverse (e.g. /var/tmp/pgcadence) or set PGCADENCE_HOME"
+        )
+
+
+@dataclass
+class Cluster:
+    base: Path
+    port: int = DEFAULT_PORT
+    dbname: str = DEFAULT_DB
+
+    @property
+    def pgdata(self) -> Path:
+        return self.base / "pgdata"
+
+    @property
+    def sockdir(self) -> Path:
+        return self.base / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.base / "postgres.log"
+
+    @property
+    def state_file(self) -> Path:
+        return self.base / "cluster.json"
+
+    # -- state ---------------------------------------------------------------
+    def _load_state(self) -> dict:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())
+        return {}
+
+    def _save_state(self, state: dict) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(state, f, indent=2)
+        tmp.replace(self.state_file)
+
+    def url(self, dbname: str | None = None) -> str:
+        state = self._load_state()
+        password = quote(state.get("password", ""), safe="")
+        return f"postgresql://postgres:{password}@127.0.0.1:{state.get('port', self.port)}/{dbname or self.dbname}"
+
+    # -- lifecycle -----------------------------------------------------------
+    def initialised(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        pidfile = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+            os.kill(pid, 0)
+            return True
+        except (FileNotFoundError, PermissionError, IndexError, ValueError, ProcessLookupError):
+            return False
+
+    def init(self, progress=print) -> None:
+        """initdb once; a second call on an initialised directory does nothing."""
+        bindir = pg_bindir()
+        _check_pg_cron(bindir)
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.base.chmod(0o755)
+        _check_traversable(self.base)
+        if self.initialised():
+            return
+        progress(f"initdb {self.pgdata}")
+        password = secrets.token_urlsafe(24)
+        _own(self.pgdata, 0o700)
+        pwfile = self.base / "pwfile.tmp"
+        pwfile.write_text(password + "\n")
+        if _is_root():
+            pw = pwd.getpwnam(SERVER_USER)
+            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        pwfile.chmod(0o600)
+        try:
+            _run(
+                [str(bindir / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "-E", "UTF8",
+                 "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
+                 f"--pwfile={pwfile}"],
+                "initdb",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        conf = self.pgdata / "postgresql.conf"
+        with conf.open("a") as f:
+            f.write("\n# pgcadence settings are kept in their own file, rewritten by 'pgcadence up'\n")
+            f.write("include_if_exists = 'pgcadence.conf'\n")
+        self._save_state({"password": password, "port": self.port, "dbname": self.dbname})
+
+    def _write_conf(self) -> None:
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": str(self.sockdir),
+            "shared_preload_libraries": "pg_cron",
+            "cron.database_name": self.dbname,
+            "cron.use_background_workers": "on",
+            "cron.max_running_jobs": "8",
+            "max_worker_processes": "32",
+            "max_connections": "200",
+            "autovacuum_naptime": "10s",  # queue tables churn: vacuum dead claim-index entries soon
+            "log_min_messages": "warning",
+            "log_line_prefix": "%m [%p] %q%u@%d ",
+        }
+        text = "".join(f"{k} = '{v}'\n" for k, v in settings.items())
+        path = self.pgdata / "pgcadence.conf"
+        path.write_text("# written by pgcadence up; edits are overwritten\n" + text)
+        if _is_root():
+            pw = pwd.getpwnam(SERVER_USER)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    def ensure_vault_key(self, progress=print) -> None:
+        """The Vault key ring (pgdata/pgcadence_vault.keys, postgres-owned, 0600) the server reads."""
+        from pgcadence import vault
+
+        if vault.ensure_key_file(self.pgdata, SERVER_USER if _is_root() else None):
+            progress(f"created vault key file {self.pgdata / vault.KEY_FILE_NAME}")
+
+    def start(self, progress=print) -> None:
+        """Start the server unless it already runs; wait until it accepts connections."""
+        self.ensure_vault_key(progress)
+        state = self._load_state()
+        if self.running():
+            self.port = state.get("port", self.port)
+            progress(f"cluster already running on port {self.port}")
+            return
+        _own(self.sockdir, 0o700)
+        self._write_conf()
+        state.update({"port": self.port, "dbname": self.dbname})
+        self._save_state(state)
+        if _is_root():
+            # the log file must be writable by the server user
+            self.logfile.touch()
+            pw = pwd.getpwnam(SERVER_USER)
+            os.chown(self.logfile, pw.pw_uid, pw.pw_gid)
+        progress(f"starting PostgreSQL on 127.0.0.1:{self.port} (log: {self.logfile})")
+        try:
+            _run([str(pg_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.pgdata),
+                  "-l", str(self.logfile)], "starting PostgreSQL")
+        except CadenceError as exc:
+            tail = self.logfile.read_text(errors="replace").strip().splitlines()[-1:] if self.logfile.exists() else []
+            raise CadenceError(f"{exc}{(' — ' + tail[0]) if tail else ''}") from None
+        self._ensure_database()
+
+    def stop(self, progress=print) -> None:
+        if not self.running():
+            progress("cluster is not running")
+            return
+        progress("stopping PostgreSQL")
+        _run([str(pg_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.pgdata)], "stopping PostgreSQL")
+
+    def _ensure_database(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=5) as conn:
+                    exists = conn.execute("select 1 from pg_database where datname = %s", (self.dbname,)).fetchone()
+                    if not exists:
+                        conn.execute(f'create database "{self.dbname}"')
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def running_url(base: Path | None = None) -> str | None:
+    """URL of the embedded cluster in the default place, if it is running."""
+    cluster = Cluster(base or default_base())
+    if cluster.state_file.exists() and cluster.running():
+        state = cluster._load_state()
+        cluster.port = state.get("port", cluster.port)
+        cluster.dbname = state.get("dbname", cluster.dbname)
+        return cluster.url()
+    return None

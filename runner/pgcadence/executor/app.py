@@ -1,0 +1,437 @@
+"""The executor: an ASGI app (Starlette) serving every registered function.
+
+    /functions/v1/<name>   each function in the registry (JSON in, JSON out)
+    /api/jobs/run          the job-queue runner (service-only, shared secret or service_role)
+    /healthz               liveness + database reachability (no auth)
+    /openapi.json          OpenAPI 3.1 description of all of the above
+
+Per request, in this order: body-size check on Content-Length (413), authentication
+(401, before any handler code), body read with the size limit (413), JSON parse (400),
+handler. The whole request is bounded by the per-request timeout (504). Errors are always
+``{"error": "<stable_code>", "message": "..."}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from pgcadence import __version__
+from pgcadence.executor import auth, keys, logs
+from pgcadence.executor.config import ExecutorConfig
+from pgcadence.executor.registry import Function
+from pgcadence.executor.sqlctx import as_role, make_pool
+
+DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_TIMEOUT = 60.0
+JWT_SECRET_TTL = 30.0  # seconds a loaded project JWT secret is reused before re-reading Vault
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class ApiError(Exception):
+    """Raise from a handler (or anywhere in a request) to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _dumps(content: Any) -> bytes:
+    return json.dumps(content, default=str, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class JSON(JSONResponse):
+    """JSON that also encodes what SQL returns (uuid, timestamptz, numeric) as strings."""
+
+    def render(self, content: Any) -> bytes:
+        return _dumps(content)
+
+
+def error(status: int, code: str, message: str, headers: dict | None = None) -> JSON:
+    return JSON({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+@dataclass
+class RequestContext:
+    """What a handler gets: who called, what they sent, and the database."""
+
+    function: str
+    request: Request
+    request_id: str
+    role: str  # anon / authenticated / service_role ("anon" on a public call without a JWT)
+    claims: dict
+    auth: str  # "jwt", "secret" (shared secret) or "none"
+    body: Any  # parsed JSON, or None for an empty body
+    raw_body: bytes
+    pool: AsyncConnectionPool
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def headers(self):
+        return self.request.headers
+
+    @property
+    def query(self):
+        return self.request.query_params
+
+    @property
+    def sub(self) -> str | None:
+        return self.claims.get("sub")
+
+    def as_role(self, role: str | None = None, claims: dict | None = None):
+        """``async with ctx.as_role() as conn:`` — a transaction as the caller (PostgREST-style).
+
+        Pass ``role`` (and ``claims``) to act as someone else, e.g. "service_role".
+        """
+        if role is None:
+            return as_role(self.pool, self.role, self.claims if claims is None else claims)
+        return as_role(self.pool, role, claims if claims is not None else {"role": role})
+
+    def connection(self):
+        """``async with ctx.connection() as conn:`` — the pool's own (privileged) connection."""
+        return self.pool.connection()
+
+
+@dataclass
+class Settings:
+    dsn: str
+    registry: dict[str, Function]
+    config: ExecutorConfig = field(default_factory=ExecutorConfig)
+    max_body: int = DEFAULT_MAX_BODY
+    request_timeout: float = DEFAULT_TIMEOUT
+    pool_size: int = 10
+    service_status: Callable[[], dict] | None = None  # for /healthz
+
+
+class _Secrets:
+    """The project JWT secret, read from Vault and reused for JWT_SECRET_TTL seconds."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+        self.value: str | None = None
+        self.loaded_at = 0.0
+        self.lock = asyncio.Lock()
+
+    async def jwt_secret(self) -> str:
+        if self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL:
+            return self.value
+        async with self.lock:
+            if not (self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL):
+                async with self.pool.connection() as conn:
+                    value = await keys.aget_secret(conn, keys.JWT_SECRET)
+                if not value:
+                    raise ApiError(503, "not_configured",
+                                   f"no '{keys.JWT_SECRET}' in Vault: run 'pgcadence keys init'")
+                self.value, self.loaded_at = value, time.monotonic()
+        return self.value
+
+    async def get(self, name: str) -> str | None:
+        async with self.pool.connection() as conn:
+            return await keys.aget_secret(conn, name)
+
+
+def effective(fn: Function, config: ExecutorConfig) -> tuple[bool, bool]:
+    """(enabled, verify_jwt) after config.toml; a service-only function always verifies."""
+    s = config.for_function(fn.name)
+    verify = fn.verify_jwt if s.verify_jwt is None else s.verify_jwt
+    return s.enabled, verify or fn.service_only
+
+
+async def authenticate(fn: Function, verify: bool, request: Request, secrets: _Secrets) -> tuple[str, dict, str]:
+    """(role, claims, how) for this request, or AuthError -> 401."""
+    header = request.headers.get("authorization")
+    if not verify:
+        # public function: hand over the caller's claims when a valid JWT came along
+        try:
+            claims = auth.verify(auth.bearer_token(header), await secrets.jwt_secret())
+            return claims["role"], claims, "jwt"
+        except (auth.AuthError, ApiError):
+            return "anon", {}, "none"
+    token = auth.bearer_token(header)
+    if fn.secret_name:
+        if auth.secret_matches(token, await secrets.get(fn.secret_name)):
+            return "service_role", {"role": "service_role", "iss": auth.ISSUER}, "secret"
+        if token.count(".") != 2:
+            raise auth.AuthError("invalid_secret",
+                                 f"the bearer token is neither the '{fn.secret_name}' secret nor a service_role JWT")
+    claims = auth.verify(token, await secrets.jwt_secret())
+    if fn.service_only and claims["role"] != "service_role":
+        raise auth.AuthError("service_role_required", f"'{fn.name}' requires the service_role key")
+    return claims["role"], claims, "jwt"
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"request body over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _as_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204)
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
+        return JSON(result[1], status_code=result[0])
+    return JSON(result)
+
+
+def _internal_error(fn: Function, state: dict, exc: BaseException) -> Response:
+    state["exception"] = type(exc).__name__
+    logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
+    return error(500, "internal_error", f"internal error (request id {state.get('request_id')})")
+
+
+def make_endpoint(fn: Function, settings: Settings):
+    timeout = fn.timeout or settings.request_timeout
+
+    async def endpoint(request: Request) -> Response:
+        state = request.scope.setdefault("state", {})
+        state["function"] = fn.name
+        enabled, verify = effective(fn, settings.config)
+        if not enabled:
+            return error(404, "function_disabled", f"function '{fn.name}' is disabled in {settings.config.path}")
+        if request.method not in fn.methods:
+            return error(405, "method_not_allowed", f"'{fn.name}' accepts {', '.join(fn.methods)}",
+                         headers={"Allow": ", ".join(fn.methods)})
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                try:
+                    declared = int(request.headers.get("content-length") or 0)
+                except ValueError:
+                    return error(400, "bad_request", "invalid Content-Length")
+                if declared > settings.max_body:
+                    raise ApiError(413, "payload_too_large", f"request body over the {settings.max_body}-byte limit")
+                app_state = request.app.state
+                try:
+                    role, claims, how = await authenticate(fn, verify, request, app_state.secrets)
+                except auth.AuthError as exc:
+                    return error(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
+                state["role"] = role
+                state["auth"] = how
+                raw = await read_body(request, settings.max_body)
+                body = None
+                if raw.strip():
+                    try:
+                        body = json.loads(raw)
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
+                ctx = RequestContext(function=fn.name, request=request, request_id=state.get("request_id", ""),
+                                     role=role, claims=claims, auth=how, body=body, raw_body=raw,
+                                     pool=app_state.pool)
+                return _as_response(await fn.handler(ctx))
+        except ApiError as exc:
+            return error(exc.status, exc.code, exc.message)
+        except TimeoutError as exc:
+            if deadline.expired():
+                return error(504, "timeout", f"'{fn.name}' did not finish within {timeout:g} s")
+            return _internal_error(fn, state, exc)  # the handler's own timeout, not ours
+        except ClientDisconnect:
+            state["exception"] = "ClientDisconnect"
+            return error(400, "client_disconnected", "the client went away while sending the body")
+        except PoolTimeout:
+            return error(503, "database_unavailable", "no database connection available; try again")
+        except psycopg.errors.InsufficientPrivilege as exc:
+            return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
+        except psycopg.Error as exc:
+            state["exception"] = type(exc).__name__
+            logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
+            return error(500, "database_error", exc.diag.message_primary or type(exc).__name__)
+        except Exception as exc:  # a bug in a handler: log it, tell the caller only the request id
+            return _internal_error(fn, state, exc)
+
+    endpoint.__name__ = f"fn_{fn.name}"
+    return endpoint
+
+
+# ------------------------------------------------------------------ built-in routes
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers and the database is reachable."""
+    app_state = request.app.state
+    db = "ok"
+    try:
+        async with asyncio.timeout(2):
+            async with app_state.pool.connection() as conn:
+                await conn.execute("select 1")
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        db = "unreachable"
+    status = app_state.settings.service_status() if app_state.settings.service_status else {}
+    ok = db == "ok"
+    return JSON({"status": "ok" if ok else "degraded", "database": db, "version": __version__,
+                 "functions": len(app_state.settings.registry), "services": status},
+                status_code=200 if ok else 503)
+
+
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error", "message"],
+    "properties": {"error": {"type": "string", "description": "stable error code"},
+                   "message": {"type": "string"}},
+}
+
+
+def openapi_document(settings: Settings) -> dict:
+    """OpenAPI 3.1 for the registered functions, with their effective auth."""
+    def err(desc: str) -> dict:
+        return {"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+    paths: dict = {
+        "/healthz": {"get": {"operationId": "healthz", "summary": "Liveness and database reachability",
+                             "security": [], "responses": {"200": {"description": "healthy"},
+                                                           "503": {"description": "database unreachable"}}}},
+    }
+    for fn in sorted(settings.registry.values(), key=lambda f: f.path):
+        enabled, verify = effective(fn, settings.config)
+        if not enabled:
+            continue
+        responses = {"200": {"description": "the function's JSON result",
+                             "content": {"application/json": {"schema": fn.response_schema or {"type": "object"}}}},
+                     "400": err("invalid JSON body"), "413": err("body over the size limit"),
+                     "500": err("handler failure"), "504": err("per-request timeout")}
+        if verify:
+            responses["401"] = err("missing, malformed, expired or wrongly signed credentials"
+                                   + ("; or not the service_role" if fn.service_only else ""))
+        op_base = {
+            "summary": fn.summary or fn.name,
+            "description": fn.description + (
+                "\n\nService-only: requires role service_role" + (f" or the Vault secret `{fn.secret_name}`" if fn.secret_name else "")
+                if fn.service_only else ""),
+            "security": [{"bearerAuth": []}] if verify else [],
+            "x-verify-jwt": verify,
+            "x-service-only": fn.service_only,
+            "responses": responses,
+        }
+        ops = {}
+        for method in fn.methods:
+            op = dict(op_base, operationId=f"{fn.name}_{method.lower()}")
+            if method in ("POST", "PUT", "PATCH"):
+                op["requestBody"] = {"required": False, "content": {"application/json": {
+                    "schema": fn.request_schema or {"type": "object"}}}}
+            ops[method.lower()] = op
+        paths[fn.path] = ops
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "pgcadence executor", "version": __version__,
+                 "description": "HTTP functions pg_net calls (Supabase Edge Functions conventions)."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                                               "description": "a project JWT (anon, authenticated or service_role key)"}},
+            "schemas": {"Error": _ERROR_SCHEMA},
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return JSON(openapi_document(request.app.state.settings))
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error(exc.status_code, codes.get(exc.status_code, "http_error"),
+                 "no such function or route" if exc.status_code == 404 else str(exc.detail))
+
+
+async def _unknown_function(request: Request) -> Response:
+    name = request.path_params["name"]
+    return error(404, "function_not_found", f"no function named '{name}'")
+
+
+# ------------------------------------------------------------------ logging middleware
+class RequestLog:
+    """Pure ASGI middleware: request id, timing, one JSON log line per request."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        status = {"code": 0, "logged": False}
+        t0 = time.perf_counter()
+
+        def log_once() -> None:
+            if status["logged"]:
+                return
+            status["logged"] = True
+            fields = {
+                "request_id": rid,
+                "method": scope.get("method"),
+                "path": scope.get("path"),  # never the query string
+                "function": state.get("function"),
+                "status": status["code"] or 500,
+                "duration_ms": round((time.perf_counter() - t0) * 1000, 1),
+            }
+            for key in ("role", "auth", "exception"):
+                if state.get(key):
+                    fields[key] = state[key]
+            logs.event("request", **fields)
+
+        async def send_wrapper(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                log_once()  # before the last byte leaves: the line exists when the client has the answer
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            log_once()
+
+
+# ------------------------------------------------------------------ the app
+def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Starlette:
+    """Build the executor. It opens (and closes) its own pool unless ``pool`` is given."""
+    owns_pool = pool is None
+    pool = pool or make_pool(settings.dsn, max_size=settings.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        if owns_pool:
+            await pool.open(wait=False)
+        try:
+            yield
+        finally:
+            if owns_pool:
+                await pool.close()
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/openapi.json", openapi, methods=["GET"])]
+    for fn in settings.registry.values():
+        routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(fn.methods), name=fn.name))
+    routes.append(Route("/functions/v1/{name}", _unknown_function,
+                        methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})
+    app.add_middleware(RequestLog)
+    app.state.settings = settings
+    app.state.pool = pool
+    app.state.secrets = _Secrets(pool)
+    return app

@@ -1,0 +1,118 @@
+"""Seed 002's cron admin API routes (``/api/admin/cron-jobs...``).
+
+Each route runs its SQL function *as the caller* (role ``authenticated`` with the
+request's JWT claims, as PostgREST would), so the admin check inside the SQL
+function decides: a non-admin gets 403, bad input 400 with the SQL error's message,
+an unknown job 404. Python only checks the shape of the JSON body.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from pgcadence.executor.app import ApiError
+from pgcadence.executor.registry import function
+
+ADMIN_PATH = "/api/admin/cron-jobs"
+
+_LIST_SQL = """
+with j as materialized (select * from public.get_cron_jobs())
+select (select coalesce(jsonb_agg(to_jsonb(j) order by j.jobname), '[]'::jsonb) from j),
+       (select coalesce(jsonb_agg(to_jsonb(r) order by r.start_time desc nulls first), '[]'::jsonb)
+          from public.get_cron_job_runs(%s, %s) r),
+       (select jsonb_build_object('total', count(*), 'active', count(*) filter (where j.active),
+                                  'inactive', count(*) filter (where not j.active),
+                                  'recentFailures', coalesce(sum(j.recent_failures), 0)) from j)
+"""
+
+
+def _field(body, name: str, kinds: tuple[type, ...], *, required: bool = True, default=None):
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_input", "the request body must be a JSON object")
+    if name not in body or body[name] is None:
+        if required:
+            raise ApiError(400, "invalid_input", f"'{name}' is required")
+        return default
+    value = body[name]
+    if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+        wanted = " or ".join({str: "a string", bool: "true or false", int: "an integer", dict: "a JSON object"}[k] for k in kinds)
+        raise ApiError(400, "invalid_input", f"'{name}' must be {wanted}")
+    return value
+
+
+async def _call(ctx, sql: str, params: tuple):
+    """Run one statement as the caller; map SQL errors to HTTP answers."""
+    try:
+        async with ctx.as_role() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchone()
+    except psycopg.Error as exc:
+        state = exc.sqlstate or ""
+        if state == "P0002":  # no such job
+            raise ApiError(404, "not_found", exc.diag.message_primary or "not found") from None
+        if state[:2] in ("22", "23"):  # data exceptions (validation), unique violations
+            raise ApiError(400, "invalid_input", exc.diag.message_primary or type(exc).__name__) from None
+        raise  # 42501 -> 403, anything else -> 500 (the app's mapping)
+
+
+@function("admin-cron-jobs", path=ADMIN_PATH, methods=("GET",), summary="Cron jobs, recent runs and summary (admins)")
+async def list_jobs(ctx):
+    """`{jobs, runs, summary: {total, active, inactive, recentFailures}}`; query `limit` (runs, default 50)
+    and `job` (runs of one job)."""
+    try:
+        limit = int(ctx.query.get("limit", "50"))
+    except ValueError:
+        raise ApiError(400, "invalid_input", "'limit' must be an integer") from None
+    jobs, runs, summary = await _call(ctx, _LIST_SQL, (limit, ctx.query.get("job") or None))
+    return {"jobs": jobs, "runs": runs, "summary": summary}
+
+
+@function("admin-cron-jobs-create", path=ADMIN_PATH + "/create", methods=("POST",), summary="Create a cron job (admins)")
+async def create_job(ctx):
+    """Body `{jobName, schedule, taskType, payload, maxAttempts, timezone?}`; answers `{jobId}`."""
+    body = ctx.body
+    name = _field(body, "jobName", (str,))
+    schedule = _field(body, "schedule", (str,))
+    task_type = _field(body, "taskType", (str,))
+    payload = _field(body, "payload", (dict,), required=False, default={})
+    attempts = _field(body, "maxAttempts", (int,), required=False, default=3)
+    tz = _field(body, "timezone", (str,), required=False)
+    (job_id,) = await _call(ctx, "select public.create_cron_job(%s, %s, %s, %s::jsonb, %s, %s)",
+                            (name, schedule, task_type, Jsonb(payload), attempts, tz))
+    return 201, {"jobId": job_id}
+
+
+@function("admin-cron-jobs-toggle", path=ADMIN_PATH + "/toggle", methods=("POST",), summary="Enable or disable a cron job (admins)")
+async def toggle_job(ctx):
+    """Body `{jobName, active}`; answers `{jobName, active}`."""
+    name = _field(ctx.body, "jobName", (str,))
+    active = _field(ctx.body, "active", (bool,))
+    (state,) = await _call(ctx, "select public.toggle_cron_job(%s, %s)", (name, active))
+    return {"jobName": name, "active": state}
+
+
+@function("admin-cron-jobs-schedule", path=ADMIN_PATH + "/schedule", methods=("POST",), summary="Change a cron job's schedule (admins)")
+async def schedule_job(ctx):
+    """Body `{jobName, schedule, timezone?}`; answers `{jobName, schedule, description}`."""
+    name = _field(ctx.body, "jobName", (str,))
+    schedule = _field(ctx.body, "schedule", (str,))
+    tz = _field(ctx.body, "timezone", (str,), required=False)
+    (description,) = await _call(ctx, "select public.update_cron_schedule(%s, %s, %s)", (name, schedule, tz))
+    return {"jobName": name, "schedule": schedule, "description": description}
+
+
+@function("admin-cron-jobs-delete", path=ADMIN_PATH + "/delete", methods=("POST",), summary="Delete a cron job (admins)")
+async def delete_job(ctx):
+    """Body `{jobName}`; answers `{jobName, deleted}`."""
+    name = _field(ctx.body, "jobName", (str,))
+    (deleted,) = await _call(ctx, "select public.delete_cron_job(%s)", (name,))
+    return {"jobName": name, "deleted": deleted}
+
+
+@function("admin-cron-jobs-run", path=ADMIN_PATH + "/run", methods=("POST",), summary="Run a cron job once, now (admins)")
+async def run_job(ctx):
+    """Body `{jobName}`; answers the recorded run `{runid, status, return_message, start_time, end_time}`."""
+    name = _field(ctx.body, "jobName", (str,))
+    (run,) = await _call(ctx, "select to_jsonb(r) from public.run_cron_job_now(%s) r", (name,))
+    return run
