@@ -118,7 +118,7 @@ COMMENT ON TABLE public.sync_state IS 'Last run of each sync (daily_refresh: whe
 -- Interval until a movie refreshed on refreshed_on is due again (the rule above).
 CREATE FUNCTION public.movie_refresh_interval(release_date date, popularity double precision, refreshed_on date)
 RETURNS interval
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT GREATEST(interval '1 day',
         CASE WHEN release_date IS NULL THEN interval '30 days'
              WHEN refreshed_on - release_date <= 30 THEN interval '1 day'
@@ -137,7 +137,7 @@ COMMENT ON FUNCTION public.movie_refresh_interval(date, double precision, date) 
 CREATE FUNCTION public.movie_stale_at(release_date date, popularity double precision,
                                       last_refreshed_at timestamptz, gone_at timestamptz DEFAULT NULL)
 RETURNS timestamptz
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN gone_at IS NOT NULL THEN NULL::timestamptz
                 WHEN last_refreshed_at IS NULL THEN '1900-01-01 00:00:00+00'::timestamptz
                 ELSE ((last_refreshed_at AT TIME ZONE 'UTC')

@@ -40,4 +40,4 @@ $$;
 COMMENT ON FUNCTION pgcadence.skip_unconfigured(text, text) IS
     'For standing jobs: true (skip counted in pgcadence.module_skips) when the module is not configured, else false.';
 
-REVOKE ALL ON FUNCTION pgcadence.module_unconfigured(text), pgcadence.skip_unconfigured(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.module_unconfigured(text), pgcadence.skip_unconfigured(text, text) FROM PUBLIC, anon, authenticated;

@@ -3,14 +3,14 @@
 
 -- Size limit from the settings row (definer: callers cannot read pgcadence).
 CREATE OR REPLACE FUNCTION pgcadence.cache_max_data_bytes() RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT s.max_data_bytes FROM pgcadence.cache_settings s
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_max_data_bytes() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_max_data_bytes() FROM PUBLIC, anon, authenticated;
 
 -- Trigger: keep data_size and updated_at right and refuse oversized documents.
 CREATE OR REPLACE FUNCTION pgcadence.cache_storage_before_write() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     size_limit bigint := pgcadence.cache_max_data_bytes();
     project text;
@@ -33,7 +33,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_storage_before_write() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_storage_before_write() FROM PUBLIC, anon, authenticated;
 
 CREATE OR REPLACE TRIGGER cache_storage_before_write
     BEFORE INSERT OR UPDATE ON public.cache_storage
@@ -41,7 +41,7 @@ CREATE OR REPLACE TRIGGER cache_storage_before_write
 
 -- Id of a project, created on first use; refuses inactive projects and bad names.
 CREATE OR REPLACE FUNCTION pgcadence.cache_project_id(project text, create_missing boolean) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     pid integer;
     active boolean;
@@ -66,11 +66,11 @@ BEGIN
     RETURN pid;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_project_id(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_project_id(text, boolean) FROM PUBLIC, anon, authenticated;
 
 -- Check cache_type before it reaches the table (clear message instead of a constraint name).
 CREATE OR REPLACE FUNCTION pgcadence.cache_check_type(cache_type text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF cache_type IS NULL OR cache_type !~ '^[a-z][a-z0-9_]{0,49}$' THEN
         RAISE EXCEPTION 'invalid cache_type %: 1-50 lowercase letters, digits or "_", starting with a letter',
@@ -78,4 +78,4 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_check_type(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_check_type(text) FROM PUBLIC, anon, authenticated;

@@ -3,7 +3,7 @@
 -- pg_cron, every minute: enqueue one cache_refresh job per due cache (dedupe_key keeps it to
 -- one pending or running refresh per cache). Returns how many were enqueued.
 CREATE OR REPLACE FUNCTION pgcadence.cache_enqueue_due_refreshes() RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     n integer := 0;
@@ -36,13 +36,13 @@ BEGIN
     RETURN n;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_enqueue_due_refreshes() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_enqueue_due_refreshes() FROM PUBLIC, anon, authenticated;
 COMMENT ON FUNCTION pgcadence.cache_enqueue_due_refreshes() IS
     'Cron: enqueue a cache_refresh job for every cache whose last_fetch is older than its max_age (one live job per cache).';
 
 -- pg_cron, daily: delete caches not written for retention_days. Returns how many.
 CREATE OR REPLACE FUNCTION pgcadence.cache_cleanup() RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n integer;
 BEGIN
@@ -52,6 +52,6 @@ BEGIN
     RETURN n;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cache_cleanup() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cache_cleanup() FROM PUBLIC, anon, authenticated;
 COMMENT ON FUNCTION pgcadence.cache_cleanup() IS
     'Cron: delete caches whose updated_at is older than their retention_days.';

@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION public.cache_put(
     max_age interval DEFAULT NULL,
     cache_version text DEFAULT NULL
 ) RETURNS TABLE (written boolean, data_size integer, updated_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
     pid integer;
@@ -55,7 +55,7 @@ COMMENT ON FUNCTION public.cache_put(text, text, jsonb, timestamptz, timestamptz
 CREATE OR REPLACE FUNCTION public.cache_get(project text, cache_type text)
 RETURNS TABLE (data jsonb, last_fetch timestamptz, last_rich_fetch timestamptz, cache_version text,
                max_age interval, data_size integer, updated_at timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.data, c.last_fetch, c.last_rich_fetch, c.cache_version::text, c.max_age, c.data_size, c.updated_at
     FROM public.cache_storage c JOIN public.projects p ON p.id = c.project_id
     WHERE p.project_name = cache_get.project AND c.cache_type = cache_get.cache_type
@@ -67,7 +67,7 @@ COMMENT ON FUNCTION public.cache_get(text, text) IS
 -- (max_age NULL: the stored max_age; no max_age at all: due only when missing).
 CREATE OR REPLACE FUNCTION public.cache_due_for_refresh(project text, cache_type text, max_age interval DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE((
         SELECT CASE WHEN c.last_fetch IS NULL THEN true
                     WHEN COALESCE(cache_due_for_refresh.max_age, c.max_age) IS NULL THEN false
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION public.cache_due_for_refresh(text, text, interval) IS
 
 -- Set or clear (NULL) the refresh interval of an existing cache.
 CREATE OR REPLACE FUNCTION public.cache_set_max_age(project text, cache_type text, max_age interval) RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF max_age IS NOT NULL AND max_age <= interval '0' THEN
         RAISE EXCEPTION 'max_age must be positive, not %', max_age USING ERRCODE = '22023';
@@ -98,7 +98,7 @@ COMMENT ON FUNCTION public.cache_set_max_age(text, text, interval) IS
 
 -- Delete caches (all of a project, or one); returns how many rows went.
 CREATE OR REPLACE FUNCTION public.cache_purge(project text DEFAULT NULL, cache_type text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n integer;
 BEGIN
@@ -125,7 +125,7 @@ COMMENT ON FUNCTION public.cache_purge(text, text) IS
 -- Add counter deltas from one runner process: {"memory": {"hits": 1, "misses": 0, "errors": 0,
 -- "latency_samples": 1, "latency_total_us": 2.5}, "file": {...}, ...}.
 CREATE OR REPLACE FUNCTION public.cache_record_stats(project text, cache_type text, deltas jsonb) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     pid integer;
 BEGIN

@@ -9,7 +9,7 @@ RETURNS TABLE (
     last_run_status text, last_run_started_at timestamptz, last_run_finished_at timestamptz,
     next_run_at timestamptz, recent_failures bigint
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.cron_require_admin('get_cron_jobs');
     RETURN QUERY
@@ -42,7 +42,7 @@ RETURNS TABLE (
     runid bigint, jobid bigint, jobname text, status text, return_message text,
     start_time timestamptz, end_time timestamptz, duration_ms numeric, job_pid integer
 )
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     jid bigint;
 BEGIN
@@ -75,7 +75,7 @@ COMMENT ON FUNCTION public.get_cron_job_runs(integer, text) IS
 -- Enable or disable a job by name; returns the new state.
 CREATE OR REPLACE FUNCTION public.toggle_cron_job(job_name text, new_active boolean)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job;
 BEGIN
@@ -93,7 +93,7 @@ COMMENT ON FUNCTION public.toggle_cron_job(text, boolean) IS 'Enable (true) or d
 -- Change a job's schedule (validated first); timezone NULL keeps the job's zone, 'UTC' clears it.
 CREATE OR REPLACE FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job;
     m pgcadence.cron_job_meta;
@@ -130,7 +130,7 @@ CREATE OR REPLACE FUNCTION public.create_cron_job(job_name text, job_schedule te
                                        task_payload jsonb DEFAULT '{}', max_attempts integer DEFAULT 3,
                                        timezone text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.cron_require_admin('create_cron_job');
     PERFORM pgcadence.cron_check_name(job_name);
@@ -148,7 +148,7 @@ COMMENT ON FUNCTION public.create_cron_job(text, text, text, jsonb, integer, tex
 -- Delete a job by name (pgcadence's own pgcadence_* jobs are refused: pause them instead).
 CREATE OR REPLACE FUNCTION public.delete_cron_job(job_name text)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job;
 BEGIN
@@ -166,7 +166,7 @@ COMMENT ON FUNCTION public.delete_cron_job(text) IS 'Unschedule the cron job of 
 -- Run a job's command once, now, and record the run in cron.job_run_details.
 CREATE OR REPLACE FUNCTION public.run_cron_job_now(job_name text)
 RETURNS TABLE (runid bigint, status text, return_message text, start_time timestamptz, end_time timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job;
     cmd text;
@@ -207,13 +207,13 @@ END
 $$;
 COMMENT ON FUNCTION public.run_cron_job_now(text) IS
     'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
-REVOKE ALL ON FUNCTION public.get_cron_jobs() FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.get_cron_job_runs(integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.toggle_cron_job(text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.update_cron_schedule(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.create_cron_job(text, text, text, jsonb, integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.delete_cron_job(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.run_cron_job_now(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.get_cron_jobs() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.get_cron_job_runs(integer, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.toggle_cron_job(text, boolean) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.update_cron_schedule(text, text, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.create_cron_job(text, text, text, jsonb, integer, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.delete_cron_job(text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.run_cron_job_now(text) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.get_cron_jobs() TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.get_cron_job_runs(integer, text) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.toggle_cron_job(text, boolean) TO authenticated, service_role;

@@ -3,7 +3,7 @@
 -- English list: "a", "a and b", "a, b and c".
 CREATE OR REPLACE FUNCTION pgcadence.cron_en_list(items text[])
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN pg_catalog.cardinality(items) <= 1 THEN items[1]
                 ELSE pg_catalog.array_to_string(items[1:pg_catalog.cardinality(items) - 1], ', ')
                      || ' and ' || items[pg_catalog.cardinality(items)] END
@@ -12,7 +12,7 @@ $$;
 -- Plain English for a parsed expression (see describe_cron_schedule).
 CREATE OR REPLACE FUNCTION pgcadence.cron_describe_spec(spec pgcadence.cron_spec)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     mi text := spec.fields[1];
     hr text := spec.fields[2];
@@ -107,7 +107,7 @@ $$;
 -- describe_cron_schedule / next run that never raise: for jobs scheduled outside pgcadence.
 CREATE OR REPLACE FUNCTION pgcadence.cron_describe_safe(schedule text, timezone text)
 RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN pgcadence.cron_describe_spec(pgcadence.cron_parse(schedule, false))
            || CASE WHEN timezone IS NULL THEN '' ELSE ' (' || timezone || ')' END;
@@ -118,7 +118,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION pgcadence.cron_next_run_safe(schedule text, timezone text, after timestamptz DEFAULT now())
 RETURNS timestamptz
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN pgcadence.cron_next_run(schedule, timezone, after);
 EXCEPTION WHEN invalid_parameter_value THEN
@@ -129,7 +129,7 @@ $$;
 -- Plain English for a cron expression, e.g. '0 3 * * *' -> 'Daily at 03:00'.
 CREATE OR REPLACE FUNCTION public.describe_cron_schedule(schedule text, timezone text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     tz text := pgcadence.cron_timezone(timezone);
 BEGIN
@@ -141,6 +141,6 @@ $$;
 COMMENT ON FUNCTION public.describe_cron_schedule(text, text) IS
     'Plain English for a 5-field cron expression ("0 * * * *" -> "Hourly at minute 0"); raises 22023 naming the bad field. Admin only.';
 
-REVOKE ALL ON FUNCTION public.describe_cron_schedule(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.describe_cron_schedule(text, text) FROM PUBLIC, anon, authenticated;
 
 GRANT EXECUTE ON FUNCTION public.describe_cron_schedule(text, text) TO authenticated, service_role;

@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer,
                                      names text[] DEFAULT NULL, name_base integer DEFAULT 0)
 RETURNS integer[]
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     item text;
     m text[];
@@ -83,7 +83,7 @@ $$;
 -- Does the day of ts match (Vixie cron rule: if either day field starts with '*' both must match, else either)?
 CREATE OR REPLACE FUNCTION pgcadence.cron_day_matches(spec pgcadence.cron_spec, ts timestamp)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT extract(month FROM ts)::integer = ANY (spec.months)
        AND CASE WHEN spec.dom_star OR spec.dow_star
                 THEN extract(day FROM ts)::integer = ANY (spec.days) AND extract(dow FROM ts)::integer = ANY (spec.weekdays)
@@ -94,7 +94,7 @@ $$;
 -- Does the minute ts (a wall-clock time) match the expression?
 CREATE OR REPLACE FUNCTION pgcadence.cron_matches(spec pgcadence.cron_spec, ts timestamp)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT extract(minute FROM ts)::integer = ANY (spec.minutes)
        AND extract(hour FROM ts)::integer = ANY (spec.hours)
        AND pgcadence.cron_day_matches(spec, ts)
@@ -103,7 +103,7 @@ $$;
 -- First matching minute strictly after "after" (wall-clock), within five years; NULL if none.
 CREATE OR REPLACE FUNCTION pgcadence.cron_next_naive(spec pgcadence.cron_spec, after timestamp)
 RETURNS timestamp
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.min(d.day + pg_catalog.make_interval(hours => h, mins => mi))
     FROM (SELECT g.day   -- the first two matching days: months of the expression first, then their days
           FROM pg_catalog.generate_series(pg_catalog.date_trunc('month', after),
@@ -124,7 +124,7 @@ $$;
 -- bad field, and reject what pg_cron 1.4 cannot run (seconds, 6 fields, $, macros).
 CREATE OR REPLACE FUNCTION pgcadence.cron_parse(schedule text, check_fires boolean DEFAULT true)
 RETURNS pgcadence.cron_spec
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s text := pg_catalog.lower(pg_catalog.btrim(schedule, E' \t\r\n'));
     f text[];
@@ -177,7 +177,7 @@ $$;
 -- Render a set of values as a cron field: '*' when complete, runs as a-b.
 CREATE OR REPLACE FUNCTION pgcadence.cron_render_field(vals integer[], lo integer, hi integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN (SELECT pg_catalog.count(DISTINCT v) FROM pg_catalog.unnest(vals) v WHERE v BETWEEN lo AND hi) = hi - lo + 1
                 THEN '*'
                 ELSE (SELECT pg_catalog.string_agg(CASE WHEN r.a = r.b THEN r.a::text ELSE r.a || '-' || r.b END, ',' ORDER BY r.a)

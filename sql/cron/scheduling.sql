@@ -7,7 +7,7 @@
 -- (as PostgREST does) or else the login role.
 CREATE OR REPLACE FUNCTION pgcadence.cron_require_admin(fn text)
 RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
                         ELSE pg_catalog.current_setting('role')::name END;
@@ -23,12 +23,12 @@ BEGIN
         USING ERRCODE = '42501';
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(text) FROM PUBLIC, anon, authenticated;
 
 -- Who is calling, for the history of manual runs.
 CREATE OR REPLACE FUNCTION pgcadence.cron_caller()
 RETURNS text
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN auth.uid() IS NOT NULL THEN 'user ' || auth.uid()::text
                 ELSE 'role ' || CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
                                      ELSE pg_catalog.current_setting('role') END END
@@ -37,7 +37,7 @@ $$;
 -- Job name rule: ^[a-z][a-z0-9_]{2,62}$.
 CREATE OR REPLACE FUNCTION pgcadence.cron_check_name(job_name text)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF job_name IS NULL OR job_name = '' THEN
         RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
@@ -52,7 +52,7 @@ $$;
 -- The cron.job row of a name, or raise P0002.
 CREATE OR REPLACE FUNCTION pgcadence.cron_find_job(job_name text)
 RETURNS cron.job
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job;
 BEGIN
@@ -74,7 +74,7 @@ $$;
 -- Owner-only (it schedules arbitrary SQL); admins use create_cron_job().
 CREATE OR REPLACE FUNCTION pgcadence.cron_schedule(job_name text, schedule text, command text, timezone text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     tz text := pgcadence.cron_timezone(timezone);
     spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
@@ -97,14 +97,14 @@ BEGIN
     RETURN jid;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cron_schedule(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule(text, text, text, text) FROM PUBLIC, anon, authenticated;
 COMMENT ON FUNCTION pgcadence.cron_schedule(text, text, text, text) IS
     'Schedule or replace a SQL-command job; timezone (IANA) makes the schedule local wall-clock time, DST-safe. Returns the jobid.';
 
 -- The SQL a queue job's cron command runs: enqueue the task, every value a literal.
 CREATE OR REPLACE FUNCTION pgcadence.cron_enqueue_command(task_type text, payload jsonb, max_attempts integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.format('SELECT public.job_queue_enqueue(task_type => %L, payload => %L::jsonb, max_attempts => %L::integer)',
                              task_type, payload::text, max_attempts)
 $$;
@@ -113,7 +113,7 @@ $$;
 CREATE OR REPLACE FUNCTION pgcadence.cron_schedule_task(job_name text, schedule text, task_type text, payload jsonb,
                                              max_attempts integer, timezone text)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     jid bigint;
 BEGIN
@@ -145,12 +145,12 @@ BEGIN
     RETURN jid;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cron_schedule_task(text, text, text, jsonb, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_schedule_task(text, text, text, jsonb, integer, text) FROM PUBLIC, anon, authenticated;
 
 -- Unschedule a job and forget its metadata.
 CREATE OR REPLACE FUNCTION pgcadence.cron_unschedule(job_name text)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j cron.job := pgcadence.cron_find_job(job_name);
 BEGIN
@@ -159,4 +159,4 @@ BEGIN
     RETURN true;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.cron_unschedule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.cron_unschedule(text) FROM PUBLIC, anon, authenticated;

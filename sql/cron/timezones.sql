@@ -4,7 +4,7 @@
 -- Canonical IANA name of a time zone, NULL for none/UTC; raise 22023 for anything else.
 CREATE OR REPLACE FUNCTION pgcadence.cron_timezone(tz text)
 RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     canon text;
 BEGIN
@@ -35,7 +35,7 @@ $$;
 -- NULL for none/UTC, else the name as stored (already validated by cron_timezone): the hot path.
 CREATE OR REPLACE FUNCTION pgcadence.cron_tz(tz text)
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN tz IS NULL OR pg_catalog.btrim(tz) = '' OR pg_catalog.upper(pg_catalog.btrim(tz)) IN ('UTC', 'ETC/UTC', 'GMT', 'Z')
                 THEN NULL ELSE tz END
 $$;
@@ -43,7 +43,7 @@ $$;
 -- The UTC offsets a zone has had or will have around now (daily samples, -1 .. +3 years).
 CREATE OR REPLACE FUNCTION pgcadence.cron_zone_offsets(tz text)
 RETURNS SETOF interval
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT DISTINCT (d AT TIME ZONE tz) - (d AT TIME ZONE 'UTC')
     FROM pg_catalog.generate_series(pg_catalog.now() - interval '1 year', pg_catalog.now() + interval '3 years',
                                     interval '1 day') d
@@ -53,7 +53,7 @@ $$;
 -- time can fall on under any of the zone's offsets (weekdays widened by one day each way).
 CREATE OR REPLACE FUNCTION pgcadence.cron_utc_schedule(schedule text, timezone text)
 RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     spec pgcadence.cron_spec := pgcadence.cron_parse(schedule);
     tz text := pgcadence.cron_tz(timezone);
@@ -85,7 +85,7 @@ $$;
 -- to ("<local> AT TIME ZONE tz")? The time-zone guard of every time-zoned job.
 CREATE OR REPLACE FUNCTION pgcadence.cron_local_due_spec(spec pgcadence.cron_spec, timezone text, at_time timestamptz)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (
         SELECT 1
         FROM (SELECT DISTINCT (s AT TIME ZONE timezone) - (s AT TIME ZONE 'UTC') AS o
@@ -100,7 +100,7 @@ $$;
 -- Text form of the guard, with a simulated instant for tests (default: now).
 CREATE OR REPLACE FUNCTION pgcadence.cron_local_due(schedule text, timezone text, at_time timestamptz DEFAULT now())
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN pgcadence.cron_tz(timezone) IS NULL
                 THEN pgcadence.cron_matches(pgcadence.cron_parse(schedule, false),
                                             pg_catalog.date_trunc('minute', at_time) AT TIME ZONE 'UTC')
@@ -111,12 +111,17 @@ COMMENT ON FUNCTION pgcadence.cron_local_due(text, text, timestamptz) IS
     'True when the minute of at_time is when a job with this local schedule and time zone fires (PostgreSQL''s reading of local times across DST changes).';
 
 -- The command pg_cron runs for a time-zoned job: run "command" only when due in local time.
--- Not SECURITY DEFINER and no pinned search_path: the command runs exactly as pg_cron would run it.
+-- Not SECURITY DEFINER, and the command runs with the search_path pg_cron would give it
+-- (the job user's default), not the function's pinned one.
 CREATE OR REPLACE FUNCTION pgcadence.cron_if_local(schedule text, timezone text, command text, at_time timestamptz DEFAULT now())
 RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    default_path text;
 BEGIN
     IF pgcadence.cron_local_due(schedule, timezone, at_time) THEN
+        SELECT s.reset_val INTO default_path FROM pg_catalog.pg_settings s WHERE s.name = 'search_path';
+        PERFORM pg_catalog.set_config('search_path', default_path, true);  -- restored when this function returns
         EXECUTE command;
         RETURN 'ran';
     END IF;
@@ -127,7 +132,7 @@ $$;
 -- Next time the job fires after "after" (UTC instant); NULL if never (within five years).
 CREATE OR REPLACE FUNCTION pgcadence.cron_next_run(schedule text, timezone text DEFAULT NULL, after timestamptz DEFAULT now())
 RETURNS timestamptz
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     spec pgcadence.cron_spec := pgcadence.cron_parse(schedule, false);
     tz text := pgcadence.cron_tz(timezone);

@@ -3,7 +3,7 @@
 -- Upstream base URL, API key (NULL when not in Vault), timeout and sweep batch for the runner.
 CREATE OR REPLACE FUNCTION public.game_platform_config(
     OUT base_url text, OUT api_key text, OUT timeout_ms integer, OUT sweep_batch integer)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s pgcadence.game_platform_settings;
 BEGIN
@@ -30,7 +30,7 @@ COMMENT ON FUNCTION public.game_platform_config() IS
 CREATE OR REPLACE FUNCTION public.game_platform_configure(base_url text DEFAULT NULL, timeout_ms integer DEFAULT NULL,
                                                sweep_batch integer DEFAULT NULL, api_key_secret text DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UPDATE pgcadence.game_platform_settings s SET
         base_url = COALESCE(game_platform_configure.base_url, s.base_url),
         timeout_ms = COALESCE(game_platform_configure.timeout_ms, s.timeout_ms),
@@ -51,4 +51,4 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
        AND NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d
                         WHERE d.name = 'game_platform_base_url' AND coalesce(d.decrypted_secret, '') <> '')
 $$;
-REVOKE ALL ON FUNCTION pgcadence.game_platform_unconfigured() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.game_platform_unconfigured() FROM PUBLIC, anon, authenticated;

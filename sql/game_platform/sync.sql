@@ -4,15 +4,15 @@
 -- Sync scope key of a run: 'all', or 'coach:<uuid>' for a one-coach run.
 CREATE OR REPLACE FUNCTION pgcadence.game_platform_scope(coach_id uuid)
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN coach_id IS NULL THEN 'all' ELSE 'coach:' || coach_id::text END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.game_platform_scope(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.game_platform_scope(uuid) FROM PUBLIC, anon, authenticated;
 
 -- The after_time_unix the next sync of this scope asks the upstream for (0: everything).
 CREATE OR REPLACE FUNCTION public.game_platform_sync_window(coach_id uuid DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE((SELECT s.after_time_unix FROM public.game_platform_sync_state s
                       WHERE s.scope = pgcadence.game_platform_scope(game_platform_sync_window.coach_id)), 0)
 $$;
@@ -25,7 +25,7 @@ COMMENT ON FUNCTION public.game_platform_sync_window(uuid) IS
 CREATE OR REPLACE FUNCTION public.game_platform_record_activity(activities jsonb, coach_id uuid DEFAULT NULL,
                                                      dry_run boolean DEFAULT false)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_scope text := pgcadence.game_platform_scope(coach_id);
     v_after bigint;
@@ -124,7 +124,7 @@ COMMENT ON FUNCTION public.game_platform_record_activity(jsonb, uuid, boolean) I
 -- Competitors whose totals must be fetched again (flagged), oldest activity first.
 CREATE OR REPLACE FUNCTION public.game_platform_competitors_to_sweep(limit_count integer DEFAULT 100, coach_id uuid DEFAULT NULL)
 RETURNS TABLE (id uuid, external_id text, coach_id uuid, last_activity_at timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.id, c.external_id, c.coach_id, c.last_activity_at
       FROM public.competitors c
      WHERE c.needs_totals_refresh
@@ -140,7 +140,7 @@ COMMENT ON FUNCTION public.game_platform_competitors_to_sweep(integer, uuid) IS
 CREATE OR REPLACE FUNCTION public.game_platform_store_totals(competitor_id uuid, totals jsonb,
                                                   seen_last_activity_at timestamptz DEFAULT NULL)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_cleared boolean;
 BEGIN

@@ -9,18 +9,6 @@ COMMENT ON TABLE public.mandate_audit IS
     'a user reads their own rows, admins and service_role read all; nobody updates or deletes '
     '(retention: purge_mandate_audit(), owner only).';
 
-REVOKE ALL ON FUNCTION public.log_audit(text, uuid, text, text, uuid, jsonb),
-                       public.purge_mandate_audit(interval),
-                       public.store_credential(uuid, uuid, text, text, bytea, text),
-                       public.access_credential(uuid, jsonb),
-                       public.reseal_credential(uuid, bytea, text),
-                       public.cache_warm_plan(text, text),
-                       public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer),
-                       public.save_checkout_session(text, jsonb, text, uuid, interval),
-                       public.load_checkout_session(text),
-                       public.cleanup_expired_checkout_sessions()
-    FROM PUBLIC;
-
 DROP POLICY IF EXISTS mandate_audit_actions_read ON public.mandate_audit_actions;
 CREATE POLICY mandate_audit_actions_read ON public.mandate_audit_actions
     FOR SELECT TO authenticated USING (true);

@@ -5,18 +5,18 @@
 -- else the JWT's role, else 'owner' (a direct connection: migrations, pg_cron, the DBA).
 -- Claims alone never raise a login role above what SET ROLE gave it.
 CREATE OR REPLACE FUNCTION pgcadence.request_role() RETURNS text
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN pg_catalog.current_setting('role', true) IN ('anon', 'authenticated', 'service_role')
             THEN pg_catalog.current_setting('role', true)
         ELSE coalesce(nullif(auth.role(), ''), 'owner')
     END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.request_role() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.request_role() FROM PUBLIC, anon, authenticated;
 
 -- Refuses UPDATE / DELETE / TRUNCATE on mandate_audit, except a DELETE inside purge_mandate_audit().
 CREATE OR REPLACE FUNCTION pgcadence.mandate_audit_append_only() RETURNS trigger
-LANGUAGE plpgsql SET search_path = '' AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND pg_catalog.current_setting('pgcadence.audit_purge', true) = 'on' THEN
         RETURN OLD;
@@ -25,7 +25,7 @@ BEGIN
         USING ERRCODE = '42501', HINT = 'retention: select purge_mandate_audit(''<interval>'') as the table owner';
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.mandate_audit_append_only() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.mandate_audit_append_only() FROM PUBLIC, anon, authenticated;
 
 -- The one way to write an audit row: checks the action name, the caller and the metadata.
 CREATE OR REPLACE FUNCTION public.log_audit(
@@ -36,7 +36,7 @@ CREATE OR REPLACE FUNCTION public.log_audit(
     p_credential_id uuid DEFAULT NULL,
     p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_role text := pgcadence.request_role();
     v_uid uuid := auth.uid();
@@ -71,10 +71,11 @@ END
 $$;
 COMMENT ON FUNCTION public.log_audit(text, uuid, text, text, uuid, jsonb) IS
     'Append one mandate_audit row (the only writer). authenticated: about themselves only; service_role: anyone.';
+REVOKE ALL ON FUNCTION public.log_audit(text, uuid, text, text, uuid, jsonb) FROM PUBLIC, anon, authenticated;
 
 -- Retention: delete audit rows older than p_older_than (at least 30 days). Owner only.
 CREATE OR REPLACE FUNCTION public.purge_mandate_audit(p_older_than interval) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
 BEGIN
@@ -91,6 +92,7 @@ END
 $$;
 COMMENT ON FUNCTION public.purge_mandate_audit(interval) IS
     'Retention for mandate_audit: delete rows older than the interval (>= 30 days). Executable by the owner only.';
+REVOKE ALL ON FUNCTION public.purge_mandate_audit(interval) FROM PUBLIC, anon, authenticated;
 
 CREATE OR REPLACE TRIGGER mandate_audit_no_update_delete BEFORE UPDATE OR DELETE ON public.mandate_audit
     FOR EACH ROW EXECUTE FUNCTION pgcadence.mandate_audit_append_only();

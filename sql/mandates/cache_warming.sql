@@ -4,7 +4,7 @@
 -- Which (org_ref, category) pairs a warm-cache call covers, and whether each is fresh.
 CREATE OR REPLACE FUNCTION public.cache_warm_plan(p_org_ref text DEFAULT NULL, p_category text DEFAULT NULL)
 RETURNS TABLE (org_ref text, category text, fresh boolean)
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH wanted AS (
         -- both given: exactly that pair, a target or not
         SELECT p_org_ref AS org_ref, p_category AS category
@@ -25,6 +25,7 @@ $$;
 COMMENT ON FUNCTION public.cache_warm_plan(text, text) IS
     'Targets of a warm-cache call: the given pair, else the enabled cache_warm_targets matching the filter; '
     'fresh = a cached_programs row that has not expired.';
+REVOKE ALL ON FUNCTION public.cache_warm_plan(text, text) FROM PUBLIC, anon, authenticated;
 
 -- Record one warm attempt: upsert cached_programs on success, audit success or failure.
 CREATE OR REPLACE FUNCTION public.record_cache_warm(
@@ -32,7 +33,7 @@ CREATE OR REPLACE FUNCTION public.record_cache_warm(
     p_user_id uuid DEFAULT NULL, p_credential_id uuid DEFAULT NULL, p_provider text DEFAULT NULL,
     p_ttl interval DEFAULT interval '24 hours', p_attempts integer DEFAULT 1
 ) RETURNS text
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_error IS NULL THEN
         IF p_programs IS NULL OR pg_catalog.jsonb_typeof(p_programs) <> 'array' THEN
@@ -58,6 +59,7 @@ $$;
 COMMENT ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer) IS
     'Outcome of warming one org/category: success upserts cached_programs and audits cache_warm_success '
     '(programs_discovered, duration_ms); failure audits cache_warm_failed (error, duration_ms).';
+REVOKE ALL ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.cache_warm_plan(text, text) TO service_role;
 GRANT EXECUTE ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer)
     TO service_role;
@@ -71,4 +73,4 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
      WHERE NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d WHERE d.name = n AND coalesce(d.decrypted_secret, '') <> '')
     HAVING pg_catalog.count(*) > 0
 $$;
-REVOKE ALL ON FUNCTION pgcadence.mandates_unconfigured() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.mandates_unconfigured() FROM PUBLIC, anon, authenticated;

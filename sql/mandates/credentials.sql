@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION public.store_credential(
     p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text
 ) RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_owner uuid;
 BEGIN
@@ -28,11 +28,12 @@ END
 $$;
 COMMENT ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) IS
     'Insert or replace a sealed credential (ciphertext from the runner) and audit credentials_submitted.';
+REVOKE ALL ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) FROM PUBLIC, anon, authenticated;
 
 -- Hand a sealed credential to its owner (or to service_role) and audit credentials_accessed.
 CREATE OR REPLACE FUNCTION public.access_credential(p_id uuid, p_metadata jsonb DEFAULT '{}'::jsonb)
 RETURNS TABLE (id uuid, user_id uuid, provider text, alias text, ciphertext bytea, key_fp text)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c public.stored_credentials;
 BEGIN
@@ -51,14 +52,16 @@ $$;
 COMMENT ON FUNCTION public.access_credential(uuid, jsonb) IS
     'Sealed credential for its owner (authenticated) or service_role; writes credentials_accessed '
     '(credential_id, provider, metadata accessed_at + credential_alias, as seed 001).';
+REVOKE ALL ON FUNCTION public.access_credential(uuid, jsonb) FROM PUBLIC, anon, authenticated;
 
 -- Re-seal: replace the ciphertext of one credential (used by pgcadence credentials rotate-key).
 CREATE OR REPLACE FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) RETURNS void
-LANGUAGE sql VOLATILE SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     UPDATE public.stored_credentials SET ciphertext = p_ciphertext, key_fp = p_key_fp, updated_at = now()
     WHERE id = p_id
 $$;
 COMMENT ON FUNCTION public.reseal_credential(uuid, bytea, text) IS
     'Replace a credential''s ciphertext and key fingerprint (key rotation). Owner / service_role only.';
+REVOKE ALL ON FUNCTION public.reseal_credential(uuid, bytea, text) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.access_credential(uuid, jsonb) TO authenticated, service_role;

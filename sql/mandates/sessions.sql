@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION public.save_checkout_session(
     p_id text, p_context jsonb, p_provider_id text DEFAULT NULL, p_user_id uuid DEFAULT NULL,
     p_ttl interval DEFAULT interval '24 hours'
 ) RETURNS timestamptz
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_user uuid := coalesce(p_user_id, auth.uid());
     v_expires timestamptz;
@@ -35,22 +35,24 @@ END
 $$;
 COMMENT ON FUNCTION public.save_checkout_session(text, jsonb, text, uuid, interval) IS
     'Upsert a checkout session for the caller (RLS: owner only); returns the new expires_at.';
+REVOKE ALL ON FUNCTION public.save_checkout_session(text, jsonb, text, uuid, interval) FROM PUBLIC, anon, authenticated;
 
 -- Load a checkout session the caller may see; an expired one reads as absent (no row).
 CREATE OR REPLACE FUNCTION public.load_checkout_session(p_id text)
 RETURNS TABLE (id text, user_id uuid, provider_id text, context jsonb,
                created_at timestamptz, updated_at timestamptz, expires_at timestamptz)
-LANGUAGE sql STABLE SET search_path = '' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT s.id, s.user_id, s.provider_id, s.context, s.created_at, s.updated_at, s.expires_at
     FROM public.agentic_checkout_sessions s
     WHERE s.id = p_id AND s.expires_at > now()
 $$;
 COMMENT ON FUNCTION public.load_checkout_session(text) IS
     'The caller''s checkout session (RLS: owner only), or no row when absent or expired.';
+REVOKE ALL ON FUNCTION public.load_checkout_session(text) FROM PUBLIC, anon, authenticated;
 
 -- Delete expired checkout sessions; returns how many.
 CREATE OR REPLACE FUNCTION public.cleanup_expired_checkout_sessions() RETURNS integer
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n integer;
 BEGIN
@@ -61,6 +63,7 @@ END
 $$;
 COMMENT ON FUNCTION public.cleanup_expired_checkout_sessions() IS
     'Delete every checkout session past expires_at; returns the number deleted (seed 001).';
+REVOKE ALL ON FUNCTION public.cleanup_expired_checkout_sessions() FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.save_checkout_session(text, jsonb, text, uuid, interval) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.load_checkout_session(text) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.cleanup_expired_checkout_sessions() TO service_role;

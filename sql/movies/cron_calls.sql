@@ -4,7 +4,7 @@
 -- POST a JSON body to an executor function with the service-role key; returns the net request id.
 CREATE OR REPLACE FUNCTION pgcadence.call_function(function_name text, body jsonb, timeout_ms integer)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN net.http_post(
         url := pg_catalog.rtrim(public.get_supabase_url(), '/') || '/functions/v1/' || function_name,
@@ -14,13 +14,13 @@ BEGIN
         timeout_milliseconds := timeout_ms);
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.call_function(text, jsonb, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.call_function(text, jsonb, integer) FROM PUBLIC, anon, authenticated;
 
 -- Ask the executor's scheduled-ingest to ingest up to limit_count movies of source.
 CREATE OR REPLACE FUNCTION public.call_scheduled_ingest(source text DEFAULT 'mixed_daily', limit_count integer DEFAULT 30,
                                              trigger text DEFAULT 'cron')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM public.scheduled_ingest_plan(source, limit_count);  -- refuse a bad source or limit now, not in the executor
     IF trigger IS NULL OR trigger NOT IN ('cron', 'manual') THEN
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION public.call_scheduled_ingest(text, integer, text) IS
 -- Ask the executor's daily-refresh to enqueue stale movies.
 CREATE OR REPLACE FUNCTION public.call_daily_refresh()
 RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT pgcadence.call_function('daily-refresh', '{}'::jsonb, 60000)
      WHERE NOT pgcadence.skip_unconfigured('movies', 'daily-refresh')
 $$;
@@ -49,7 +49,7 @@ COMMENT ON FUNCTION public.call_daily_refresh() IS
 -- Ask the executor's refresh-worker to process up to 10 queued refreshes.
 CREATE OR REPLACE FUNCTION public.call_refresh_worker()
 RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT pgcadence.call_function('refresh-worker', '{}'::jsonb, 300000)
      WHERE NOT pgcadence.skip_unconfigured('movies', 'refresh-worker')
 $$;

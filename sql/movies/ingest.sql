@@ -3,7 +3,7 @@
 -- A release date from an upstream document: 'YYYY-MM-DD' that is a real date, else NULL.
 CREATE OR REPLACE FUNCTION pgcadence.upstream_date(value text)
 RETURNS date
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF value IS NULL OR value !~ '^\d{4}-\d{2}-\d{2}$' THEN
         RETURN NULL;
@@ -13,13 +13,13 @@ EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
     RETURN NULL;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.upstream_date(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.upstream_date(text) FROM PUBLIC, anon, authenticated;
 
 -- Insert or update one movie from an upstream document; refreshed: it is the full
 -- document (sets last_refreshed_at, clears gone_at). Returns 'inserted' or 'updated'.
 CREATE OR REPLACE FUNCTION public.upsert_movie(doc jsonb, refreshed boolean DEFAULT true)
 RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_id bigint;
     v_inserted boolean;
@@ -60,7 +60,7 @@ CREATE OR REPLACE FUNCTION public.record_movie_fetch(tmdb_id bigint, endpoint te
                                           body jsonb, duration_ms integer, error text DEFAULT NULL,
                                           timed_out boolean DEFAULT false, waits_so_far integer DEFAULT 0)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     decision jsonb := public.tmdb_log_call(endpoint, tmdb_id, status_code, headers, duration_ms, error, timed_out, waits_so_far);
 BEGIN
@@ -84,7 +84,7 @@ COMMENT ON FUNCTION public.record_movie_fetch(bigint, text, integer, jsonb, json
 -- The upstream lists a scheduled-ingest source reads, and how many pages of each.
 CREATE OR REPLACE FUNCTION public.scheduled_ingest_plan(source text, limit_count integer)
 RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lists text[];
 BEGIN
@@ -117,7 +117,7 @@ COMMENT ON FUNCTION public.scheduled_ingest_plan(text, integer) IS
 -- the order given), at most limit_count. Returns the picked ids and the counts.
 CREATE OR REPLACE FUNCTION public.ingest_movie_list(results jsonb, limit_count integer)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     ids bigint[] := '{}';
@@ -155,7 +155,7 @@ CREATE OR REPLACE FUNCTION public.log_scheduled_ingestion(source text, requested
                                                fetched integer, inserted integer, updated integer, refreshed integer,
                                                errors jsonb, duration_ms integer, started_at timestamptz)
 RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO public.scheduled_ingestion_log AS l
         (source, requested_limit, trigger, status, fetched_count, inserted_count, updated_count, refreshed_count,
          error_count, errors, duration_ms, started_at)

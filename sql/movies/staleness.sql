@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION public.is_stale(release_date date, popularity double precision, last_refreshed_at timestamptz,
                                 at_time timestamptz DEFAULT now())
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = '' AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(public.movie_stale_at(release_date, popularity, last_refreshed_at) <= COALESCE(at_time, pg_catalog.now()), false)
 $$;
 COMMENT ON FUNCTION public.is_stale(date, double precision, timestamptz, timestamptz) IS
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION public.is_stale(date, double precision, timestamptz, timesta
 -- Is this movie stale now (gone movies never are)?
 CREATE OR REPLACE FUNCTION public.is_stale(movie public.movies)
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = '' AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(movie.stale_at <= pg_catalog.now(), false)
 $$;
 COMMENT ON FUNCTION public.is_stale(public.movies) IS 'True when the movie is due for a refresh now (its stale_at has passed).';
@@ -46,7 +46,7 @@ COMMENT ON VIEW public.refresh_queue IS
 CREATE OR REPLACE FUNCTION public.get_stale_movies(limit_count integer DEFAULT 100)
 RETURNS TABLE (tmdb_id bigint, title text, release_date date, popularity double precision,
                last_refreshed_at timestamptz, stale_at timestamptz)
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF limit_count IS NULL OR limit_count < 1 OR limit_count > 10000 THEN
         RAISE EXCEPTION 'get_stale_movies: limit_count must be between 1 and 10000 (got %)', limit_count
@@ -66,7 +66,7 @@ COMMENT ON FUNCTION public.get_stale_movies(integer) IS
 -- Queue priority of a refresh: popular titles first.
 CREATE OR REPLACE FUNCTION public.movie_refresh_priority(popularity double precision)
 RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN popularity >= 100 THEN 2 WHEN popularity >= 20 THEN 1 ELSE 0 END
 $$;
 COMMENT ON FUNCTION public.movie_refresh_priority(double precision) IS 'Refresh queue priority: 2 for popularity >= 100, 1 for >= 20, else 0.';
@@ -75,7 +75,7 @@ COMMENT ON FUNCTION public.movie_refresh_priority(double precision) IS 'Refresh 
 -- already pending or running; record the run in sync_state('daily_refresh').
 CREATE OR REPLACE FUNCTION public.enqueue_stale_movies(limit_count integer DEFAULT 100)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     jobs jsonb;
     n integer := 0;

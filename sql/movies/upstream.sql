@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION public.tmdb_config(
     OUT base_url text, OUT api_key text, OUT auth_style text, OUT timeout_ms integer,
     OUT requests_per_second double precision)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s pgcadence.movies_settings;
 BEGIN
@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION public.tmdb_configure(base_url text DEFAULT NULL, req
                                       api_key_secret text DEFAULT NULL, max_retry_after_s integer DEFAULT NULL,
                                       max_429_waits integer DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UPDATE pgcadence.movies_settings s SET
         base_url = COALESCE(tmdb_configure.base_url, s.base_url),
         requests_per_second = COALESCE(tmdb_configure.requests_per_second, s.requests_per_second),
@@ -51,7 +51,7 @@ COMMENT ON FUNCTION public.tmdb_configure(text, double precision, integer, text,
 -- One row lock per call: every executor process shares the rate (and a 429's pause).
 CREATE OR REPLACE FUNCTION public.tmdb_rate_acquire()
 RETURNS double precision
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH cur AS (
         SELECT GREATEST(s.next_request_at, pg_catalog.clock_timestamp()) AS slot, s.requests_per_second
           FROM pgcadence.movies_settings s FOR UPDATE
@@ -69,7 +69,7 @@ COMMENT ON FUNCTION public.tmdb_rate_acquire() IS
 -- Seconds of a Retry-After header value (delta-seconds or an HTTP date); NULL when unreadable.
 CREATE OR REPLACE FUNCTION pgcadence.retry_after_seconds(value text)
 RETURNS double precision
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF value IS NULL THEN
         RETURN NULL;
@@ -82,16 +82,16 @@ EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.retry_after_seconds(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.retry_after_seconds(text) FROM PUBLIC, anon, authenticated;
 
 -- Header value by case-insensitive name (headers as a JSON object).
 CREATE OR REPLACE FUNCTION pgcadence.header(headers jsonb, name text)
 RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT h.value FROM pg_catalog.jsonb_each_text(COALESCE(headers, '{}')) h
      WHERE pg_catalog.lower(h.key) = pg_catalog.lower(name) LIMIT 1
 $$;
-REVOKE ALL ON FUNCTION pgcadence.header(jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.header(jsonb, text) FROM PUBLIC, anon, authenticated;
 
 -- Log one upstream call and decide what to do next:
 --   ok         2xx
@@ -103,7 +103,7 @@ CREATE OR REPLACE FUNCTION public.tmdb_log_call(endpoint text, tmdb_id bigint, s
                                      duration_ms integer, error text DEFAULT NULL, timed_out boolean DEFAULT false,
                                      waits_so_far integer DEFAULT 0)
 RETURNS jsonb
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s pgcadence.movies_settings;
     ra_text text := pgcadence.header(headers, 'retry-after');
@@ -153,4 +153,4 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
      WHERE NOT EXISTS (SELECT 1 FROM vault.decrypted_secrets d
                         WHERE d.name = s.api_key_secret AND coalesce(d.decrypted_secret, '') <> '')
 $$;
-REVOKE ALL ON FUNCTION pgcadence.movies_unconfigured() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.movies_unconfigured() FROM PUBLIC, anon, authenticated;

@@ -15,15 +15,15 @@ CREATE POLICY service_role_reads_responses ON net._http_response FOR SELECT TO s
 -- fired by API users commonly call net.http_post, so anon and authenticated may
 -- queue requests here too. Unlike pg_net (tables granted to PUBLIC) they cannot
 -- read the queue (it holds Authorization headers) nor the responses, nor collect.
-REVOKE ALL ON ALL TABLES IN SCHEMA net FROM PUBLIC;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA net FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA net FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA pgcadence FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA net FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA net FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA net FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON ALL TABLES IN SCHEMA pgcadence FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION pgcadence.net_params_array(jsonb), pgcadence.net_require(text, integer), pgcadence.net_enqueued(),
     pgcadence.net_lock_class(), pgcadence.net_live_workers(), pgcadence.net_claim(integer, integer, integer),
     pgcadence.net_complete(bigint[], integer[], text[], text[], text[], boolean[], text[]),
     pgcadence.net_release(integer, bigint[]), pgcadence.net_maintain(interval, integer),
-    pgcadence.net_status(), pgcadence.net_outcomes(interval) FROM PUBLIC;
+    pgcadence.net_status(), pgcadence.net_outcomes(interval) FROM PUBLIC, anon, authenticated;
 
 GRANT EXECUTE ON FUNCTION
     net.http_get(text, jsonb, jsonb, integer),

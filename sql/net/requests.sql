@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION net.http_get(
     headers jsonb DEFAULT '{}'::jsonb,
     timeout_milliseconds integer DEFAULT 5000
 ) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     request_id bigint;
 BEGIN
@@ -36,7 +36,7 @@ CREATE OR REPLACE FUNCTION net.http_post(
     headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb,
     timeout_milliseconds integer DEFAULT 5000
 ) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     request_id bigint;
     content_type text;
@@ -76,7 +76,7 @@ CREATE OR REPLACE FUNCTION net.http_delete(
     timeout_milliseconds integer DEFAULT 5000,
     body jsonb DEFAULT NULL
 ) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     request_id bigint;
 BEGIN
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION net.http_delete(text, jsonb, jsonb, integer, jsonb) IS
 -- ======================================================== functions: responses
 -- Wait (50 ms steps) while a request is still queued and unanswered.
 CREATE OR REPLACE FUNCTION net._await_response(request_id bigint) RETURNS boolean
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     row_xmin bigint;
     xmax bigint;
@@ -129,7 +129,7 @@ $fn$;
 -- ERROR with the transport error or 'request matching request_id not found'.
 CREATE OR REPLACE FUNCTION net._http_collect_response(request_id bigint, async boolean DEFAULT true)
 RETURNS net.http_response_result
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     rec net._http_response;
 BEGIN
@@ -152,14 +152,14 @@ COMMENT ON FUNCTION net._http_collect_response(bigint, boolean) IS
 -- ======================================================== functions: sender control
 -- Wake the sender now (it also polls).
 CREATE OR REPLACE FUNCTION net.wake() RETURNS void
-LANGUAGE sql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT pg_catalog.pg_notify('pgcadence_net', 'wake')
 $fn$;
 COMMENT ON FUNCTION net.wake() IS 'pg_net: wake the sender (delivered at commit).';
 
 -- Ask every sender to reconnect and re-read pg_net.ttl / pg_net.batch_size (at commit).
 CREATE OR REPLACE FUNCTION net.worker_restart() RETURNS boolean
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     PERFORM pg_catalog.pg_notify('pgcadence_net', 'restart');
     RETURN true;
@@ -171,7 +171,7 @@ COMMENT ON FUNCTION net.worker_restart() IS
 -- Statement trigger: note the enqueue time once per transaction and wake the
 -- sender. NOTIFY is delivered at commit only, so a rolled-back request wakes nobody.
 CREATE OR REPLACE FUNCTION pgcadence.net_enqueued() RETURNS trigger
-LANGUAGE plpgsql SET search_path = '' AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF pg_catalog.current_setting('pgcadence.net_marked', true) IS DISTINCT FROM pg_catalog.txid_current()::text THEN
         INSERT INTO pgcadence.net_enqueue_marks (first_id, enqueued_at)

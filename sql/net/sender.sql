@@ -6,11 +6,11 @@
 -- ======================================================== functions: the sender's SQL
 -- Advisory-lock class (first key) a sender holds with its worker id as second key.
 CREATE OR REPLACE FUNCTION pgcadence.net_lock_class() RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $fn$ SELECT 1852142711 $fn$;  -- 'netw'
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$ SELECT 1852142711 $fn$;  -- 'netw'
 
 -- Worker ids of senders connected now (their advisory locks are held).
 CREATE OR REPLACE FUNCTION pgcadence.net_live_workers() RETURNS SETOF integer
-LANGUAGE sql STABLE SET search_path = '' AS $fn$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT l.objid::text::bigint::integer
       FROM pg_catalog.pg_locks l
      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
@@ -23,7 +23,7 @@ $fn$;
 -- what to send: headers as 'Name: value' lines as pg_net builds them.
 CREATE OR REPLACE FUNCTION pgcadence.net_claim(w integer, n integer, max_timeout_ms integer DEFAULT 300000)
 RETURNS TABLE (id bigint, method text, url text, headers text[], body bytea, timeout_milliseconds integer)
-LANGUAGE sql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
     WITH c AS (
         SELECT q.id, q.timeout_milliseconds
           FROM net.http_request_queue q
@@ -55,7 +55,7 @@ CREATE OR REPLACE FUNCTION pgcadence.net_complete(
     ids bigint[], status_codes integer[], content_types text[], headers text[],
     contents text[], timed_out boolean[], error_msgs text[]
 ) RETURNS integer
-LANGUAGE sql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
     WITH r AS (
         SELECT * FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(status_codes),
                                  pg_catalog.unnest(content_types), pg_catalog.unnest(headers),
@@ -77,7 +77,7 @@ $fn$;
 
 -- Give claimed requests back to the queue (sender shutting down before sending them).
 CREATE OR REPLACE FUNCTION pgcadence.net_release(w integer, ids bigint[]) RETURNS integer
-LANGUAGE sql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
     WITH d AS (DELETE FROM pgcadence.net_claims k WHERE k.worker = w AND k.id = ANY (ids) RETURNING 1)
     SELECT pg_catalog.count(*)::integer FROM d
 $fn$;
@@ -87,7 +87,7 @@ $fn$;
 -- older than ttl (at most batch rows), trim enqueue marks. Returns what it did.
 CREATE OR REPLACE FUNCTION pgcadence.net_maintain(ttl interval DEFAULT '6 hours', batch integer DEFAULT 10000)
 RETURNS TABLE (reclaimed integer, expired integer)
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $fn$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     oldest bigint;
 BEGIN
@@ -119,7 +119,7 @@ $fn$;
 -- The backlog at a glance (pgcadence net status).
 CREATE OR REPLACE FUNCTION pgcadence.net_status(
     OUT queued bigint, OUT in_flight bigint, OUT oldest_age interval, OUT senders integer)
-LANGUAGE sql STABLE SET search_path = '' AS $fn$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT (SELECT pg_catalog.count(*) FROM net.http_request_queue q
              WHERE NOT EXISTS (SELECT 1 FROM pgcadence.net_claims k WHERE k.id = q.id)),
            (SELECT pg_catalog.count(*) FROM pgcadence.net_claims k
@@ -135,7 +135,7 @@ COMMENT ON FUNCTION pgcadence.net_status() IS
 -- Responses recorded in the last `since`, by outcome (HTTP status, 'timeout' or 'error').
 CREATE OR REPLACE FUNCTION pgcadence.net_outcomes(since interval DEFAULT '1 hour')
 RETURNS TABLE (outcome text, responses bigint)
-LANGUAGE sql STABLE SET search_path = '' AS $fn$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT coalesce(r.status_code::text, CASE WHEN r.timed_out THEN 'timeout' ELSE 'error' END),
            pg_catalog.count(*)
       FROM net._http_response r

@@ -4,7 +4,7 @@
 -- ======================================================== functions: URL building
 -- Percent-encode a string as curl_escape does (all but A-Z a-z 0-9 - . _ ~).
 CREATE OR REPLACE FUNCTION net._urlencode_string(string character varying) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = '' AS $fn$
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     raw bytea;
     b integer;
@@ -29,7 +29,7 @@ $fn$;
 -- Validate an http(s) URL the way pg_net (libcurl's URL parser) does and append
 -- already-encoded 'k=v' params to its query string. Errors: 'invalid URL "…": <reason>'.
 CREATE OR REPLACE FUNCTION net._encode_url_with_params_array(url text, params_array text[]) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = '' AS $fn$
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m text[];
     scheme text;
@@ -90,7 +90,7 @@ $fn$;
 
 -- The params jsonb as the encoded 'k=v' list pg_net appends (jsonb key order).
 CREATE OR REPLACE FUNCTION pgcadence.net_params_array(params jsonb) RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $fn$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF params IS NULL OR params = '{}'::jsonb THEN
         RETURN '{}'::text[];
@@ -103,7 +103,7 @@ $fn$;
 -- NULL url or timeout: the not-null violation pg_net gives (23502), raised before the
 -- INSERT so that the error's DETAIL cannot echo the row (its headers may hold a key).
 CREATE OR REPLACE FUNCTION pgcadence.net_require(url text, timeout_milliseconds integer) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF url IS NULL OR timeout_milliseconds IS NULL THEN
         RAISE EXCEPTION USING

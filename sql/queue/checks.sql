@@ -5,7 +5,7 @@
 -- Inside SECURITY DEFINER current_user is the owner, so the caller is read from the
 -- session: SET ROLE (as PostgREST does) or else the login role.
 CREATE OR REPLACE FUNCTION pgcadence.job_queue_require_manager(fn text) RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
                         ELSE pg_catalog.current_setting('role')::name END;
@@ -17,13 +17,13 @@ BEGIN
         USING ERRCODE = '42501';
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(text) FROM PUBLIC, anon, authenticated;
 
 -- Delay before retrying after the attempt-th failure: least(cap, base * 2^(attempt-1)),
 -- stretched by up to backoff_jitter (u in [0,1), random when NULL), never beyond cap.
 CREATE OR REPLACE FUNCTION public.job_queue_retry_delay(attempt integer, u double precision DEFAULT NULL)
 RETURNS interval
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.make_interval(secs => LEAST(
                extract(epoch FROM s.backoff_cap)::double precision,
                LEAST(extract(epoch FROM s.backoff_cap)::double precision,
@@ -38,7 +38,7 @@ COMMENT ON FUNCTION public.job_queue_retry_delay(integer, double precision) IS
 -- Validate one job and insert it; shared by both enqueue forms.
 CREATE OR REPLACE FUNCTION pgcadence.job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     size integer;
 BEGIN
@@ -63,4 +63,4 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_check(text, text, jsonb, integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_check(text, text, jsonb, integer, integer) FROM PUBLIC, anon, authenticated;

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION public.job_queue_enqueue(
     priority integer DEFAULT 0,
     dedupe_key text DEFAULT NULL
 ) RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
     new_id uuid;
@@ -37,7 +37,7 @@ COMMENT ON FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, 
 
 -- Add many jobs in one statement: a JSON array of objects with the enqueue arguments as keys.
 CREATE OR REPLACE FUNCTION public.job_queue_enqueue_batch(jobs jsonb) RETURNS SETOF uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     max_payload integer := (SELECT s.max_payload_bytes FROM pgcadence.job_queue_settings s);
     j record;

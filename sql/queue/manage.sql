@@ -3,17 +3,17 @@
 
 -- Raise a clear error when no job has this id.
 CREATE OR REPLACE FUNCTION pgcadence.job_queue_not_found(fn text, job uuid) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = '' AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION '%: no job with id %', fn, job USING ERRCODE = 'P0002';
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_not_found(text, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_not_found(text, uuid) FROM PUBLIC, anon, authenticated;
 
 -- Run a job again now: failed, cancelled or succeeded jobs go back to pending with
 -- extra_attempts more tries; a pending job is made due now. Returns the new status.
 CREATE OR REPLACE FUNCTION public.job_queue_retry(id uuid, extra_attempts integer DEFAULT 1) RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j public.job_queue;
 BEGIN
@@ -54,7 +54,7 @@ COMMENT ON FUNCTION public.job_queue_retry(uuid, integer) IS
 -- Cancel a pending or running job (a running attempt is recorded as cancelled and its
 -- worker's later complete/fail is ignored). Returns the new status.
 CREATE OR REPLACE FUNCTION public.job_queue_cancel(id uuid) RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j public.job_queue;
 BEGIN
@@ -80,7 +80,7 @@ COMMENT ON FUNCTION public.job_queue_cancel(uuid) IS 'Admin: cancel a pending or
 
 -- Stop claims (enqueue keeps working). Returns true (paused).
 CREATE OR REPLACE FUNCTION public.job_queue_pause() RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.job_queue_require_manager('job_queue_pause');
     UPDATE pgcadence.job_queue_settings SET paused = true, paused_at = pg_catalog.now(),
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION public.job_queue_pause() IS 'Admin: pause processing (claims
 
 -- Resume claims and wake the workers. Returns false (not paused).
 CREATE OR REPLACE FUNCTION public.job_queue_resume() RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.job_queue_require_manager('job_queue_resume');
     UPDATE pgcadence.job_queue_settings SET paused = false, paused_at = NULL, paused_by = NULL,
@@ -107,14 +107,14 @@ COMMENT ON FUNCTION public.job_queue_resume() IS 'Admin: resume processing.';
 
 -- Is processing paused?
 CREATE OR REPLACE FUNCTION public.job_queue_paused() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT s.paused FROM pgcadence.job_queue_settings s
 $$;
 COMMENT ON FUNCTION public.job_queue_paused() IS 'Whether processing is paused (see job_queue_pause()).';
 
 -- When the next pending job becomes due (NULL: none pending); workers sleep until then.
 CREATE OR REPLACE FUNCTION public.job_queue_next_run_at() RETURNS timestamptz
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT LEAST(
         (SELECT pg_catalog.min(j.run_at) FROM public.job_queue j WHERE j.status = 'pending'),
         (SELECT pg_catalog.min(j.locked_until) FROM public.job_queue j WHERE j.status = 'running'))
@@ -126,7 +126,7 @@ COMMENT ON FUNCTION public.job_queue_next_run_at() IS
 -- retain, with their attempt history. Returns how many jobs were deleted.
 CREATE OR REPLACE FUNCTION public.job_queue_cleanup(retain interval DEFAULT '14 days', statuses text[] DEFAULT '{succeeded}')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     bad text;
     n bigint;
@@ -158,7 +158,7 @@ COMMENT ON FUNCTION public.job_queue_cleanup(interval, text[]) IS
 -- List jobs, newest first, filtered by status and task type.
 CREATE OR REPLACE FUNCTION public.job_queue_list(status text DEFAULT NULL, task_type text DEFAULT NULL, max_rows integer DEFAULT 50)
 RETURNS SETOF public.job_queue
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.job_queue_require_manager('job_queue_list');
     IF status IS NOT NULL AND status NOT IN ('pending', 'running', 'succeeded', 'failed', 'cancelled') THEN
@@ -181,7 +181,7 @@ COMMENT ON FUNCTION public.job_queue_list(text, text, integer) IS 'Admin: up to 
 
 -- One job with its attempt history (the running attempt included), as JSON.
 CREATE OR REPLACE FUNCTION public.job_queue_get(id uuid) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     doc jsonb;
 BEGIN

@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION public.job_queue_claim(batch_size integer DEFAULT 10,
                                        lease interval DEFAULT '5 minutes')
 RETURNS TABLE (id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer,
                locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 THEN
         RAISE EXCEPTION 'job_queue_claim: batch_size must be between 1 and 10000 (got %)', batch_size USING ERRCODE = '22023';
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION public.job_queue_claim(integer, text, interval) IS
 -- Returns false when the job is no longer this attempt's (lease lost, cancelled, finished).
 CREATE OR REPLACE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL, attempt integer DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH done AS (
         UPDATE public.job_queue q SET status = 'succeeded', result = job_queue_complete.result,
                finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
@@ -89,7 +89,7 @@ COMMENT ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) IS
 -- Complete many jobs in one statement: ids[i] with attempts[i] (and results[i]).
 CREATE OR REPLACE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[] DEFAULT NULL)
 RETURNS SETOF uuid
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH input AS (
         SELECT t.id, t.attempt, t.result FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(attempts), pg_catalog.unnest(results)) AS t(id, attempt, result)
     ), done AS (
@@ -111,7 +111,7 @@ CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(ids uuid[], attem
                                                     results jsonb[] DEFAULT NULL)
 RETURNS TABLE (id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer,
                locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF pg_catalog.cardinality(ids) > 0 THEN
         PERFORM public.job_queue_complete_batch(ids, attempts, results);
@@ -126,7 +126,7 @@ COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integ
 -- attempts reach max_attempts. Fenced like complete. Returns the new state (no row if fenced out).
 CREATE OR REPLACE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAULT NULL)
 RETURNS TABLE (status text, run_at timestamptz, attempts integer)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH failed AS (
         UPDATE public.job_queue q SET
             status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
@@ -151,7 +151,7 @@ COMMENT ON FUNCTION public.job_queue_fail(uuid, text, integer) IS
 -- Returns the new lease end, or NULL when the job is no longer this attempt's.
 CREATE OR REPLACE FUNCTION public.job_queue_heartbeat(id uuid, extend interval DEFAULT '5 minutes', attempt integer DEFAULT NULL)
 RETURNS timestamptz
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UPDATE public.job_queue q SET locked_until = pg_catalog.now() + job_queue_heartbeat.extend, updated_at = pg_catalog.now()
     WHERE q.id = job_queue_heartbeat.id AND q.locked_until IS NOT NULL AND job_queue_heartbeat.extend > '0'
       AND (job_queue_heartbeat.attempt IS NULL OR q.attempts = job_queue_heartbeat.attempt)
@@ -164,7 +164,7 @@ COMMENT ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) IS
 -- the released attempt is recorded and does not count against max_attempts.
 CREATE OR REPLACE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker')
 RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH rel AS (
         UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
                max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()

@@ -10,7 +10,7 @@
 
 -- Post one "process due jobs" call to the worker endpoint; NULL when paused or nothing is due.
 CREATE OR REPLACE FUNCTION public.call_job_queue_worker(max_jobs integer DEFAULT 10) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     endpoint text;
     secret text;

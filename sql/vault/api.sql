@@ -7,7 +7,7 @@
 -- Store a new secret; returns its id.
 CREATE OR REPLACE FUNCTION vault.create_secret(new_secret text, new_name text = NULL, new_description text = '',
                                     new_key_id uuid = NULL) RETURNS uuid
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $f$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     v_id uuid := pg_catalog.gen_random_uuid();
     e    record;
@@ -24,7 +24,7 @@ COMMENT ON FUNCTION vault.create_secret(text, text, text, uuid) IS
 -- Change a secret's value, name, description or key; NULL arguments keep the old value.
 CREATE OR REPLACE FUNCTION vault.update_secret(secret_id uuid, new_secret text = NULL, new_name text = NULL,
                                     new_description text = NULL, new_key_id uuid = NULL) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $f$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     s vault.secrets;
     e record;

@@ -19,7 +19,7 @@
 -- ======================================================== functions (key ring)
 -- Absolute path of the key ring file (the setting holds only a path).
 CREATE OR REPLACE FUNCTION vault._key_file() RETURNS text
-LANGUAGE sql STABLE SET search_path = '' AS $f$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT CASE WHEN p LIKE '/%' THEN p
                 ELSE pg_catalog.current_setting('data_directory') || '/' || p END
       FROM (SELECT coalesce(nullif(pg_catalog.current_setting('pgcadence.vault_key_file', true), ''),
@@ -30,7 +30,7 @@ $f$;
 -- Errors name the file and the line, never its content.
 CREATE OR REPLACE FUNCTION vault._keys()
 RETURNS TABLE (key_id uuid, enc_key bytea, mac_key bytea, active boolean)
-LANGUAGE plpgsql STABLE SET search_path = '' AS $f$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     v_path  text := vault._key_file();
     v_text  text;
@@ -90,7 +90,7 @@ $f$;
 
 -- One key of the ring (the active one when p_key_id is NULL); unknown id → clear error.
 CREATE OR REPLACE FUNCTION vault._key(p_key_id uuid, OUT key_id uuid, OUT enc_key bytea, OUT mac_key bytea)
-LANGUAGE plpgsql STABLE SET search_path = '' AS $f$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
     SELECT k.key_id, k.enc_key, k.mac_key INTO key_id, enc_key, mac_key
       FROM vault._keys() AS k
@@ -105,7 +105,7 @@ $f$;
 
 -- Message authentication tag over the row id, key id, nonce and ciphertext.
 CREATE OR REPLACE FUNCTION vault._tag(p_mac_key bytea, p_id uuid, p_key_id uuid, p_nonce bytea, p_ct bytea) RETURNS bytea
-LANGUAGE sql IMMUTABLE SET search_path = '' AS $f$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT extensions.hmac(
         pg_catalog.convert_to('pgcadence-vault-v1', 'UTF8')
           || pg_catalog.uuid_send(p_id) || pg_catalog.uuid_send(p_key_id) || p_nonce || p_ct,
@@ -115,7 +115,7 @@ $f$;
 -- Encrypt p_plain for row p_id under key p_key_id (active key when NULL).
 CREATE OR REPLACE FUNCTION vault._encrypt(p_id uuid, p_key_id uuid, p_plain text,
                                OUT secret text, OUT nonce bytea, OUT key_id uuid)
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $f$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     k  record;
     ct bytea;
@@ -136,7 +136,7 @@ $f$;
 -- (The tag comparison is a plain bytea comparison: SQL has no constant-time compare;
 -- only roles that may read every secret can call this, so a timing oracle gains nothing.)
 CREATE OR REPLACE FUNCTION vault._decrypt(p_id uuid, p_key_id uuid, p_nonce bytea, p_secret text) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $f$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     k    record;
     blob bytea;
@@ -174,7 +174,7 @@ COMMENT ON FUNCTION vault._decrypt(uuid, uuid, bytea, text) IS
 
 -- Re-encrypt every secret under key p_key_id in the caller's transaction (pgcadence secrets rotate-key).
 CREATE OR REPLACE FUNCTION vault._reencrypt_all(p_key_id uuid) RETURNS integer
-LANGUAGE plpgsql VOLATILE SET search_path = '' AS $f$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     s vault.secrets;
     e record;
@@ -193,6 +193,6 @@ $f$;
 
 -- SHA-256 of the key file as the server sees it (lets the CLI prove it edits the same file).
 CREATE OR REPLACE FUNCTION vault._key_file_digest() RETURNS text
-LANGUAGE sql STABLE SET search_path = '' AS $f$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT pg_catalog.encode(extensions.digest(pg_catalog.pg_read_binary_file(vault._key_file(), 0, 1048576, true), 'sha256'), 'hex')
 $f$;

@@ -5,7 +5,7 @@
 
 -- Project URL for cron jobs: Vault 'project_url', else app.settings.supabase_url.
 CREATE OR REPLACE FUNCTION public.get_supabase_url() RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $f$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     v text;
 BEGIN
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION public.get_supabase_url() IS
 
 -- Service-role key for cron jobs: Vault 'service_role_key', else app.settings.service_role_key.
 CREATE OR REPLACE FUNCTION public.get_service_role_key() RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $f$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE
     v text;
 BEGIN

@@ -44,7 +44,7 @@ SELECT ok(NOT has_function_privilege('public', 'pgcadence.cache_enqueue_due_refr
           'PUBLIC cannot call the cron functions');
 
 -- every definer function: search_path pinned, not executable by PUBLIC
-SELECT ok(p.proconfig @> ARRAY['search_path=""'], p.oid::regprocedure::text || ' pins search_path')
+SELECT ok(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], p.oid::regprocedure::text || ' pins search_path')
   FROM pg_proc p
  WHERE p.prosecdef AND p.oid::regprocedure::text ~ '(cache_|cache_storage)'
  ORDER BY 1;

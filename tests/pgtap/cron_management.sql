@@ -37,9 +37,9 @@ INSERT INTO public.cron_test_fns VALUES
 
 SELECT has_function('public', fn, args, fn || ' exists') FROM public.cron_test_fns ORDER BY fn;
 SELECT is_definer('public', fn, args, fn || ' is SECURITY DEFINER') FROM public.cron_test_fns ORDER BY fn;
-SELECT ok((SELECT p.proconfig @> ARRAY['search_path=""'] FROM pg_proc p
+SELECT ok((SELECT p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'] FROM pg_proc p
            WHERE p.oid = format('public.%I(%s)', f.fn, array_to_string(f.args, ','))::regprocedure),
-          fn || ' pins search_path to ''''') FROM public.cron_test_fns f ORDER BY fn;
+          fn || ' pins search_path to pg_catalog, pg_temp') FROM public.cron_test_fns f ORDER BY fn;
 SELECT function_privs_are('public', fn, args, 'anon', '{}'::text[], fn || ': anon may not execute') FROM public.cron_test_fns ORDER BY fn;
 SELECT function_privs_are('public', fn, args, 'authenticated', CASE WHEN authenticated_may THEN ARRAY['EXECUTE'] ELSE '{}'::text[] END,
                           fn || ': authenticated ' || CASE WHEN authenticated_may THEN 'may execute (admin check inside)' ELSE 'may not execute' END)
@@ -55,7 +55,7 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
           NULL, 'no pgcadence.cron_* internal is executable by the API roles');
 SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
            WHERE p.pronamespace = 'pgcadence'::regnamespace AND p.proname LIKE 'cron\_%' AND p.prosecdef
-             AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
+             AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
           NULL, 'every SECURITY DEFINER internal pins search_path');
 
 -- ------------------------------------------------------------ tables and indexes

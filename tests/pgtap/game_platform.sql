@@ -41,8 +41,8 @@ SELECT is(
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
       WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace) AND p.proname LIKE 'game\_platform\_%'
-        AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'] OR p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
-    NULL, 'every function of 0013 pins search_path to empty');
+        AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+    NULL, 'every function of 0013 pins search_path (pg_catalog, pg_temp)');
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
       WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace) AND p.proname LIKE 'game\_platform\_%'

@@ -56,7 +56,7 @@ SELECT function_returns('public', 'job_queue_enqueue', ARRAY['text', 'jsonb', 't
 SELECT function_returns('public', 'job_queue_complete', ARRAY['uuid', 'jsonb', 'integer'], 'boolean');
 SELECT function_returns('public', 'is_admin_user', '{}'::name[], 'boolean');
 
--- every function of the queue is SECURITY DEFINER with a pinned, empty search_path
+-- every function of the queue is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp
 SELECT is_definer('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval']);
 SELECT is_definer('public', 'job_queue_enqueue', ARRAY['text', 'jsonb', 'timestamp with time zone', 'integer', 'integer', 'text']);
 SELECT is_definer('public', 'job_queue_complete_batch', ARRAY['uuid[]', 'integer[]', 'jsonb[]']);
@@ -65,8 +65,8 @@ SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
      WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace)
        AND (p.proname LIKE 'job_queue%' OR p.proname = 'is_admin_user')
-       AND p.prosecdef AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
-    NULL, 'no definer function of the queue lacks SET search_path = ''''');
+       AND p.prosecdef AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+    NULL, 'no definer function of the queue lacks SET search_path = pg_catalog, pg_temp');
 SELECT is(
     (SELECT count(*)::int FROM pg_proc p
      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'job_queue%' AND p.prosecdef),

@@ -4,7 +4,7 @@ SELECT plan(13);
 SELECT has_function('public', 'call_job_queue_worker', ARRAY['integer']);
 SELECT is_definer('public', 'call_job_queue_worker', ARRAY['integer']);
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'public.call_job_queue_worker(integer)'::regprocedure),
-          ARRAY['search_path=""'], 'search_path is pinned');
+          ARRAY['search_path=pg_catalog, pg_temp'], 'search_path is pinned');
 SELECT function_privs_are('public', 'call_job_queue_worker', ARRAY['integer'], 'anon', ARRAY[]::text[]);
 SELECT function_privs_are('public', 'call_job_queue_worker', ARRAY['integer'], 'authenticated', ARRAY[]::text[]);
 SELECT function_privs_are('public', 'call_job_queue_worker', ARRAY['integer'], 'service_role', ARRAY['EXECUTE']);

@@ -28,8 +28,8 @@ SELECT is_definer('public', f, args, f || ' is SECURITY DEFINER')
                ('access_credential', ARRAY['uuid','jsonb'])) v(f, args);
 SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE p.prosecdef AND p.proname IN ('log_audit', 'store_credential', 'access_credential')
-             AND n.nspname = 'public' AND p.proconfig @> ARRAY['search_path=""']), 3,
-          'every definer function pins search_path to ''''');
+             AND n.nspname = 'public' AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']), 3,
+          'every definer function pins search_path to pg_catalog, pg_temp');
 SELECT function_privs_are('public', 'log_audit', ARRAY['text','uuid','text','text','uuid','jsonb'], 'anon', '{}'::text[],
     'anon cannot write audit rows');
 SELECT function_privs_are('public', 'access_credential', ARRAY['uuid','jsonb'], 'anon', '{}'::text[]);

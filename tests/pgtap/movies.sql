@@ -73,8 +73,8 @@ SELECT is(
                           'scheduled_ingest_plan', 'ingest_movie_list', 'log_scheduled_ingestion', 'movie_refresh_priority',
                           'enqueue_stale_movies', 'call_scheduled_ingest', 'call_daily_refresh', 'call_refresh_worker',
                           'call_function', 'retry_after_seconds', 'header', 'upstream_date')
-        AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
-    NULL, 'every function of 0011 pins search_path to empty');
+        AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+    NULL, 'every function of 0011 pins search_path (pg_catalog, pg_temp)');
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
       WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace

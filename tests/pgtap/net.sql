@@ -60,8 +60,7 @@ SELECT is_definer('net', 'http_post', ARRAY['text', 'jsonb', 'jsonb', 'jsonb', '
 SELECT is(
     (SELECT count(*)::int FROM pg_proc p
       WHERE p.pronamespace IN ('net'::regnamespace, 'pgcadence'::regnamespace)
-        AND p.proname NOT IN ('cron_beat', 'cron_if_local')  -- cron_if_local: cron's guard runs the job's command with pg_cron's own search_path (0006)
-        AND NOT coalesce('search_path=""' = ANY (p.proconfig) OR 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)),
+        AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)),
     0, 'every net and sender function pins search_path');
 
 -- ------------------------------------------------------------ what a call queues

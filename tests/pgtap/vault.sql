@@ -32,8 +32,8 @@ SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
       WHERE (p.pronamespace = 'vault'::regnamespace OR p.oid IN ('public.get_supabase_url()'::regprocedure,
                                                                    'public.get_service_role_key()'::regprocedure))
-        AND NOT coalesce(p.proconfig @> ARRAY['search_path=""'], false)),
-    NULL, 'every vault function and seed helper pins search_path to empty');
+        AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+    NULL, 'every vault function and seed helper pins search_path (pg_catalog, pg_temp)');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'vault.secrets'::regclass), 'RLS is on for vault.secrets');
 SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHERE oid = 'vault.decrypted_secrets'::regclass),
           'decrypted_secrets is a security_invoker view (no definer view)');

@@ -8,7 +8,9 @@ Public surface for handler modules and the serve command:
     create_app       build the ASGI app
 """
 
-from pgcadence.executor.app import ApiError, RequestContext, Settings, create_app
+from pgcadence.executor.app import Settings, create_app
+from pgcadence.executor.context import RequestContext
+from pgcadence.executor.errors import ApiError
 from pgcadence.executor.registry import REGISTRY, Function, function, load_builtin
 
 __all__ = ["ApiError", "Function", "REGISTRY", "RequestContext", "Settings", "create_app", "function", "load_builtin"]

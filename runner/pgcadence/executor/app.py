@@ -33,80 +33,15 @@ from starlette.routing import Route
 from pgcadence import __version__
 from pgcadence.executor import auth, keys, logs
 from pgcadence.executor.config import ExecutorConfig
+from pgcadence.executor.context import RequestContext
+from pgcadence.executor.errors import JSON, ApiError, _dumps, error
 from pgcadence.executor.registry import Function
-from pgcadence.executor.sqlctx import as_role, make_pool
+from pgcadence.executor.sqlctx import make_pool
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
 JWT_SECRET_TTL = 30.0  # seconds a loaded project JWT secret is reused before re-reading Vault
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-class ApiError(Exception):
-    """Raise from a handler (or anywhere in a request) to answer with a JSON error."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _dumps(content: Any) -> bytes:
-    return json.dumps(content, default=str, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class JSON(JSONResponse):
-    """JSON that also encodes what SQL returns (uuid, timestamptz, numeric) as strings."""
-
-    def render(self, content: Any) -> bytes:
-        return _dumps(content)
-
-
-def error(status: int, code: str, message: str, headers: dict | None = None) -> JSON:
-    return JSON({"error": code, "message": message}, status_code=status, headers=headers)
-
-
-@dataclass
-class RequestContext:
-    """What a handler gets: who called, what they sent, and the database."""
-
-    function: str
-    request: Request
-    request_id: str
-    role: str  # anon / authenticated / service_role ("anon" on a public call without a JWT)
-    claims: dict
-    auth: str  # "jwt", "secret" (shared secret) or "none"
-    body: Any  # parsed JSON, or None for an empty body
-    raw_body: bytes
-    pool: AsyncConnectionPool
-
-    @property
-    def method(self) -> str:
-        return self.request.method
-
-    @property
-    def headers(self):
-        return self.request.headers
-
-    @property
-    def query(self):
-        return self.request.query_params
-
-    @property
-    def sub(self) -> str | None:
-        return self.claims.get("sub")
-
-    def as_role(self, role: str | None = None, claims: dict | None = None):
-        """``async with ctx.as_role() as conn:`` — a transaction as the caller (PostgREST-style).
-
-        Pass ``role`` (and ``claims``) to act as someone else, e.g. "service_role".
-        """
-        if role is None:
-            return as_role(self.pool, self.role, self.claims if claims is None else claims)
-        return as_role(self.pool, role, claims if claims is not None else {"role": role})
-
-    def connection(self):
-        """``async with ctx.connection() as conn:`` — the pool's own (privileged) connection."""
-        return self.pool.connection()
 
 
 @dataclass

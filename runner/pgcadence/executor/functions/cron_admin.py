@@ -11,7 +11,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pgcadence.executor.app import ApiError
+from pgcadence.executor.errors import ApiError
 from pgcadence.executor.registry import function
 
 ADMIN_PATH = "/api/admin/cron-jobs"

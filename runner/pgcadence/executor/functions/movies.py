@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 
 from pgcadence import movies
-from pgcadence.executor.app import ApiError
+from pgcadence.executor.errors import ApiError
 from pgcadence.executor.registry import function
 
 
