@@ -54,6 +54,38 @@ COMMENT ON FUNCTION pgcadence.vault_key_problem() IS
 REVOKE ALL ON FUNCTION pgcadence.vault_key_problem() FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION pgcadence.vault_key_problem() TO service_role;
 
+-- ======================================================== recent failures
+-- What failed lately, for pgcadence doctor: queue jobs that ended failed (per task type)
+-- and pg_cron jobs with failed runs (per job), within `since`, with the latest error.
+CREATE OR REPLACE FUNCTION pgcadence.recent_failures(since interval DEFAULT '24 hours')
+RETURNS TABLE (source text, name text, failures bigint, last_at timestamptz, last_error text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    IF pg_catalog.to_regclass('public.job_queue') IS NOT NULL THEN
+        RETURN QUERY
+        SELECT 'job'::text, q.task_type, pg_catalog.count(*), pg_catalog.max(q.finished_at),
+               (pg_catalog.array_agg(pg_catalog.left(q.last_error, 300) ORDER BY q.finished_at DESC))[1]
+          FROM public.job_queue q
+         WHERE q.status = 'failed' AND q.finished_at > pg_catalog.now() - since
+         GROUP BY q.task_type ORDER BY q.task_type;
+    END IF;
+    IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL THEN
+        RETURN QUERY
+        SELECT 'cron'::text, coalesce(j.jobname::text, 'jobid ' || d.jobid), pg_catalog.count(*), pg_catalog.max(d.start_time),
+               (pg_catalog.array_agg(pg_catalog.left(d.return_message, 300) ORDER BY d.start_time DESC))[1]
+          FROM cron.job_run_details d LEFT JOIN cron.job j ON j.jobid = d.jobid
+         WHERE d.status = 'failed' AND d.start_time > pg_catalog.now() - since
+           AND (j.jobid IS NULL OR j.database = pg_catalog.current_database())
+         GROUP BY 2 ORDER BY 2;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION pgcadence.recent_failures(interval) IS
+    'Queue jobs that ended failed (per task type) and failed pg_cron runs (per job) within since, with the latest error.';
+REVOKE ALL ON FUNCTION pgcadence.recent_failures(interval) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION pgcadence.recent_failures(interval) TO service_role;
+
 -- ======================================================== metrics
 -- One row per sample: metric name, Prometheus type (gauge or counter; a counter's
 -- exposed name gets "_total"), help text, labels, value.
