@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client import (CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector,
+                               disable_created_metrics)
 from prometheus_client.core import CounterMetricFamily, SummaryMetricFamily
 
+disable_created_metrics()  # no *_created series: Prometheus does not use them
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)

@@ -126,23 +126,29 @@ class MetricsServer:
         config = uvicorn.Config(create_app(self.dsn, self.auth_mode), host=self.host, port=self.port, log_config=None,
                                 access_log=False, lifespan="on", server_header=False, timeout_graceful_shutdown=5)
         server = _Server(config)
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(self._serve(server))
         stopper = asyncio.create_task(stop.wait())
         announcer = asyncio.create_task(self._announce(server))
-        bind_failed = False
         try:
             await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
             server.should_exit = True
-            try:
-                await task
-            except SystemExit:  # uvicorn exits when it cannot bind
-                bind_failed = True
+            bind_failed = not await task
         finally:
             stopper.cancel()
             announcer.cancel()
         if bind_failed or (not server.started and not stop.is_set()):
             raise FatalServiceError(f"/metrics could not listen on {self.host}:{self.port} "
                                     "(port in use? pass --metrics-port, or --no-metrics)")
+
+    @staticmethod
+    async def _serve(server: uvicorn.Server) -> bool:
+        """False when uvicorn could not bind (it raises SystemExit, which must not
+        escape a task: asyncio would stop the whole loop with it)."""
+        try:
+            await server.serve()
+        except SystemExit:
+            return False
+        return True
 
     async def _announce(self, server: uvicorn.Server) -> None:
         while not server.started:
