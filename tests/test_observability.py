@@ -217,6 +217,32 @@ def test_metrics_behind_the_service_key(queue_url):
         assert r.status_code == 200 and "pgcadence_database_up 0.0" in r.text and "process_cpu_seconds_total" in r.text
 
 
+def test_cache_tier_lookups_and_latency_of_this_process(tmp_path):
+    from pgcadence.cache.tiered import TieredCache
+    from pgcadence.metrics import process
+
+    def collected() -> dict:
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for fam in process.REGISTRY.collect() if fam.name.startswith("pgcadence_cache_tier")
+                for s in fam.samples}
+
+    cache = TieredCache("metricsproj", "tiers", lambda: {"n": 1}, file_path=tmp_path / "c.json", db=False)
+    try:
+        cache.start()
+        for _ in range(3):
+            assert cache.get() == {"n": 1}
+        got = collected()
+        base = (("cache_type", "tiers"), ("project", "metricsproj"))
+        stats = cache.stats()
+        assert got[("pgcadence_cache_tier_lookups_total", (*base[:1], ("project", "metricsproj"), ("result", "hit"), ("tier", "memory")))] \
+            == stats["memory"]["hits"] >= 2
+        assert got[("pgcadence_cache_tier_latency_seconds_count", (*base, ("tier", "fetch")))] == stats["fetch"]["latency_samples"] >= 1
+        assert got[("pgcadence_cache_tier_latency_seconds_sum", (*base, ("tier", "fetch")))] > 0
+    finally:
+        cache.close()
+    assert not any(dict(k[1]).get("project") == "metricsproj" for k in collected()), "a closed cache is not reported"
+
+
 def test_a_busy_metrics_port_is_one_clear_error(queue_url):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

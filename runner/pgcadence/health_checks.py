@@ -72,8 +72,9 @@ def alerts(conn: psycopg.Connection) -> list[Line]:
                         "fix the cause, or select alert_rule_update('" + name + "', enabled => false)"))
     ages = [age for *_, age in rows if age is not None]
     if rows and (not ages or min(ages) > 300):
-        out.append(("WARN", "alerts", "the rules have not been evaluated in the last 5 minutes",
-                    "is pg_cron running the pgcadence_alerts_evaluate job? (scheduler heartbeat)"))
+        out.append(("WARN", "alerts", "the rules have not been evaluated in the last 5 minutes" if ages
+                    else "the rules have not been evaluated yet (pg_cron runs them every minute)",
+                    "check that pg_cron runs the pgcadence_alerts_evaluate job (scheduler heartbeat above)"))
     if not any(level == "WARN" for level, *_ in out):
         out.append(("PASS", "alerts", f"none firing ({len(rows)} rule(s) enabled)", ""))
     return out

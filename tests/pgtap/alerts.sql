@@ -1,7 +1,7 @@
 -- Module alerts (migration 0060, sql/alerts/) and module metrics (sql/metrics/): privileges,
 -- rule validation, each kind's check, and the notification state machine (one "firing",
 -- one "resolved", rate limit, silence, no webhook, disabled rule).
-SELECT plan(69);
+SELECT plan(71);
 
 -- ======================================================== shape and privileges
 SELECT has_table('public', 'alert_rules', 'alert_rules exists');
@@ -161,6 +161,11 @@ SELECT is((SELECT value FROM pgcadence.metrics() WHERE metric = 'pgcadence_cron_
             AND labels = '{"job": "tap_rare_job", "status": "failed"}'), 3::float8, 'metrics: cron runs by job and status');
 SELECT ok((SELECT value BETWEEN 7190 AND 7200 FROM pgcadence.metrics() WHERE metric = 'pgcadence_system_mandate_expiry_seconds'),
           'metrics: seconds until the mandate expires');
+SELECT public.cache_record_stats('tapproj', 'tapcache', '{"db": {"hits": 4, "misses": 1, "errors": 0, "latency_samples": 5, "latency_total_us": 2500000}}');
+SELECT is((SELECT value FROM pgcadence.metrics() WHERE metric = 'pgcadence_cache_hits'
+            AND labels = '{"project": "tapproj", "cache_type": "tapcache", "tier": "db"}'), 4::float8, 'metrics: cache hits from cache_stats');
+SELECT is((SELECT value FROM pgcadence.metrics() WHERE metric = 'pgcadence_cache_latency_seconds'
+            AND labels = '{"project": "tapproj", "cache_type": "tapcache", "tier": "db"}'), 2.5::float8, 'metrics: cache tier time in seconds');
 SELECT is((SELECT recent.failures FROM pgcadence.recent_failures() recent WHERE source = 'job' AND name = 'tap_fail'), 3::bigint,
           'recent_failures: jobs that ended failed, per task type');
 
