@@ -255,6 +255,29 @@ def test_a_busy_metrics_port_is_one_clear_error(queue_url):
     assert "Traceback" not in r.stderr
 
 
+def test_a_busy_default_metrics_port_leaves_metrics_out_and_serve_running(queue_url):
+    """Two serves on one host (or a port taken by something else): the second runs without /metrics."""
+    from pgcadence.metrics.server import DEFAULT_PORT
+
+    blocker = socket.socket()
+    try:
+        blocker.bind(("127.0.0.1", DEFAULT_PORT))
+        blocker.listen()
+    except OSError:
+        pass  # already taken by another process: the same situation
+    try:
+        served = start_serve(queue_url, "--no-worker", "--no-net")
+        try:
+            line = served.wait_for(lambda r: r.get("event") == "metrics_unavailable")
+            assert line["level"] == "error" and "pass --metrics-port" in line["message"]
+            assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
+        finally:
+            served.stop()
+        assert served.proc.returncode == 0
+    finally:
+        blocker.close()
+
+
 # ---------------------------------------------------------------- alerts
 @pytest.fixture
 def alerting(queue_url):

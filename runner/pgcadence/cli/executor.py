@@ -64,7 +64,8 @@ def _observability(dsn: str, kwargs: dict) -> list:
     error_reporting.init("serve")
     if kwargs.get("no_metrics"):
         return []
-    server = MetricsServer(dsn, kwargs["metrics_host"], kwargs["metrics_port"], kwargs["metrics_auth"])
+    chosen = click.get_current_context().get_parameter_source("metrics_port") != click.core.ParameterSource.DEFAULT
+    server = MetricsServer(dsn, kwargs["metrics_host"], kwargs["metrics_port"], kwargs["metrics_auth"], required=chosen)
     return [("metrics", lambda: server)]
 
 

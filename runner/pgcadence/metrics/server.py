@@ -115,8 +115,12 @@ class _Server(uvicorn.Server):
 class MetricsServer:
     """The background service of ``pgcadence serve`` that listens for scrapes."""
 
-    def __init__(self, dsn: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth_mode: str = "none") -> None:
-        self.dsn, self.host, self.port, self.auth_mode = dsn, host, port, auth_mode
+    def __init__(self, dsn: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth_mode: str = "none",
+                 required: bool = True) -> None:
+        """``required``: a port that cannot be bound stops ``serve`` (the operator chose it);
+        otherwise (the default port, e.g. taken by another serve on this host) /metrics is
+        left out with one error line and everything else runs."""
+        self.dsn, self.host, self.port, self.auth_mode, self.required = dsn, host, port, auth_mode, required
 
     async def run(self, stop: asyncio.Event) -> None:
         if self.auth_mode == "none" and not is_loopback(self.host):
@@ -137,8 +141,11 @@ class MetricsServer:
             stopper.cancel()
             announcer.cancel()
         if bind_failed or (not server.started and not stop.is_set()):
-            raise FatalServiceError(f"/metrics could not listen on {self.host}:{self.port} "
-                                    "(port in use? pass --metrics-port, or --no-metrics)")
+            message = f"/metrics could not listen on {self.host}:{self.port} (port in use? pass --metrics-port, or --no-metrics)"
+            if self.required:
+                raise FatalServiceError(message)
+            log.error(message, extra={"event": "metrics_unavailable", "listen": f"{self.host}:{self.port}"})
+            await stop.wait()  # idle, not restarted: the rest of serve goes on
 
     @staticmethod
     async def _serve(server: uvicorn.Server) -> bool:
