@@ -198,23 +198,53 @@ def test_metrics_match_the_database_during_a_real_run(queue_url):
         served.stop()
 
 
+class MetricsThread:
+    """pgcadence.metrics.server.MetricsServer on a free port, in a thread with its own loop."""
+
+    def __init__(self, dsn: str, auth_mode: str) -> None:
+        import asyncio
+
+        from pgcadence.metrics.server import MetricsServer
+
+        self.server = MetricsServer(dsn, "127.0.0.1", get_port(None), auth_mode)
+        self.loop = asyncio.new_event_loop()
+        self.stop_event = asyncio.Event()
+        self.thread = threading.Thread(target=lambda: self.loop.run_until_complete(self.server.run(self.stop_event)),
+                                       daemon=True)
+        self.thread.start()
+        until(lambda: self._answers(), "the metrics server listens")
+
+    def _answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.server.port), timeout=5).close()
+            return True
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop_event.set)
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
 def test_metrics_behind_the_service_key(queue_url):
-    from starlette.testclient import TestClient
-
-    from pgcadence.metrics.server import create_app
-
     with psycopg.connect(queue_url, autocommit=True) as c:
         anon, service = keys.get_secret(c, keys.ANON_KEY), keys.get_secret(c, keys.SERVICE_ROLE_KEY)
-    with TestClient(create_app(queue_url, "service-role")) as client:
-        assert client.get("/metrics").status_code == 401
-        assert client.get("/metrics", headers={"Authorization": "Bearer not.a.jwt"}).status_code == 401
-        r = client.get("/metrics", headers={"Authorization": f"Bearer {anon}"})
+    m = MetricsThread(queue_url, "service-role")
+    try:
+        assert httpx.get(m.server.url, timeout=30).status_code == 401
+        assert httpx.get(m.server.url, headers={"Authorization": "Bearer not.a.jwt"}, timeout=30).status_code == 401
+        r = httpx.get(m.server.url, headers={"Authorization": f"Bearer {anon}"}, timeout=30)
         assert r.status_code == 403 and r.json()["error"] == "service_role_required"
-        r = client.get("/metrics", headers={"Authorization": f"Bearer {service}"})
-        assert r.status_code == 200 and "pgcadence_database_up 1.0" in r.text
-    with TestClient(create_app("postgresql://nobody@127.0.0.1:1/none")) as client:
-        r = client.get("/metrics")  # the database is away: the scrape still answers, and says so
-        assert r.status_code == 200 and "pgcadence_database_up 0.0" in r.text and "process_cpu_seconds_total" in r.text
+        assert scrape(m.server.url, {"Authorization": f"Bearer {service}"})[("pgcadence_database_up", ())] == 1
+    finally:
+        m.close()
+    m = MetricsThread("postgresql://nobody@127.0.0.1:1/none", "none")
+    try:  # the database is away: the scrape still answers, and says so
+        got = scrape(m.server.url)
+        assert got[("pgcadence_database_up", ())] == 0 and ("process_cpu_seconds_total", ()) in got
+    finally:
+        m.close()
 
 
 def test_cache_tier_lookups_and_latency_of_this_process(tmp_path):

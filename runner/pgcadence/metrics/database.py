@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 log = logging.getLogger("pgcadence.metrics")
 
 QUERY = "SELECT metric, kind, help, labels, value FROM pgcadence.metrics()"
-TIMEOUT = 10.0  # seconds a scrape waits for the database
+TIMEOUT = 5.0  # seconds a scrape waits for the database (Prometheus gives up on a scrape after 10 s)
 
 
 @dataclass
