@@ -30,7 +30,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
              ORDER BY x.task_type), '[]')
       FROM (SELECT j.task_type, pg_catalog.count(*) AS n,
                    (pg_catalog.array_agg(l.error ORDER BY l.finished_at DESC))[1] AS err
-              FROM public.job_queue_attempt_log l JOIN public.job_queue j ON j.id = l.job_id
+              FROM public.job_queue_attempt_log l
+              -- one primary-key lookup per recent failure (LIMIT keeps the planner from
+              -- hashing the whole job table instead)
+              CROSS JOIN LATERAL (SELECT q.task_type FROM public.job_queue q WHERE q.id = l.job_id LIMIT 1) j
              WHERE l.outcome = 'failed' AND l.finished_at > pg_catalog.now() - (p ->> 'window')::interval
              GROUP BY j.task_type
             HAVING pg_catalog.count(*) >= (p ->> 'failures')::integer) x

@@ -109,7 +109,8 @@ BEGIN
         statuses(status) AS (VALUES ('pending'), ('running'), ('succeeded'), ('failed'), ('cancelled')),
         ended AS (  -- attempts that ended in the last hour other than a job's successful last one
             SELECT j.task_type, l.outcome, pg_catalog.count(*) AS n
-              FROM public.job_queue_attempt_log l JOIN public.job_queue j ON j.id = l.job_id
+              FROM public.job_queue_attempt_log l
+              CROSS JOIN LATERAL (SELECT q.task_type FROM public.job_queue q WHERE q.id = l.job_id LIMIT 1) j  -- by primary key
              WHERE l.finished_at > pg_catalog.now() - interval '1 hour'
              GROUP BY j.task_type, l.outcome)
         SELECT 'pgcadence_queue_jobs', 'gauge', 'Jobs in job_queue, by task type and status.',
