@@ -64,7 +64,8 @@ def _observability(dsn: str, kwargs: dict) -> list:
     error_reporting.init("serve")
     if kwargs.get("no_metrics"):
         return []
-    chosen = click.get_current_context().get_parameter_source("metrics_port") != click.core.ParameterSource.DEFAULT
+    ctx = click.get_current_context()
+    chosen = any(ctx.get_parameter_source(p) != click.core.ParameterSource.DEFAULT for p in ("metrics_host", "metrics_port"))
     server = MetricsServer(dsn, kwargs["metrics_host"], kwargs["metrics_port"], kwargs["metrics_auth"], required=chosen)
     return [("metrics", lambda: server)]
 
