@@ -7,7 +7,7 @@ from typing import Callable
 
 import psycopg
 
-from pgcadence import migrate
+from pgcadence import health_checks, migrate
 
 
 @dataclass
@@ -128,6 +128,7 @@ def run_checks(conn: psycopg.Connection, dsn: str) -> list[Check]:
 
     for extra in EXTRA_CHECKS:
         checks.extend(extra(conn))
+    checks.extend(Check(*line) for line in health_checks.doctor_lines(conn))  # alerts, recent failures
     return checks
 
 

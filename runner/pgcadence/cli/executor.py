@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 import psycopg
 
-from pgcadence import db
+from pgcadence import db, error_reporting
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth, keys, logs
 from pgcadence.executor.app import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from pgcadence.executor.serve import DEFAULT_HOST, DEFAULT_PORT, ServeOptions, check_database, serve as serve_async
 from pgcadence.executor.services import SERVICES, FatalServiceError
+from pgcadence.metrics.server import AUTH_MODES, DEFAULT_HOST as METRICS_HOST, DEFAULT_PORT as METRICS_PORT, MetricsServer
 
 DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
 database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_HELP)
@@ -33,6 +34,7 @@ def _service_flags(f):
 
 def serve_options(f):
     """Options shared by ``serve`` and ``run``."""
+    f = metrics_options(f)
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Supabase-style config.toml with [functions.<name>] verify_jwt = false. "
                           "Default: ./supabase/config.toml when it exists.")(f)
@@ -43,6 +45,29 @@ def serve_options(f):
     f = click.option("--request-timeout", type=click.FloatRange(min=0.01), default=DEFAULT_TIMEOUT, show_default=True,
                      help="Seconds a request may take (longer: 504).")(f)
     return f
+
+
+def metrics_options(f):
+    """/metrics on its own listen address (see pgcadence.metrics.server for why)."""
+    f = click.option("--metrics-auth", type=click.Choice(AUTH_MODES), default="none", show_default=True,
+                     help="'service-role': scrapes must send Authorization: Bearer <service_role key>.")(f)
+    f = click.option("--metrics-port", type=click.IntRange(1, 65535), default=METRICS_PORT, show_default=True,
+                     help="Port of /metrics (Prometheus text format).")(f)
+    f = click.option("--metrics-host", default=METRICS_HOST, show_default=True,
+                     help="Address /metrics listens on; loopback keeps it off the network.")(f)
+    f = click.option("--no-metrics", is_flag=True, help="Do not serve /metrics.")(f)
+    return f
+
+
+def _observability(dsn: str, kwargs: dict) -> list:
+    """Sentry when $SENTRY_DSN is set; the /metrics service unless --no-metrics."""
+    error_reporting.init("serve")
+    if kwargs.get("no_metrics"):
+        return []
+    ctx = click.get_current_context()
+    chosen = any(ctx.get_parameter_source(p) != click.core.ParameterSource.DEFAULT for p in ("metrics_host", "metrics_port"))
+    server = MetricsServer(dsn, kwargs["metrics_host"], kwargs["metrics_port"], kwargs["metrics_auth"], required=chosen)
+    return [("metrics", lambda: server)]
 
 
 def _options_from(dsn: str, host: str, port: int, kwargs: dict, executor: bool = True) -> ServeOptions:
@@ -81,11 +106,14 @@ def serve(database: str | None, host: str, port: int, no_executor: bool, **kwarg
              /api/jobs/run          service-only (job_queue_runner_secret or service_role key)
              /healthz               liveness and database reachability
              /openapi.json          the OpenAPI description
-    Logs: one JSON line per request on stderr. SIGTERM/SIGINT: in-flight requests finish.
+    /metrics (Prometheus) listens apart, on 127.0.0.1:54331 (--metrics-*).
+    Logs: one JSON line per request on stderr. SENTRY_DSN set: errors go to Sentry.
+    SIGTERM/SIGINT: in-flight requests finish.
     """
     opts = _options_from(db.resolve_dsn(database), host, port, kwargs, executor=not no_executor)
     logs.setup()
-    asyncio.run(serve_async(opts, on_ready=_describe_ready(opts)))
+    extra = _observability(opts.dsn, kwargs)
+    asyncio.run(serve_async(opts, extra=extra, on_ready=_describe_ready(opts)))
     click.echo("pgcadence serve: stopped")
 
 
@@ -214,8 +242,8 @@ def run_in_foreground(cluster, url: str, serve_port: int, kwargs: dict) -> None:
     except CadenceError as exc:
         opts.executor = False
         click.echo(f"not starting the executor: {exc}; starting the background services")
-    asyncio.run(serve_async(opts, extra=[("heartbeat", lambda: Heartbeat(cluster, url))],
-                            on_ready=_describe_ready(opts)))
+    extra = [("heartbeat", lambda: Heartbeat(cluster, url)), *_observability(url, kwargs)]
+    asyncio.run(serve_async(opts, extra=extra, on_ready=_describe_ready(opts)))
 
 
 def register(cli: click.Group) -> None:

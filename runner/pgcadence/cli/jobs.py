@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import signal
 import sys
@@ -73,7 +72,6 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
     with db.connect(dsn) as conn:  # fail fast with a clear message when the database is not there
         if conn.execute("select to_regproc('public.job_queue_claim') is null").fetchone()[0]:
             raise CadenceError("the job queue is not installed in this database: run 'pgcadence migrate' first")
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     w = queue_worker.QueueWorker(dsn, concurrency=concurrency, batch_size=batch_size, lease=lease,
                                  poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import psycopg
 
-from pgcadence import __version__, db, doctor as doctor_mod, embedded, migrate as migrate_mod
+from pgcadence import __version__, db, doctor as doctor_mod, embedded, logging_setup, migrate as migrate_mod
 from pgcadence.cli import executor as cli_executor
 from pgcadence.errors import CadenceError
 
@@ -44,7 +44,10 @@ database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pgcadence")
-def cli() -> None:
+@click.option("--log-level", type=click.Choice(logging_setup.LEVELS, case_sensitive=False),
+              envvar=logging_setup.ENV_LEVEL, default=logging_setup.DEFAULT_LEVEL, show_default=True,
+              help=f"Least severe log line to print (JSON lines on stderr). Also ${logging_setup.ENV_LEVEL}.")
+def cli(log_level: str) -> None:
     """Scheduled work on PostgreSQL: pg_cron, a pg_net-compatible sender, Vault-style
     secrets and a job queue, with this thin runner beside the database.
 
@@ -52,6 +55,7 @@ def cli() -> None:
     Start here:  pgcadence up        (a local PostgreSQL with pg_cron, migrated)
                  pgcadence doctor    (is this database ready?)
     """
+    logging_setup.configure(log_level)
 
 
 # ---------------------------------------------------------------- migrations

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
 import click
 
-from pgcadence import db
+from pgcadence import db, logging_setup
 from pgcadence.errors import CadenceError
 
 _DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
@@ -41,7 +40,7 @@ def _check_schema(dsn: str) -> None:
               help="On SIGTERM/Ctrl-C, seconds in-flight requests get to finish before they go back to the queue.")
 @click.option("--max-timeout", "max_timeout_ms", type=click.IntRange(1), default=300_000, show_default=True,
               help="Milliseconds a request with timeout_milliseconds <= 0 (no timeout in pg_net) may take.")
-@click.option("--verbose", "-v", is_flag=True, help="Log every reconnect and housekeeping step.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every reconnect and housekeeping step (the same as --log-level debug before the verb).")
 def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_grace, max_timeout_ms, verbose):
     """Send the HTTP requests queued by net.http_get/http_post/http_delete.
 
@@ -53,10 +52,8 @@ def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_g
 
     dsn = db.resolve_dsn(database)
     _check_schema(dsn)
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not verbose:
-        logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    if verbose:
+        logging_setup.configure("debug")
     click.echo(f"net-worker: sending for {db.describe(dsn)} (Ctrl-C stops)", err=True)
 
     async def main() -> None:

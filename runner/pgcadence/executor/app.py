@@ -37,6 +37,7 @@ from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
 from pgcadence.executor.registry import Function
 from pgcadence.executor.sqlctx import make_pool
+from pgcadence.metrics.requests import RequestMetrics
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
@@ -366,6 +367,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})
     app.add_middleware(RequestLog)
+    app.add_middleware(RequestMetrics)  # outermost: counts every answer, errors included
     app.state.settings = settings
     app.state.pool = pool
     app.state.secrets = _Secrets(pool)

@@ -41,6 +41,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from pgcadence.metrics import process as metrics
+
 log = logging.getLogger("pgcadence.queue")
 
 CHANNEL = "pgcadence_job_queue"  # NOTIFY channel of the enqueue trigger (sql/queue/notify.sql)
@@ -154,9 +156,17 @@ def _json_result(result: Any) -> Jsonb | None:
     return Jsonb(json.loads(json.dumps(result, default=str)))
 
 
+# a failed attempt that will be retried is a warning; a job that ends failed is an error
+_JOB_LEVELS = {"retry": logging.WARNING, "lost": logging.WARNING, "failed": logging.ERROR}
+
+
 def log_job(record: dict) -> None:
-    """One structured line per finished job attempt."""
-    log.info(json.dumps({"event": "job", **record}, default=str))
+    """One structured line per finished job attempt (its fields: id, task_type, attempt,
+    worker, outcome, duration_ms, error); also counted in the process metrics."""
+    metrics.job_finished(record)
+    outcome = record.get("outcome")
+    log.log(_JOB_LEVELS.get(outcome, logging.INFO), "job %s %s", record.get("task_type"), outcome,
+            extra={"event": "job", **record})
 
 
 CLAIM_SQL = """SELECT id, task_type, payload, attempt, max_attempts
@@ -200,6 +210,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         cur = await conn.execute(CLAIM_SQL, (n, worker_id, lease))
         cols = [c.name for c in cur.description]
         rows = [dict(zip(cols, r)) for r in await cur.fetchall()]
+    metrics.job_claimed(worker_id, len(rows))
     lock = asyncio.Lock()
 
     async def one(row: dict) -> dict:
@@ -406,6 +417,7 @@ class QueueWorker:
                 delay = min(delay * 2, self.reconnect_max_delay)
                 continue
             self.ready.set()
+            metrics.job_claimed(self.worker_id, len(rows))
             for row in rows:
                 self.stats["claimed"] += 1
                 task = asyncio.create_task(self._run_job(row))

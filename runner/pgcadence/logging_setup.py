@@ -1,0 +1,129 @@
+"""One logging setup for every pgcadence process: JSON lines on stderr.
+
+``pgcadence serve``, ``worker``, ``net-worker`` and every other verb log through the
+standard ``logging`` module; :func:`configure` (called once by the root command) sends
+every record to stderr as one JSON object per line with the same keys everywhere::
+
+    {"time": "2025-01-31T12:00:00.123Z", "level": "warning", "logger": "pgcadence.queue",
+     "event": "job", "message": "job retry", "pid": 4242, "id": "…", "attempt": 2, …}
+
+- ``event`` is a stable name to filter on (``jq 'select(.event == "request")'``): the
+  name given to ``pgcadence.executor.logs.event()``, an ``event`` field in ``extra=``, or
+  ``log`` for a plain message;
+- ``message`` is the human text;
+- every ``extra={...}`` field of the record becomes a key (ids: ``request_id``, ``id``,
+  ``attempt``, ``worker``, ``task_type`` …), so an operator can follow one request or one
+  job across replicas;
+- values under secret-looking keys (authorization, password, token, secret, key, dsn,
+  cookie …) are replaced by ``[redacted]``, and passwords in URLs, bearer tokens and JWTs
+  are masked in every string, exceptions included (:mod:`pgcadence.redact`).
+
+The level comes from ``--log-level`` on the root command or ``PGCADENCE_LOG_LEVEL``
+(debug, info, warning, error; default info) and applies to pgcadence's own loggers;
+libraries (aiohttp, uvicorn, psycopg …) log warnings and errors only, unless the level
+is debug.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+
+from pgcadence import redact
+
+ENV_LEVEL = "PGCADENCE_LOG_LEVEL"
+LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_LEVEL = "info"
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_OWN = {"fields", "event", "_pgcadence_event"}  # handled explicitly below
+
+
+def level_from(value: str | None) -> int:
+    """``debug``/``info``/``warning``/``error`` (any case) to a logging level; ValueError otherwise."""
+    name = (value or DEFAULT_LEVEL).strip().lower()
+    if name not in LEVELS:
+        raise ValueError(f"unknown log level {value!r} (use one of: {', '.join(LEVELS)})")
+    return getattr(logging, name.upper())
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object; see the module docstring for the keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        out: dict = {"time": _timestamp(record), "level": record.levelname.lower(), "logger": record.name}
+        event = getattr(record, "_pgcadence_event", None) or getattr(record, "event", None)
+        fields: dict = {}
+        if event is None and message.startswith("{"):
+            # older call sites log a JSON object as the message: its keys become fields
+            try:
+                parsed = json.loads(message)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                event = parsed.pop("event", None)
+                fields.update(parsed)
+                message = str(event or "log")
+        out["event"] = str(event or "log")
+        out["message"] = message
+        out["pid"] = record.process
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in _OWN and not key.startswith("_"):
+                fields[key] = value
+        fields.update(getattr(record, "fields", None) or {})
+        for key, value in fields.items():
+            if key not in ("time", "level", "logger", "pid"):
+                out[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            out["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            out["exception"] = record.exc_text
+        return json.dumps(redact.scrub(out), default=str, separators=(",", ":"))
+
+
+class _Handler(logging.StreamHandler):
+    """The stderr handler :func:`configure` installs (marked, so it is installed once)."""
+
+
+def configure(level: str | int | None = None, stream=None) -> None:
+    """Send every log record of this process to ``stream`` (stderr) as JSON lines.
+
+    ``level``: a name or a logging level; None keeps the level an earlier call set,
+    else takes ``$PGCADENCE_LOG_LEVEL``, else info. Safe to call more than once.
+    """
+    root = logging.getLogger()
+    ours = logging.getLogger("pgcadence")
+    handler = next((h for h in root.handlers if isinstance(h, _Handler)), None)
+    if handler is None:
+        handler = _Handler(stream or sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    elif stream is not None:
+        handler.setStream(stream)
+    if level is None and ours.level != logging.NOTSET:
+        return  # configured before: keep that level
+    if level is None:
+        level = os.environ.get(ENV_LEVEL) or DEFAULT_LEVEL
+    lvl = level if isinstance(level, int) else level_from(level)
+    ours.setLevel(lvl)
+    ours.propagate = True
+    root.setLevel(lvl if lvl <= logging.DEBUG else max(lvl, logging.WARNING))
+    # libraries: warnings and errors only, unless debugging (their info lines are noise)
+    for name in ("aiohttp", "uvicorn", "uvicorn.error", "psycopg", "psycopg.pool", "httpx", "mcp"):
+        logging.getLogger(name).setLevel(logging.NOTSET if lvl <= logging.DEBUG else logging.WARNING)
+    # handlers other loggers attached before (e.g. an earlier logging.basicConfig) would
+    # print a second, non-JSON copy of each line
+    for h in list(root.handlers):
+        if h is not handler and isinstance(h, logging.StreamHandler) and h.stream in (sys.stderr, sys.stdout):
+            root.removeHandler(h)
+    for h in list(ours.handlers):
+        ours.removeHandler(h)

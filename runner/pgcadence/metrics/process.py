@@ -1,0 +1,92 @@
+"""Metrics only this process knows: counters and histograms kept in memory.
+
+The queue worker calls :func:`job_claimed` and :func:`job_finished`, the executor's
+middleware :func:`executor_request`; the cache tier latency of this process's open
+caches is read when scraped. Everything is registered in :data:`REGISTRY` (not
+prometheus_client's global one), with the usual process and Python collectors.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from prometheus_client import (CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector,
+                               disable_created_metrics)
+from prometheus_client.core import CounterMetricFamily, SummaryMetricFamily
+
+disable_created_metrics()  # no *_created series: Prometheus does not use them
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+JOB_DURATION = Histogram(
+    "pgcadence_job_duration_seconds", "Time a job attempt took in this process, by task type and outcome.",
+    ["task_type", "outcome"], registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
+WORKER_CLAIMS = Counter(
+    "pgcadence_worker_claims", "Jobs claimed by a queue worker of this process.", ["worker"], registry=REGISTRY)
+WORKER_COMPLETIONS = Counter(
+    "pgcadence_worker_completions",
+    "Job attempts a queue worker of this process finished, by outcome (succeeded, retry, failed, lost, released).",
+    ["worker", "outcome"], registry=REGISTRY)
+EXECUTOR_REQUESTS = Counter(
+    "pgcadence_executor_requests", "HTTP requests the executor answered, by function and status code.",
+    ["function", "status"], registry=REGISTRY)
+EXECUTOR_LATENCY = Histogram(
+    "pgcadence_executor_request_duration_seconds", "Time the executor took to answer, by function.",
+    ["function"], registry=REGISTRY,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+
+
+# ------------------------------------------------------------------ hooks
+def job_claimed(worker: str, n: int = 1) -> None:
+    """A worker claimed ``n`` jobs."""
+    if n:
+        WORKER_CLAIMS.labels(worker).inc(n)
+
+
+def job_finished(record: dict) -> None:
+    """One finished attempt, as the worker logs it (task_type, worker, outcome, duration_ms)."""
+    outcome = str(record.get("outcome") or "unknown")
+    WORKER_COMPLETIONS.labels(str(record.get("worker") or "-"), outcome).inc()
+    if record.get("duration_ms") is not None:
+        JOB_DURATION.labels(str(record.get("task_type") or "-"), outcome).observe(float(record["duration_ms"]) / 1000)
+
+
+def executor_request(function: str, status: int, seconds: float) -> None:
+    """One answered HTTP request."""
+    EXECUTOR_REQUESTS.labels(function, str(status)).inc()
+    EXECUTOR_LATENCY.labels(function).observe(seconds)
+
+
+# ------------------------------------------------------------------ cache tiers
+class _CacheTiers:
+    """Per-tier lookups and latency of the caches open in this process (pgcadence.cache);
+    nothing when the cache module was never imported."""
+
+    def collect(self):
+        tiered = sys.modules.get("pgcadence.cache.tiered")
+        caches = list(getattr(tiered, "_open_caches", ()) or ())
+        lookups = CounterMetricFamily("pgcadence_cache_tier_lookups",
+                                      "Lookups of the caches open in this process, by tier and result (hit, miss, error).",
+                                      labels=["project", "cache_type", "tier", "result"])
+        latency = SummaryMetricFamily("pgcadence_cache_tier_latency_seconds",
+                                      "Timed lookups of the caches open in this process, by tier (memory: one in 256 sampled).",
+                                      labels=["project", "cache_type", "tier"])
+        for cache in caches:
+            try:
+                stats = cache.stats()
+            except Exception:  # noqa: BLE001 - a closing cache: skip it this time
+                continue
+            for tier, s in stats.items():
+                base = [str(cache.project), str(cache.cache_type), tier]
+                for result, key in (("hit", "hits"), ("miss", "misses"), ("error", "errors")):
+                    lookups.add_metric(base + [result], s.get(key, 0))
+                latency.add_metric(base, count_value=s.get("latency_samples", 0),
+                                   sum_value=s.get("latency_total_us", 0.0) / 1e6)
+        yield lookups
+        yield latency
+
+
+REGISTRY.register(_CacheTiers())
