@@ -214,6 +214,9 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None, pu
             old = {}
         user_id = user_id or old.get("user_id")
         scopes = scopes or old.get("scopes")
+    if user_id is None and current:
+        raise CadenceError(f"the {MANDATE_SECRET} in Vault is not a mandate (no user to renew it for): "
+                           "issue one with 'pgcadence mandates rotate --user-id UUID'")
     if user_id is None:
         raise CadenceError(f"no {MANDATE_SECRET} in Vault to renew: pass --user-id")
     try:

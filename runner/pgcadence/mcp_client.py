@@ -27,13 +27,19 @@ import json
 import logging
 import os
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
 import httpx
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.exceptions import McpError
+
+try:  # mcp >= 1.2x: the client takes an httpx client
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+except ImportError:  # older SDKs
+    streamable_http_client = None
+    from mcp.client.streamable_http import streamablehttp_client
 
 log = logging.getLogger("pgcadence.mcp")
 
@@ -126,6 +132,20 @@ def _payload(result) -> object:
     return None
 
 
+@asynccontextmanager
+async def _transport(settings: McpSettings, headers: dict):
+    """The SDK's streamable HTTP transport with our headers and timeout."""
+    if streamable_http_client is None:
+        async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
+                                         sse_read_timeout=settings.timeout) as streams:
+            yield streams
+        return
+    timeout = httpx.Timeout(settings.timeout, read=settings.timeout)
+    async with create_mcp_http_client(headers=headers, timeout=timeout) as client:
+        async with streamable_http_client(settings.url, http_client=client) as streams:
+            yield streams
+
+
 async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mandate_jws: str | None) -> object:
     headers = {}
     if settings.token:
@@ -135,8 +155,7 @@ async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mand
     sent = False
     try:
         with anyio.fail_after(settings.timeout):
-            async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
-                                             sse_read_timeout=settings.timeout) as (read, write, _):
+            async with _transport(settings, headers) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
                     sent = True

@@ -4,8 +4,11 @@
 -- Which (org_ref, category) pairs a warm-cache call covers, and whether each is fresh.
 -- p_targets_only: only enabled cache_warm_targets, what a caller other than service_role
 -- may warm (the anon key is public: it must not make the system log in anywhere it likes).
+-- p_refresh_after: an entry discovered longer ago than this counts as stale even before it
+-- expires (what a force_refresh from such a caller may refresh: once per interval).
 CREATE OR REPLACE FUNCTION public.cache_warm_plan(p_org_ref text DEFAULT NULL, p_category text DEFAULT NULL,
-                                                  p_targets_only boolean DEFAULT false)
+                                                  p_targets_only boolean DEFAULT false,
+                                                  p_refresh_after interval DEFAULT NULL)
 RETURNS TABLE (org_ref text, category text, fresh boolean)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH wanted AS (
@@ -20,15 +23,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           AND (p_category IS NULL OR t.category = p_category)
     )
     SELECT w.org_ref, w.category,
-           coalesce((SELECT cp.expires_at > now() FROM public.cached_programs cp
-                     WHERE cp.org_ref = w.org_ref AND cp.category = w.category), false)
+           coalesce((SELECT cp.expires_at > now()
+                            AND (p_refresh_after IS NULL OR cp.discovered_at > now() - p_refresh_after)
+                       FROM public.cached_programs cp
+                      WHERE cp.org_ref = w.org_ref AND cp.category = w.category), false)
     FROM wanted w
     ORDER BY w.org_ref, w.category
 $$;
-COMMENT ON FUNCTION public.cache_warm_plan(text, text, boolean) IS
+COMMENT ON FUNCTION public.cache_warm_plan(text, text, boolean, interval) IS
     'Targets of a warm-cache call: the given pair (unless p_targets_only), else the enabled cache_warm_targets '
-    'matching the filter; fresh = a cached_programs row that has not expired.';
-REVOKE ALL ON FUNCTION public.cache_warm_plan(text, text, boolean) FROM PUBLIC, anon, authenticated;
+    'matching the filter; fresh = a cached_programs row that has not expired (nor is older than p_refresh_after).';
+REVOKE ALL ON FUNCTION public.cache_warm_plan(text, text, boolean, interval) FROM PUBLIC, anon, authenticated;
 
 -- Record one warm attempt: upsert cached_programs on success, audit success or failure.
 CREATE OR REPLACE FUNCTION public.record_cache_warm(
@@ -63,7 +68,7 @@ COMMENT ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, u
     'Outcome of warming one org/category: success upserts cached_programs and audits cache_warm_success '
     '(programs_discovered, duration_ms); failure audits cache_warm_failed (error, duration_ms).';
 REVOKE ALL ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.cache_warm_plan(text, text, boolean) TO service_role;
+GRANT EXECUTE ON FUNCTION public.cache_warm_plan(text, text, boolean, interval) TO service_role;
 GRANT EXECUTE ON FUNCTION public.record_cache_warm(text, text, jsonb, integer, text, uuid, uuid, text, interval, integer)
     TO service_role;
 

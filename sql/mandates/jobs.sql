@@ -25,10 +25,9 @@ SELECT cron.schedule('daily-cache-warming', '0 2 * * *', $cmd$
 $cmd$);
 
 -- Hourly: settle the last renewal request, and ask the executor to renew SYSTEM_MANDATE_JWS
--- when less than renew_before (48 h) remains.
+-- when less than renew_before (48 h) remains (nothing to do while no mandate is stored).
 SELECT cron.schedule('system-mandate-renewal', '23 * * * *', $cmd$
-  SELECT public.call_mandate_renewal()
-  WHERE NOT pgcadence.skip_unconfigured('mandates', 'system-mandate-renewal');
+  SELECT public.call_mandate_renewal();
 $cmd$);
 
 -- The per-target warming jobs (none unless configure_cache_warming(true)): scheduled here

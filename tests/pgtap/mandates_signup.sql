@@ -1,7 +1,7 @@
 -- Migration 0050 and its sources: per-user session ids, warming restricted to targets for
 -- non-service callers, the signup flow's state machine and audit rows, the audit trail,
 -- friendly tool errors, system-mandate renewal, per-target staggered warming jobs.
-SELECT plan(82);
+SELECT plan(84);
 
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -50,6 +50,11 @@ SELECT is((SELECT array_agg(category ORDER BY category) FROM cache_warm_plan(NUL
 SELECT is((SELECT count(*)::int FROM cache_warm_plan('blackhawk-ski-club', 'lessons', true)), 1,
           'an enabled target by name');
 SELECT is((SELECT count(*)::int FROM cache_warm_plan('attacker-1', 'lessons')), 1, 'service_role may warm any pair');
+SELECT is((SELECT fresh FROM cache_warm_plan('blackhawk-ski-club', 'teams', true, interval '15 minutes')), true,
+          'a forced refresh without the service key leaves an entry found minutes ago alone');
+UPDATE public.cached_programs SET discovered_at = now() - interval '20 minutes' WHERE category = 'teams';
+SELECT is((SELECT fresh FROM cache_warm_plan('blackhawk-ski-club', 'teams', true, interval '15 minutes')), false,
+          'and refreshes one older than the cooldown');
 
 -- ------------------------------------------------------------ friendly errors
 SELECT is((SELECT tool FROM mcp_tool('search_provider')), 'scp.search_providers', 'internal names map to MCP names');

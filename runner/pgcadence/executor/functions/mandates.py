@@ -108,17 +108,21 @@ def _parse_warm_body(body) -> tuple[str | None, str | None, bool]:
     return org, cat, force
 
 
-async def _plan(ctx, org_ref, category, targets_only: bool) -> list:
+FORCE_COOLDOWN_MINUTES = 15  # a force_refresh without the service key refreshes an entry at most this often
+
+
+async def _plan(ctx, org_ref, category, targets_only: bool, refresh_after_minutes: int | None = None) -> list:
     async with ctx.as_role("service_role") as sconn:
-        cur = await sconn.execute("select org_ref, category, fresh from public.cache_warm_plan(%s, %s, %s)",
-                                  (org_ref, category, targets_only))
+        cur = await sconn.execute(
+            "select org_ref, category, fresh from public.cache_warm_plan(%s, %s, %s, make_interval(mins => %s))",
+            (org_ref, category, targets_only, refresh_after_minutes))
         return await cur.fetchall()
 
 
 # Any project JWT, the anon key included, as the setup guide's manual test calls it. The
-# anon key is public, so other callers than service_role may only warm enabled
-# cache_warm_targets (no provider login for an org they choose, no audit rows about it)
-# and may not force a refresh of fresh entries.
+# anon key is public, so callers other than service_role may only warm enabled
+# cache_warm_targets (no provider login for an org they choose, no audit rows about it),
+# and their force_refresh refreshes an entry at most once per FORCE_COOLDOWN_MINUTES.
 @function("warm-cache-authenticated", methods=("POST",), timeout=900,
           summary="Warm cached_programs from the provider's MCP server with the system mandate")
 async def warm_cache_authenticated(ctx):
@@ -130,10 +134,10 @@ async def warm_cache_authenticated(ctx):
     except ValueError as exc:
         return _fail(400, str(exc))
     targets_only = ctx.role != "service_role"
-    if force and targets_only:
-        return _fail(403, "force_refresh needs the service_role key")
+    refresh_after = FORCE_COOLDOWN_MINUTES if force and targets_only else None
+    force = force and not targets_only  # refresh fresh entries too: the service key only
     if targets_only:
-        plan = await _plan(ctx, org_ref, category, True)
+        plan = await _plan(ctx, org_ref, category, True, refresh_after)
         if not plan and (org_ref or category):
             return _fail(403, "with this key only enabled cache_warm_targets can be warmed, and "
                               f"{org_ref or '*'}/{category or '*'} is not one")
@@ -189,7 +193,7 @@ async def warm_cache_authenticated(ctx):
             return await _config_failure(ctx, org_ref, category, started, f"{name} not configured",
                                          user_id=mandate.user_id, credential_id=cred_id, provider=provider)
 
-    plan = await _plan(ctx, org_ref, category, targets_only)
+    plan = await _plan(ctx, org_ref, category, targets_only, refresh_after)
     settings = mcp_client.McpSettings.from_env(mcp_tools.endpoint(mcp_url), mcp_token)
     try:
         if mcp_timeout and 0 < float(mcp_timeout) <= 300:
