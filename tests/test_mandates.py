@@ -199,7 +199,7 @@ def test_warm_cache_matches_seed_000(stack):
     assert r.json()["summary"] == {"total": 1, "success": 1, "failed": 0}
     assert r.json()["results"] == [{"org_ref": "blackhawk-ski-club", "category": "lessons", "status": "success"}]
     assert stack.fake.calls["blackhawk-ski-club"] == 1
-    # seed 000's manual test calls it with the anon key: accepted, but only the service role may force
+    # the manual test calls it with the anon key: accepted; its force_refresh is rate-limited
     anon = stack.project[keys.ANON_KEY]
     r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons"}, token=anon)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "skipped", r.text

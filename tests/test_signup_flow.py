@@ -174,7 +174,7 @@ def test_each_tool_against_the_real_mcp_server(flow):
     assert flow.sql("select metadata->>'via', metadata->>'confirmation_id' from mandate_audit "
                     "where action = 'registration_completed' and metadata->>'sessionId' = %s", (sid,)) == [
         ("mcp-tool", flow.fake.registrations[-1]["confirmation_id"])]
-    # seed 001's log lines, as messages of structured records
+    # the log lines operators grep for, as messages of structured records
     lines = mcp_lines(flow)
     assert any(r["message"] == "[MCP] Calling real tool: scp.search_providers" and r["tool"] == "scp.search_providers"
                for r in lines)
@@ -225,7 +225,7 @@ def test_the_search_service_failing_has_its_own_message(flow):
 
 
 def test_an_unreachable_server_is_retried_then_a_clear_retryable_error(flow):
-    """Seed 001: "Set invalid MCP URL → verify retry logic works / friendly error message"."""
+    """The testing checklist: "Set invalid MCP URL → verify retry logic works / friendly error message"."""
     use(flow, real=True, url=closed_port_url())
     r = tool(flow, "scp.get_programs", {**ARGS["scp.get_programs"], "credentials": {"password": PASSWORD}})
     assert r.status_code == 503
@@ -273,7 +273,7 @@ def test_a_registration_that_may_have_arrived_is_never_retried(flow):
 
 # ------------------------------------------------------------------ auth, friendly
 def test_expired_or_missing_jwt_is_the_session_expired_message(flow):
-    """Seed 001: "Log out → trigger action → verify session expiry message"."""
+    """The testing checklist: "Log out → trigger action → verify session expiry message"."""
     use(flow, real=False)
     expired = auth.mint(flow.project["secret"], "authenticated", sub=USER_A, ttl=60, now=int(time.time()) - 3600)
     for name, body in (("signup-action", {"session_id": "x", "action": "find_programs"}),
@@ -289,7 +289,7 @@ def test_expired_or_missing_jwt_is_the_session_expired_message(flow):
     assert r.status_code == 403 and r.json()["error"] == "user_required"
 
 
-# ------------------------------------------------------------------ the whole flow (seed 001's checklist)
+# ------------------------------------------------------------------ the whole flow (the testing checklist)
 def test_full_signup_flow_every_action_audited_and_the_context_survives_a_restart(flow):
     use(flow, real=True)
     sid = "chat-" + uuid.uuid4().hex[:12]
@@ -372,7 +372,7 @@ def test_full_signup_flow_every_action_audited_and_the_context_survives_a_restar
     r = flow.get("audit-trail", {"since": "yesterday"}, token=token)
     assert r.status_code == 400 and "since" in r.json()["message"]
     assert flow.get("audit-trail", {"limit": "5000"}, token=token).status_code == 400
-    # seed 001's monitoring queries, as written
+    # the monitoring queries of the production guide, as written
     by_action = dict(flow.sql("SELECT action, COUNT(*) \nFROM mandate_audit \nGROUP BY action;"))
     for a in ("action_select_provider", "action_connect_account", "credentials_submitted", "credentials_accessed",
               "action_select_program", "registration_completed"):

@@ -54,7 +54,7 @@ END
 $$;
 COMMENT ON FUNCTION public.access_credential(uuid, jsonb) IS
     'Sealed credential for its owner (authenticated) or service_role; writes credentials_accessed '
-    '(credential_id, provider, metadata accessed_at + credential_alias, as seed 001).';
+    '(credential_id, provider, metadata accessed_at + credential_alias).';
 REVOKE ALL ON FUNCTION public.access_credential(uuid, jsonb) FROM PUBLIC, anon, authenticated;
 
 -- Re-seal: replace the ciphertext of one credential (used by pgcadence credentials rotate-key).
