@@ -118,6 +118,27 @@ ARGS = {
 
 
 # ------------------------------------------------------------------ mock mode (the default)
+def test_the_defaults_are_the_mocks_and_localhost_8080(flow, monkeypatch):
+    from pgcadence import mcp_tools
+
+    use(flow, real=False)
+    for name in SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+
+    async def mode():
+        async with await psycopg.AsyncConnection.connect(flow.dsn, autocommit=True) as conn:
+            return await mcp_tools.load_mode(conn)
+
+    m = asyncio.run(mode())
+    assert (m.use_real, m.fallback, m.url, m.token) == (False, False, "http://localhost:8080", None)
+    settings = m.settings()
+    assert settings.url == "http://localhost:8080/mcp", "a bare URL means the SDK's /mcp endpoint"
+    assert (settings.timeout, settings.retries, settings.backoff) == (30.0, 3, 1.0)
+    assert mcp_tools.endpoint("https://provider.example/scp/mcp") == "https://provider.example/scp/mcp"
+    monkeypatch.setenv("USE_REAL_MCP", "TRUE")  # the environment, when Vault has nothing
+    assert asyncio.run(mode()).use_real is True
+
+
 def test_mock_tools_by_default_plausible_and_deterministic(flow):
     use(flow, real=False)
     r = tool(flow, "search_provider", {"query": "Blackhawk Ski Club"})  # the orchestrator's internal name works

@@ -169,7 +169,7 @@ BEGIN
     WHEN 'select_provider' THEN
         IF c ->> 'provider' IS DISTINCT FROM step ->> 'provider' OR c ->> 'org_ref' IS DISTINCT FROM step ->> 'org_ref' THEN
             -- another provider: what belonged to the previous one goes
-            c := c - ARRAY['credential_id', 'programs', 'category', 'program', 'registration'];
+            c := c - ARRAY['credential_id', 'programs', 'category', 'program', 'registration', 'provider_name'];
         END IF;
         c := c || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                  'provider', step ->> 'provider', 'org_ref', step ->> 'org_ref',

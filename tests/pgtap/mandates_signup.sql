@@ -1,7 +1,7 @@
 -- Migration 0050 and its sources: per-user session ids, warming restricted to targets for
 -- non-service callers, the signup flow's state machine and audit rows, the audit trail,
 -- friendly tool errors, system-mandate renewal, per-target staggered warming jobs.
-SELECT plan(84);
+SELECT plan(85);
 
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -125,10 +125,14 @@ SELECT is((SELECT metadata - 'credential_id' FROM public.mandate_audit WHERE act
           '{"sessionId": "s1", "provider": "skiclubpro", "org_ref": "blackhawk-ski-club", "program_id": "bh-l-2", "confirmation_id": "REG-1"}'::jsonb,
           'registration_completed with the confirmation');
 SELECT throws_ok($$SELECT signup_step('s1', 'submit_registration', '{}')$$, '55000', NULL, 'no second registration');
+SELECT signup_record('s2', 'select_provider', '{"provider": "skiclubpro", "org_ref": "a", "provider_name": "A club"}');
+SELECT is((SELECT context FROM signup_record('s2', 'select_provider', '{"provider": "otherpro", "org_ref": "b"}')),
+          '{"provider": "otherpro", "org_ref": "b", "step": "provider_selected"}'::jsonb,
+          'another provider: nothing of the previous one stays');
 SELECT is((SELECT array_agg(action ORDER BY action) FROM audit_trail(p_session_id => 's1')),
           ARRAY['action_connect_account', 'action_select_program', 'action_select_provider', 'credentials_submitted',
                 'registration_completed'], 'the session''s audit trail');
-SELECT is((SELECT array_agg(action ORDER BY action) FROM audit_trail(ARRAY['action_select_provider', 'registration_completed'])),
+SELECT is((SELECT array_agg(action ORDER BY action) FROM audit_trail(ARRAY['action_select_provider', 'registration_completed'], 's1')),
           ARRAY['action_select_provider', 'registration_completed'], 'filtered by action');
 SELECT is((SELECT count(*)::int FROM audit_trail() WHERE user_id IS DISTINCT FROM auth.uid()), 0,
           'a user reads only their own rows');
