@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from port_for import get_port
 
 from pgcadence import credentials, mandates, vault
-from pgcadence.executor import auth, keys
+from pgcadence.executor import keys
 from tests.conftest import CLI, ROOT, run_cli
 from tests.fake_mcp import PROGRAMS, FakeProvider, FakeServer
 from tests.mandates_stack import Serve, Stack
