@@ -28,9 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from port_for import get_port
 
 from pgcadence import credentials, mandates, vault
-from pgcadence.executor import auth, keys
+from pgcadence.executor import keys
 from tests.conftest import CLI, ROOT, run_cli
 from tests.fake_mcp import PROGRAMS, FakeProvider, FakeServer
+from tests.mandates_stack import Serve, Stack
 
 SYSTEM_USER = "add95fb0-f94f-4c88-99f1-313d7099579b"  # seed 000's system user
 PASSWORD = "pw-" + uuid.uuid4().hex  # the test credential's password: must never leak
@@ -50,68 +51,6 @@ WHERE action LIKE 'cache_warm_%'
 ORDER BY created_at DESC
 LIMIT 20;
 """
-
-
-class Serve:
-    """``pgcadence serve`` in a subprocess, its stderr (JSON log lines) kept in a file."""
-
-    def __init__(self, dsn: str, port: int, env: dict, log: Path) -> None:
-        self.dsn, self.port, self.env, self.log = dsn, port, env, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        out = self.log.open("a")
-        self.proc = subprocess.Popen([*CLI, "serve", "--database", self.dsn, "--port", str(self.port)],
-                                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=out, text=True)
-        out.close()
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, f"serve exited: {self.log.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                assert self.proc.wait(timeout=60) == 0
-            finally:
-                if self.proc.poll() is None:
-                    self.proc.kill()
-                    self.proc.wait()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-class Stack:
-    def __init__(self, dsn, serve, fake, key_file, project, tmp) -> None:
-        self.dsn, self.serve, self.fake, self.key_file, self.project, self.tmp = dsn, serve, fake, key_file, project, tmp
-
-    def call(self, name: str, body=None, token: str | None = "service", timeout: float = 120) -> httpx.Response:
-        headers = {}
-        if token == "service":
-            token = self.project[keys.SERVICE_ROLE_KEY]
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return httpx.post(f"{self.serve.url}/functions/v1/{name}", json=body, headers=headers, timeout=timeout)
-
-    def user_token(self, sub: str) -> str:
-        return auth.mint(self.project["secret"], "authenticated", sub=sub)
-
-    def sql(self, query: str, params=None):
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
-
-    def set_secret(self, name: str, value: str) -> None:
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            vault.set_secret(conn, name, value)
 
 
 @pytest.fixture(scope="module")
@@ -260,16 +199,45 @@ def test_warm_cache_matches_seed_000(stack):
     assert r.json()["summary"] == {"total": 1, "success": 1, "failed": 0}
     assert r.json()["results"] == [{"org_ref": "blackhawk-ski-club", "category": "lessons", "status": "success"}]
     assert stack.fake.calls["blackhawk-ski-club"] == 1
-    # seed 000's manual test calls it with the anon key: accepted, but only the service role may force
+    # the manual test calls it with the anon key: accepted; its force_refresh is rate-limited
     anon = stack.project[keys.ANON_KEY]
     r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons"}, token=anon)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "skipped", r.text
     r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons",
                                                 "force_refresh": True}, token=anon)
-    assert r.status_code == 403 and "service_role" in r.json()["error"], r.text
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "skipped", "refreshed minutes ago"
     assert stack.call("warm-cache-authenticated", {}, token=None).status_code == 401
     assert stack.fake.calls["blackhawk-ski-club"] == 1, "no provider call for the anon requests"
+    # the anon key's force_refresh refreshes an entry at most once per 15 minutes
+    stack.sql("update cached_programs set discovered_at = now() - interval '20 minutes' "
+              "where org_ref = 'blackhawk-ski-club' and category = 'lessons' returning 1")
+    r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club", "category": "lessons",
+                                                "force_refresh": True}, token=anon)
+    assert r.json()["results"] == [{"org_ref": "blackhawk-ski-club", "category": "lessons", "status": "success"}]
+    assert stack.fake.calls["blackhawk-ski-club"] == 2
     stack.fake.hold_seconds = 0
+
+
+def test_the_anon_key_warms_only_enabled_targets(stack):
+    """The anon key is public: it must not make the system log in to the provider for an org
+    an attacker chooses, nor leave audit rows about it (which nobody can delete)."""
+    stack.fake.reset()
+    audit_before = stack.sql("select count(*) from mandate_audit")[0][0]
+    for body in ({"org_ref": "attacker-1", "category": "lessons"}, {"org_ref": "attacker-2"},
+                 {"org_ref": "disabled-org", "category": "lessons"}, {"category": "no-such-category"}):
+        r = stack.call("warm-cache-authenticated", body, token="anon")
+        assert r.status_code == 403 and "cache_warm_targets" in r.json()["error"], r.text
+    assert sum(stack.fake.calls.values()) == 0, "no provider login"
+    assert stack.sql("select count(*) from mandate_audit")[0][0] == audit_before, "no audit rows"
+    assert stack.sql("select count(*) from cached_programs where org_ref like 'attacker-%'") == [(0,)]
+    # an enabled target, by name or with {}, is warmed (fresh ones skipped) as before
+    r = stack.call("warm-cache-authenticated", {"org_ref": "blackhawk-ski-club"}, token="anon")
+    assert r.status_code == 200 and [x["category"] for x in r.json()["results"]] == ["lessons", "teams"]
+    r = stack.call("warm-cache-authenticated", {}, token="anon")
+    assert r.status_code == 200 and r.json()["summary"]["total"] == 4
+    # the service key still warms any pair
+    r = stack.call("warm-cache-authenticated", {"org_ref": "service-org", "category": "lessons"})
+    assert r.json()["results"] == [{"org_ref": "service-org", "category": "lessons", "status": "success"}]
 
 
 def test_failures_carry_error_retry_rules_and_are_audited(stack):
@@ -493,6 +461,182 @@ def test_session_saved_before_a_serve_restart_is_loaded_after_it(stack):
     assert r.status_code == 200 and r.json()["deleted"] >= 1
     assert stack.sql("select count(*) from agentic_checkout_sessions where expires_at <= now()") == [(0,)]
     assert stack.call("checkout-session", {"session_id": sid}, token=token).status_code == 200
+
+
+# ------------------------------------------------------------------ the setup guide's commands, as written
+SEED_000_HOST = "https://jpcrphdevmvzcfgokgym.supabase.co"
+SEED_000_CURLS = {
+    "manual test": """curl -X POST https://jpcrphdevmvzcfgokgym.supabase.co/functions/v1/warm-cache-authenticated \\
+  -H "Authorization: Bearer YOUR_ANON_KEY" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "org_ref": "blackhawk-ski-club",
+    "category": "lessons",
+    "force_refresh": true
+  }'""",
+    "github actions": """curl -X POST https://jpcrphdevmvzcfgokgym.supabase.co/functions/v1/warm-cache-authenticated \\
+            -H "Authorization: Bearer ${{ secrets.SUPABASE_ANON_KEY }}" \\
+            -H "Content-Type: application/json" \\
+            -d '{}'""",
+    "re-run phase 1": """curl -X POST https://jpcrphdevmvzcfgokgym.supabase.co/functions/v1/create-system-mandate \\
+  -H "Content-Type: application/json" \\
+  -H "apikey: YOUR_ANON_KEY" \\
+  -d '{
+    "user_id": "add95fb0-f94f-4c88-99f1-313d7099579b",
+    "scopes": ["scp:authenticate", "scp:discover:fields", "scp:find_programs"],
+    "valid_duration_minutes": 10080
+  }'""",
+    "check system credential": """curl https://jpcrphdevmvzcfgokgym.supabase.co/functions/v1/setup-system-user \\
+  -H "Content-Type: application/json" \\
+  -d '{"action": "check"}'""",
+}
+
+
+def _curl(stack: Stack, command: str, key: str) -> tuple[int, dict]:
+    """Run a curl command of the setup guide with the host swapped and the key filled in."""
+    command = (command.replace(SEED_000_HOST, stack.serve.url).replace("YOUR_ANON_KEY", key)
+               .replace("${{ secrets.SUPABASE_ANON_KEY }}", key))
+    out = subprocess.run(["bash", "-c", command + " -sS -w '\\n%{http_code}'"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    body, _, status = out.stdout.rpartition("\n")
+    return int(status), json.loads(body)
+
+
+def test_the_setup_guides_curl_commands(stack):
+    anon, service = stack.project[keys.ANON_KEY], stack.project[keys.SERVICE_ROLE_KEY]
+    status, body = _curl(stack, SEED_000_CURLS["manual test"], anon)
+    assert status == 200 and body["success"] is True, body
+    assert body["results"][0]["org_ref"] == "blackhawk-ski-club" and body["results"][0]["status"] in ("success", "skipped")
+    status, body = _curl(stack, SEED_000_CURLS["github actions"], anon)
+    assert status == 200 and body["success"] is True and body["summary"]["total"] == 4, body
+    # minting a mandate needs the service key (the documented deviation): the anon key in `apikey` is refused ...
+    status, body = _curl(stack, SEED_000_CURLS["re-run phase 1"], anon)
+    assert status == 401 and body["error"] == "service_role_required", body
+    # ... the service key in the same header works, the body as written
+    status, body = _curl(stack, SEED_000_CURLS["re-run phase 1"], service)
+    assert status == 200 and body["user_id"] == SYSTEM_USER, body
+    claims = jwt.decode(body["mandate_jws"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 10080 * 60
+    assert claims["scopes"] == ["scp:authenticate", "scp:discover:fields", "scp:find_programs"]
+    # troubleshooting without any key: configured or not, nothing secret
+    status, body = _curl(stack, SEED_000_CURLS["check system credential"], "")
+    assert status == 200 and body == {"success": True, "configured": True, "exists": True,
+                                      "mandate": {"configured": True}}, body
+
+
+def test_the_setup_guides_cron_sql(stack):
+    """Option 1 of the setup guide: its cron.schedule block with the URL and key filled in.
+    Where pgcadence's net schema stands in for pg_net (the extension is not preloaded),
+    `CREATE EXTENSION IF NOT EXISTS pg_net` cannot run (the schema net exists and is not
+    the extension's): that one line is left out."""
+    sql = f"""
+-- Enable pg_cron extension
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+CREATE EXTENSION IF NOT EXISTS pg_net;
+
+-- Schedule daily cache warming at 2 AM
+SELECT cron.schedule(
+  'daily-cache-warming',
+  '0 2 * * *', -- 2 AM every day
+  $$
+  SELECT
+    net.http_post(
+      url := '{stack.serve.url}/functions/v1/warm-cache-authenticated',
+      headers := '{{"Content-Type": "application/json", "Authorization": "Bearer {stack.project[keys.ANON_KEY]}"}}'::jsonb,
+      body := '{{}}'::jsonb
+    ) as request_id;
+  $$
+);
+"""
+    if not stack.sql("select count(*) > 0 from pg_extension where extname = 'pg_net'")[0][0]:
+        sql = sql.replace("CREATE EXTENSION IF NOT EXISTS pg_net;", "")
+    saved = stack.sql("select schedule, command from cron.job where jobname = 'daily-cache-warming'")[0]
+    try:
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            conn.execute(sql)
+        command = stack.sql("select command from cron.job where jobname = 'daily-cache-warming'")[0][0]
+        request_id = stack.sql(command)[0][0]  # what pg_cron runs at 02:00
+        status, content = _response(stack, request_id)
+        assert status == 200 and json.loads(content)["summary"]["total"] == 4, content
+    finally:
+        stack.sql("select cron.schedule('daily-cache-warming', %s, %s)", saved)
+
+
+def _response(stack: Stack, request_id: int, timeout: float = 90) -> tuple[int, str]:
+    """The net response of a request (pgcadence serve's sender delivers it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = stack.sql("select status_code, content, error_msg from net._http_response where id = %s", (request_id,))
+        if rows:
+            assert rows[0][2] is None, rows
+            return rows[0][0], rows[0][1]
+        assert time.monotonic() < deadline, f"no response to net request {request_id}"
+        time.sleep(0.1)
+
+
+# ------------------------------------------------------------------ renewal of the system mandate
+def test_renewal_is_audited_and_a_failed_one_is_a_doctor_fail(stack):
+    r = stack.call("renew-system-mandate", {})
+    assert r.status_code == 200 and r.json()["renewed"] is False and r.json()["reason"] == "not due", r.text
+    assert stack.call("renew-system-mandate", {}, token="anon").status_code == 401
+    assert stack.sql("select public.call_mandate_renewal()") == [(None,)], "not due: nothing asked"
+
+    # ten hours left: due. The standing job's command asks the executor (service key from Vault)
+    assert run_cli("mandates", "rotate", "--database", stack.dsn, "--minutes", "600").returncode == 0
+    before = stack.sql("select decrypted_secret from vault.decrypted_secrets where name = %s",
+                       (mandates.MANDATE_SECRET,))[0][0]
+    command = stack.sql("select command from cron.job where jobname = 'system-mandate-renewal'")[0][0]
+    request_id = stack.sql(command)[0][0]
+    status, content = _response(stack, request_id)
+    assert status == 200 and json.loads(content)["renewed"] is True, content
+    after = stack.sql("select decrypted_secret from vault.decrypted_secrets where name = %s",
+                      (mandates.MANDATE_SECRET,))[0][0]
+    claims = jwt.decode(after, stack.fake.public_key_pem, algorithms=["EdDSA"])
+    assert after != before and claims["user_id"] == SYSTEM_USER and claims["exp"] - claims["iat"] == 10080 * 60
+    row = stack.sql("select metadata from mandate_audit where action = 'mandate_created' order by created_at desc limit 1")
+    assert row[0][0]["purpose"] == "renewal" and row[0][0]["jti"] == claims["jti"]
+    assert stack.sql("select failing, in_flight, last_success_at is not null from public.mandate_renewal_status()") == [
+        (False, False, True)]
+    doc = run_cli("doctor", "--database", stack.dsn)
+    line = [x for x in doc.stdout.splitlines() if "system mandate renewal" in x]
+    assert line and line[0].startswith("PASS"), doc.stdout
+
+    # a renewal that fails: HTTP 500, an audit row, and doctor FAILs until one succeeds
+    stack.set_secret(mandates.MANDATE_SECRET, "not-a-jws")
+    status, content = _response(stack, stack.sql("select public.call_mandate_renewal()")[0][0])
+    assert status == 500 and json.loads(content)["error"] == "renewal_failed", content
+    err = stack.sql("select metadata->>'error' from mandate_audit where action = 'mandate_renewal_failed' "
+                    "order by created_at desc limit 1")[0][0]
+    assert err.startswith("the SYSTEM_MANDATE_JWS in Vault is not a mandate"), err
+    doc = run_cli("doctor", "--database", stack.dsn)
+    line = [x for x in doc.stdout.splitlines() if "system mandate renewal" in x]
+    assert doc.returncode == 1 and line[0].startswith("FAIL") and "not a mandate" in line[0], doc.stdout
+    assert run_cli("mandates", "rotate", "--database", stack.dsn, "--user-id", SYSTEM_USER).returncode == 0
+    doc = run_cli("doctor", "--database", stack.dsn)
+    assert [x for x in doc.stdout.splitlines() if "system mandate renewal" in x][0].startswith("PASS"), doc.stdout
+
+
+# ------------------------------------------------------------------ per-target staggered warming
+def test_per_target_jobs_each_warm_their_target(stack):
+    try:
+        assert stack.sql("select jobs from configure_cache_warming(true, '03:00', 5)") == [(4,)]
+        jobs = stack.sql("select jobname, schedule, command from cron.job where jobname like 'pgcadence\\_warm\\_%'")
+        assert sorted(j[1] for j in jobs) == sorted(["0 3 * * *", "5 3 * * *", "10 3 * * *", "15 3 * * *"])
+        for _, _, command in jobs:
+            assert stack.project[keys.SERVICE_ROLE_KEY] not in command and "eyJ" not in command
+        daily = stack.sql("select command from cron.job where jobname = 'daily-cache-warming'")[0][0]
+        assert stack.sql(daily) == [], "the daily call stands down"
+        stack.sql("update cached_programs set expires_at = now() - interval '1 s' returning 1")
+        stack.fake.reset()
+        teams = next(c for _, _, c in jobs if "'teams'" in c)
+        status, content = _response(stack, stack.sql(teams)[0][0])  # what pg_cron runs at its minute
+        assert status == 200 and json.loads(content)["results"] == [
+            {"org_ref": "blackhawk-ski-club", "category": "teams", "status": "success"}]
+        assert dict(stack.fake.calls) == {"blackhawk-ski-club": 1}, "one target per job"
+    finally:
+        assert stack.sql("select jobs from configure_cache_warming(false)") == [(0,)]
+    assert stack.sql("select count(*) from cron.job where jobname like 'pgcadence\\_warm\\_%'") == [(0,)]
 
 
 # ------------------------------------------------------------------ last: nothing leaked

@@ -9,12 +9,16 @@ The module fixture sets every scenario up *before* the first test waits:
   which ``pgcadence serve`` provides). The seed's schedule is hourly; the fixture then
   switches it to every minute with ``cron.alter_job`` — the command stays as written;
 - a job made by ``create_cron_job`` (issue 5) whose enqueued task a queue worker runs;
+- the renewal of a system mandate that expires within the hour (the standing
+  ``system-mandate-renewal`` job, switched to every minute, asks the executor with the
+  service key from Vault);
 - and the package's own heartbeat job, which every tick advances.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import threading
 import time
@@ -23,6 +27,7 @@ import uuid
 import psycopg
 import pytest
 
+from pgcadence import mandates
 from pgcadence.executor import keys
 from pgcadence.queue.worker import QueueWorker
 from tests.serve_helpers import start_serve
@@ -53,6 +58,8 @@ select cron.schedule(
 """
 
 CRON_JOB = "cron_e2e_every_minute"
+SYSTEM_USER = "add95fb0-f94f-4c88-99f1-313d7099579b"
+MANDATE_SECRETS = [mandates.MANDATE_SECRET, mandates.SIGNING_KEY_SECRET]
 TOKEN = f"e2e-{time.time_ns()}"
 TICK_WAIT = 80  # seconds: one minute boundary plus slack for a loaded machine
 
@@ -106,10 +113,19 @@ def ticking(db_url):
                      (json.dumps({"sub": admin, "role": "authenticated"}),))
         cron_job = conn.execute("select public.create_cron_job(%s, '* * * * *', 'cron_e2e_echo', %s::jsonb, 2)",
                                 (CRON_JOB, json.dumps({"token": TOKEN}))).fetchone()[0]
+    # --- a system mandate with an hour left: due for renewal (less than 48 h)
+    conn.execute("delete from vault.secrets where name = any(%s)", (MANDATE_SECRETS,))
+    expiring = mandates.rotate(conn, SYSTEM_USER, list(mandates.DEFAULT_SCOPES), 60)
+    conn.execute("select cron.alter_job(jobid, schedule := '* * * * *') from cron.job "
+                 "where jobname = 'system-mandate-renewal'")
     try:
         yield {"conn": conn, "started": started, "beats0": beats0, "served": served, "service_key": service_key,
-               "seed_job": seed_job, "seed_row": seed_row, "cron_job": cron_job, "handled": handled}
+               "seed_job": seed_job, "seed_row": seed_row, "cron_job": cron_job, "handled": handled,
+               "expiring": expiring}
     finally:
+        conn.execute("select cron.alter_job(jobid, schedule := '23 * * * *') from cron.job "
+                     "where jobname = 'system-mandate-renewal'")
+        conn.execute("delete from vault.secrets where name = any(%s)", (MANDATE_SECRETS,))
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=60)
         served.stop()
@@ -168,3 +184,23 @@ def test_created_cron_job_fires_and_the_worker_runs_its_task(ticking):
                             "on q.id = a.job_id where q.payload ->> 'token' = %s order by a.finished_at limit 1",
                             (TOKEN,)).fetchone()
     assert attempts == ("succeeded", 1)
+
+
+def test_the_system_mandate_is_renewed_before_it_expires(ticking):
+    conn = ticking["conn"]
+    renewed = _wait("renewed system mandate", lambda: conn.execute(
+        "select metadata from public.mandate_audit where action = 'mandate_created' and created_at > %s "
+        "and metadata->>'purpose' = 'renewal'", (ticking["started"],)).fetchone(), TICK_WAIT + 30)
+    jws = mandates._get(conn, mandates.MANDATE_SECRET)
+    assert jws != ticking["expiring"].jws
+    m = mandates.verify(jws, mandates.signing_key(conn), "scp.get_programs")
+    assert m.user_id == SYSTEM_USER and m.claims["jti"] == renewed[0]["jti"]
+    assert m.expires_at > ticking["expiring"].expires_at + dt.timedelta(days=6), "a new seven-day mandate"
+    assert conn.execute("select failing, last_success_at > %s from public.mandate_renewal_status()",
+                        (ticking["started"],)).fetchone() == (False, True)
+    run = conn.execute("select r.status, r.command from cron.job_run_details r join cron.job j using (jobid) "
+                       "where j.jobname = 'system-mandate-renewal' and r.start_time >= %s order by r.start_time "
+                       "limit 1", (ticking["started"],)).fetchone()
+    assert run[0] == "succeeded" and "call_mandate_renewal()" in run[1]
+    rec = ticking["served"].wait_for(lambda r: r.get("function") == "renew-system-mandate" and r.get("status") == 200)
+    assert rec["role"] == "service_role", "called with the service key from Vault"

@@ -146,11 +146,13 @@ def unseal(ring: KeyRing, credential_id: str, ciphertext: bytes, key_fp: str) ->
 
 # ---------------------------------------------------------------- database
 def store(conn: psycopg.Connection, ring: KeyRing, *, user_id: str, provider: str, alias: str,
-          secret: dict, credential_id: str | None = None) -> str:
-    """Seal and store a credential through public.store_credential(); returns its id."""
+          secret: dict, credential_id: str | None = None, audit: dict | None = None) -> str:
+    """Seal and store a credential through public.store_credential(); returns its id.
+    ``audit``: what the credentials_submitted row's metadata adds (never a secret)."""
     cid = credential_id or str(uuid.uuid4())
     ct, fp = seal(ring, cid, secret)
-    conn.execute("select public.store_credential(%s, %s, %s, %s, %s, %s)", (cid, user_id, provider, alias, ct, fp))
+    conn.execute("select public.store_credential(%s, %s, %s, %s, %s, %s, %s::jsonb)",
+                 (cid, user_id, provider, alias, ct, fp, json.dumps(audit or {})))
     return cid
 
 

@@ -35,11 +35,14 @@ DEFAULT_SCOPES = ("scp:authenticate", "scp:discover:fields", "scp:find_programs"
 DEFAULT_DURATION_MINUTES = 10080  # seed 000: seven days
 KNOWN_SCOPES = frozenset(DEFAULT_SCOPES) | {"scp:register", "scp:pay"}
 
-# What each operation needs the mandate to allow.
+# What cache warming's operation needs the mandate to allow (the scopes of every tool
+# are in public.mcp_tools).
 REQUIRED_SCOPES = {
     "scp.get_programs": ("scp:authenticate", "scp:find_programs"),
     "scp.discover_required_fields": ("scp:authenticate", "scp:discover:fields"),
 }
+USER_MANDATE_MINUTES = 15  # mandates minted for one user's tool calls
+_user_mandates: dict[tuple[str, tuple[str, ...]], "Mandate"] = {}
 
 
 class MandateError(Exception):
@@ -167,20 +170,36 @@ def unverified_expiry(jws: str) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(exp, dt.timezone.utc) if isinstance(exp, (int, float)) else None
 
 
-def create(conn: psycopg.Connection, user_id, scopes=None, minutes=None) -> Mandate:
+def create(conn: psycopg.Connection, user_id, scopes=None, minutes=None, purpose: str | None = None) -> Mandate:
     """Issue a mandate (signing key created on first use) and audit mandate_created."""
     import json
 
     uid, scopes, minutes = validate_request(user_id, scopes, minutes)
     key = signing_key(conn, create=True)
     m = issue(key, uid, scopes, minutes)
-    conn.execute("select public.log_audit('mandate_created', %s, p_metadata => %s::jsonb)",
-                 (uid, json.dumps({"jti": m.claims["jti"], "scopes": scopes,
-                                   "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")})))
+    meta = {"jti": m.claims["jti"], "scopes": scopes, "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if purpose:
+        meta["purpose"] = purpose
+    conn.execute("select public.log_audit('mandate_created', %s, p_metadata => %s::jsonb)", (uid, json.dumps(meta)))
     return m
 
 
-def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None) -> Mandate:
+def mint_for_user(dsn: str, user_id: str, scopes, purpose: str) -> Mandate:
+    """A short-lived mandate (USER_MANDATE_MINUTES) for one user's provider tool calls,
+    reused by this process until two minutes before it expires; each new one is audited."""
+    from pgcadence import db
+
+    key = (str(user_id), tuple(sorted(set(scopes))))
+    m = _user_mandates.get(key)
+    if m and m.expires_at - dt.datetime.now(dt.timezone.utc) > dt.timedelta(minutes=2):
+        return m
+    with db.connect(dsn) as conn, conn.transaction():
+        m = create(conn, user_id, list(key[1]), USER_MANDATE_MINUTES, purpose=purpose)
+    _user_mandates[key] = m
+    return m
+
+
+def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None, purpose: str | None = None) -> Mandate:
     """Issue a new system mandate and store it in Vault as SYSTEM_MANDATE_JWS.
 
     Without ``user_id``/``scopes`` the current mandate's are reused.
@@ -195,12 +214,18 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None) ->
             old = {}
         user_id = user_id or old.get("user_id")
         scopes = scopes or old.get("scopes")
+    if user_id is None and current:
+        raise CadenceError(f"the {MANDATE_SECRET} in Vault is not a mandate (no user to renew it for): "
+                           "issue one with 'pgcadence mandates rotate --user-id UUID'")
     if user_id is None:
         raise CadenceError(f"no {MANDATE_SECRET} in Vault to renew: pass --user-id")
     try:
         with conn.transaction():
-            m = create(conn, user_id, scopes, minutes)
+            m = create(conn, user_id, scopes, minutes, purpose=purpose)
             vault.set_secret(conn, MANDATE_SECRET, m.jws, "system mandate (JWS) for warm-cache-authenticated")
+            if conn.execute("select to_regprocedure('public.record_mandate_renewal(text, text, jsonb)') "
+                            "is not null").fetchone()[0]:
+                conn.execute("select public.record_mandate_renewal('renewed')")  # a failed renewal is over
     except ValueError as exc:
         raise CadenceError(str(exc)) from None
     return m
@@ -222,13 +247,39 @@ def doctor_checks(conn: psycopg.Connection) -> list:
                       "run pgcadence doctor as the database owner")]
     if not jws:
         return [Check("PASS", "system mandate", f"{MANDATE_SECRET} not configured (cache warming unused)")]
+    checks = renewal_checks(conn)
     exp = unverified_expiry(jws)
     if exp is None:
-        return [Check("FAIL", "system mandate", f"{MANDATE_SECRET} is not a valid JWS", "pgcadence mandates rotate")]
+        return [Check("FAIL", "system mandate", f"{MANDATE_SECRET} is not a valid JWS", "pgcadence mandates rotate"),
+                *checks]
     left = exp - dt.datetime.now(dt.timezone.utc)
     stamp = exp.strftime("%Y-%m-%d %H:%M UTC")
     if left.total_seconds() <= 0:
-        return [Check("WARN", "system mandate", f"expired at {stamp}", "pgcadence mandates rotate")]
+        return [Check("WARN", "system mandate", f"expired at {stamp}", "pgcadence mandates rotate"), *checks]
     if left < dt.timedelta(hours=24):
-        return [Check("WARN", "system mandate", f"expires within 24 h (at {stamp})", "pgcadence mandates rotate")]
-    return [Check("PASS", "system mandate", f"valid until {stamp}")]
+        return [Check("WARN", "system mandate", f"expires within 24 h (at {stamp})", "pgcadence mandates rotate"),
+                *checks]
+    return [Check("PASS", "system mandate", f"valid until {stamp}"), *checks]
+
+
+def renewal_checks(conn: psycopg.Connection) -> list:
+    """FAIL while the last renewal of the system mandate failed (until one succeeds)."""
+    from pgcadence.doctor import Check
+
+    if conn.execute("select to_regprocedure('public.mandate_renewal_status()') is null").fetchone()[0]:
+        return []
+    try:
+        row = conn.execute("select failing, last_failure_at, last_error, last_success_at, renew_before "
+                           "from public.mandate_renewal_status()").fetchone()
+    except psycopg.Error:
+        conn.rollback()
+        return []
+    failing, failed_at, error, ok_at, before = row
+    if failing:
+        return [Check("FAIL", "system mandate renewal",
+                      f"the last renewal failed at {failed_at:%Y-%m-%d %H:%M} UTC: {error}",
+                      "make sure pgcadence serve runs with its net sender and Vault holds service_role_key and "
+                      "project_url; then 'pgcadence mandates rotate' (or select call_mandate_renewal(true))")]
+    hours = int(before.total_seconds() // 3600)
+    when = f"last renewed {ok_at:%Y-%m-%d %H:%M} UTC" if ok_at else "not renewed yet"
+    return [Check("PASS", "system mandate renewal", f"renewed automatically when less than {hours} h remain ({when})")]

@@ -1,42 +1,61 @@
 """Calling a provider's MCP server: the official MCP Python SDK over streamable HTTP.
 
-Seed 001's resilience rules, for every call:
+The resilience rules (docs/requirements.md, "Cache warming"; docs/signup.md), for every call:
 
 * a timeout per attempt (``MCP_TIMEOUT_SECONDS``, default 30 s) covering connect,
   initialize and the tool call;
 * up to ``MCP_MAX_RETRIES`` (3) retries with exponential backoff (``MCP_RETRY_BACKOFF_SECONDS``
   × 2^n, default 1 s, 2 s, 4 s) on network errors, timeouts and HTTP 5xx;
 * no retry on HTTP 4xx (a refused mandate or token will not get better) nor on a tool
-  that answered with an error.
+  that answered with an error;
+* a tool that changes something at the provider (``idempotent=False``: registration) is
+  never retried once the server may have received it — only a failure before the
+  ``tools/call`` request left (while connecting or initializing) is retried.
 
-Errors are ``McpCallError`` with a short message that never includes the tool arguments
-(which carry the provider credential).
+Headers: ``Authorization: Bearer <MCP_ACCESS_TOKEN>`` (when there is one) and the mandate
+as ``X-Mandate-JWS``. Every call logs ``[MCP] Calling real tool: <tool>``, then
+``[MCP] Tool <tool> succeeded`` or ``[MCP] Tool <tool> failed: <reason>`` per attempt, as
+the message of a record of the ``pgcadence.mcp`` logger (fields: tool, attempt,
+duration_ms, retrying). Errors are ``McpCallError`` with a short message that never
+includes the tool arguments (they carry the provider credential).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import logging
 import os
+import ssl
+import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
 import httpx
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
 from mcp.shared.exceptions import McpError
+
+try:  # mcp >= 1.2x: the client takes an httpx client
+    from mcp.client.streamable_http import streamable_http_client
+except ImportError:  # older SDKs
+    streamable_http_client = None
+    from mcp.client.streamable_http import streamablehttp_client
+
+log = logging.getLogger("pgcadence.mcp")
 
 
 @dataclass
 class McpSettings:
     url: str
-    token: str
+    token: str | None
     timeout: float = 30.0
     retries: int = 3
     backoff: float = 1.0
 
     @classmethod
-    def from_env(cls, url: str, token: str) -> "McpSettings":
+    def from_env(cls, url: str, token: str | None) -> "McpSettings":
         return cls(url=url, token=token,
                    timeout=_env_float("MCP_TIMEOUT_SECONDS", 30.0),
                    retries=int(_env_float("MCP_MAX_RETRIES", 3)),
@@ -51,11 +70,22 @@ def _env_float(name: str, default: float) -> float:
     return value if value >= 0 else default
 
 
+# What went wrong, in the words the friendly errors are chosen by (public.mcp_friendly_error).
+KINDS = ("timeout", "network", "http_5xx", "http_4xx", "tool_error", "protocol")
+_REASON = {"timeout": "timeout", "network": "network error", "tool_error": "tool error", "protocol": "protocol error"}
+
+
 class McpCallError(Exception):
-    def __init__(self, message: str, *, retryable: bool, status: int | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool, status: int | None = None, kind: str = "protocol") -> None:
         super().__init__(message)
-        self.message, self.retryable, self.status = message, retryable, status
+        self.message, self.retryable, self.status, self.kind = message, retryable, status, kind
         self.attempts = 1
+        self.sent = False  # the tools/call request left: the server may have received it
+
+    @property
+    def reason(self) -> str:
+        """Short and safe: what the log line after "failed:" says."""
+        return f"HTTP {self.status}" if self.status else _REASON.get(self.kind, self.kind)
 
 
 def _leaves(exc: BaseException):
@@ -74,18 +104,20 @@ def classify(exc: BaseException, timeout: float) -> McpCallError:
     for e in leaves:
         if isinstance(e, httpx.HTTPStatusError):
             code = e.response.status_code
-            return McpCallError(f"MCP server answered HTTP {code}", retryable=code >= 500, status=code)
+            return McpCallError(f"MCP server answered HTTP {code}", retryable=code >= 500, status=code,
+                                kind="http_5xx" if code >= 500 else "http_4xx")
     for e in leaves:
         if isinstance(e, (TimeoutError, httpx.TimeoutException)):
-            return McpCallError(f"MCP call timed out after {timeout:g} s", retryable=True)
+            return McpCallError(f"MCP call timed out after {timeout:g} s", retryable=True, kind="timeout")
     for e in leaves:
         if isinstance(e, httpx.TransportError):
-            return McpCallError(f"network error reaching the MCP server: {type(e).__name__}", retryable=True)
+            return McpCallError(f"network error reaching the MCP server: {type(e).__name__}", retryable=True,
+                                kind="network")
     for e in leaves:
         if isinstance(e, McpError):
-            return McpCallError(f"MCP error: {e.error.message[:200]}", retryable=False)
+            return McpCallError(f"MCP error: {e.error.message[:200]}", retryable=False, kind="protocol")
     first = leaves[0] if leaves else exc
-    return McpCallError(f"MCP call failed: {type(first).__name__}", retryable=False)
+    return McpCallError(f"MCP call failed: {type(first).__name__}", retryable=False, kind="protocol")
 
 
 def _payload(result) -> object:
@@ -102,37 +134,82 @@ def _payload(result) -> object:
     return None
 
 
-async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mandate_jws: str) -> object:
-    headers = {"Authorization": f"Bearer {settings.token}", "X-Mandate-JWS": mandate_jws}
+@asynccontextmanager
+async def _transport(settings: McpSettings, headers: dict):
+    """The SDK's streamable HTTP transport with our headers and timeout."""
+    if streamable_http_client is None:
+        async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
+                                         sse_read_timeout=settings.timeout) as streams:
+            yield streams
+        return
+    timeout = httpx.Timeout(settings.timeout, read=settings.timeout)
+    # what create_mcp_http_client builds, with the TLS context made once per process:
+    # building one costs tens of milliseconds, a third of a call on a local server
+    async with httpx.AsyncClient(headers=headers, timeout=timeout, verify=_tls()) as client:
+        async with streamable_http_client(settings.url, http_client=client) as streams:
+            yield streams
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mandate_jws: str | None) -> object:
+    headers = {}
+    if settings.token:
+        headers["Authorization"] = f"Bearer {settings.token}"
+    if mandate_jws:
+        headers["X-Mandate-JWS"] = mandate_jws
+    sent = False
     try:
         with anyio.fail_after(settings.timeout):
-            async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
-                                             sse_read_timeout=settings.timeout) as (read, write, _):
+            async with _transport(settings, headers) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
+                    sent = True
                     result = await session.call_tool(tool, arguments)
     except asyncio.CancelledError:
         raise
     except BaseException as exc:  # noqa: BLE001 - SDK errors arrive as exception groups
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise classify(exc, settings.timeout) from None
+        err = classify(exc, settings.timeout)
+        err.sent = sent
+        raise err from None
     if result.isError:
         text = " ".join(getattr(b, "text", "") for b in result.content)[:200] or "no detail"
-        raise McpCallError(f"tool {tool} failed: {text}", retryable=False)
+        err = McpCallError(f"tool {tool} failed: {text}", retryable=False, kind="tool_error")
+        err.sent = True
+        raise err
     return _payload(result)
 
 
-async def call_tool(settings: McpSettings, tool: str, arguments: dict, mandate_jws: str,
-                    sleep=asyncio.sleep) -> tuple[object, int]:
-    """(payload, attempts) with retries per the rules above; McpCallError (with .attempts) when it gives up."""
+def _log(level: int, message: str, **fields) -> None:
+    log.log(level, message, extra={"fields": fields})
+
+
+async def call_tool(settings: McpSettings, tool: str, arguments: dict, mandate_jws: str | None,
+                    sleep=asyncio.sleep, *, idempotent: bool = True) -> tuple[object, int]:
+    """(payload, attempts) with retries per the rules above; McpCallError (with .attempts
+    and .sent) when it gives up."""
     attempt = 0
     while True:
         attempt += 1
+        _log(logging.INFO, f"[MCP] Calling real tool: {tool}", tool=tool, attempt=attempt)
+        t0 = time.perf_counter()
         try:
-            return await call_tool_once(settings, tool, arguments, mandate_jws), attempt
+            payload = await call_tool_once(settings, tool, arguments, mandate_jws)
         except McpCallError as exc:
             exc.attempts = attempt
-            if not exc.retryable or attempt > settings.retries:
+            retry = exc.retryable and attempt <= settings.retries and (idempotent or not exc.sent)
+            _log(logging.WARNING, f"[MCP] Tool {tool} failed: {exc.reason}", tool=tool, attempt=attempt,
+                 duration_ms=round((time.perf_counter() - t0) * 1000, 1), retrying=retry, detail=exc.message,
+                 sent=exc.sent)
+            if not retry:
                 raise
             await sleep(settings.backoff * (2 ** (attempt - 1)))
+            continue
+        _log(logging.INFO, f"[MCP] Tool {tool} succeeded", tool=tool, attempt=attempt,
+             duration_ms=round((time.perf_counter() - t0) * 1000, 1))
+        return payload, attempt

@@ -9,6 +9,17 @@ COMMENT ON TABLE public.mandate_audit IS
     'a user reads their own rows, admins and service_role read all; nobody updates or deletes '
     '(retention: purge_mandate_audit(), owner only).';
 
+COMMENT ON TABLE public.mcp_tools IS
+    'The provider''s MCP tools: read_only tools may be retried after they were sent and fall back to the mock; '
+    'needs_login tools get the session''s credential; scopes = what the mandate sent with a call allows.';
+COMMENT ON TABLE public.mcp_error_messages IS
+    'What a user is told when a provider tool fails (see mcp_friendly_error()); the owner may reword them.';
+COMMENT ON TABLE pgcadence.mandate_renewal IS
+    'Renewal of SYSTEM_MANDATE_JWS: settings (renew_before, duration_minutes) and how the last renewals ended.';
+COMMENT ON TABLE pgcadence.cache_warm_schedule IS
+    'Per-target staggered cache warming: on/off, first run (UTC) and minutes between targets '
+    '(configure_cache_warming()).';
+
 DROP POLICY IF EXISTS mandate_audit_actions_read ON public.mandate_audit_actions;
 CREATE POLICY mandate_audit_actions_read ON public.mandate_audit_actions
     FOR SELECT TO authenticated USING (true);
@@ -50,9 +61,17 @@ DROP POLICY IF EXISTS checkout_sessions_owner_delete ON public.agentic_checkout_
 CREATE POLICY checkout_sessions_owner_delete ON public.agentic_checkout_sessions
     FOR DELETE TO authenticated USING (user_id = (SELECT auth.uid()));
 
+-- the tool catalogue and the messages: anyone signed in may read them
+DROP POLICY IF EXISTS mcp_tools_read ON public.mcp_tools;
+CREATE POLICY mcp_tools_read ON public.mcp_tools FOR SELECT TO authenticated, service_role USING (true);
+DROP POLICY IF EXISTS mcp_error_messages_read ON public.mcp_error_messages;
+CREATE POLICY mcp_error_messages_read ON public.mcp_error_messages FOR SELECT TO authenticated, service_role USING (true);
+
 REVOKE ALL ON public.mandate_audit_actions, public.mandate_audit, public.stored_credentials,
-              public.cached_programs, public.cache_warm_targets, public.agentic_checkout_sessions
+              public.cached_programs, public.cache_warm_targets, public.agentic_checkout_sessions,
+              public.mcp_tools, public.mcp_error_messages
     FROM PUBLIC, anon, authenticated, service_role;
+REVOKE ALL ON pgcadence.mandate_renewal, pgcadence.cache_warm_schedule FROM PUBLIC, anon, authenticated, service_role;
 
 GRANT SELECT ON public.mandate_audit_actions TO authenticated, service_role;
 GRANT SELECT ON public.mandate_audit TO authenticated, service_role;            -- no writes: log_audit()
@@ -62,3 +81,4 @@ GRANT SELECT ON public.cached_programs TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.cached_programs TO service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.cache_warm_targets TO authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.agentic_checkout_sessions TO authenticated, service_role;
+GRANT SELECT ON public.mcp_tools, public.mcp_error_messages TO authenticated, service_role;

@@ -1,9 +1,11 @@
 -- Sealed provider credentials: stored, accessed (audited) and re-sealed on key rotation;
 -- the runner seals and opens them, the database never sees a plaintext.
 
--- Store (or replace) a sealed credential and audit credentials_submitted.
+-- Store (or replace) a sealed credential and audit credentials_submitted (p_metadata: what
+-- the audit row adds, e.g. the signup flow's sessionId and org_ref).
 CREATE OR REPLACE FUNCTION public.store_credential(
-    p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text
+    p_id uuid, p_user_id uuid, p_provider text, p_alias text, p_ciphertext bytea, p_key_fp text,
+    p_metadata jsonb DEFAULT '{}'::jsonb
 ) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -21,14 +23,15 @@ BEGIN
     ON CONFLICT (id) DO UPDATE
         SET provider = excluded.provider, alias = excluded.alias, ciphertext = excluded.ciphertext,
             key_fp = excluded.key_fp, updated_at = now();
-    PERFORM public.log_audit('credentials_submitted', p_user_id, NULL, p_provider, p_id,
-                             pg_catalog.jsonb_build_object('credential_alias', p_alias));
+    PERFORM public.log_audit('credentials_submitted', p_user_id, p_metadata ->> 'org_ref', p_provider, p_id,
+                             coalesce(p_metadata, '{}'::jsonb) || pg_catalog.jsonb_build_object('credential_alias', p_alias));
     RETURN p_id;
 END
 $$;
-COMMENT ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) IS
-    'Insert or replace a sealed credential (ciphertext from the runner) and audit credentials_submitted.';
-REVOKE ALL ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) FROM PUBLIC, anon, authenticated;
+COMMENT ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text, jsonb) IS
+    'Insert or replace a sealed credential (ciphertext from the runner) and audit credentials_submitted '
+    '(metadata: p_metadata + credential_alias).';
+REVOKE ALL ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text, jsonb) FROM PUBLIC, anon, authenticated;
 
 -- Hand a sealed credential to its owner (or to service_role) and audit credentials_accessed.
 CREATE OR REPLACE FUNCTION public.access_credential(p_id uuid, p_metadata jsonb DEFAULT '{}'::jsonb)
@@ -42,7 +45,7 @@ BEGIN
         -- the same answer for "absent" and "someone else's": existence is not disclosed
         RAISE EXCEPTION 'credential % not found', p_id USING ERRCODE = 'P0002';
     END IF;
-    PERFORM public.log_audit('credentials_accessed', c.user_id, NULL, c.provider, c.id,
+    PERFORM public.log_audit('credentials_accessed', c.user_id, p_metadata ->> 'org_ref', c.provider, c.id,
         coalesce(p_metadata, '{}'::jsonb) || pg_catalog.jsonb_build_object(
             'accessed_at', pg_catalog.to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
             'credential_alias', c.alias));
@@ -51,7 +54,7 @@ END
 $$;
 COMMENT ON FUNCTION public.access_credential(uuid, jsonb) IS
     'Sealed credential for its owner (authenticated) or service_role; writes credentials_accessed '
-    '(credential_id, provider, metadata accessed_at + credential_alias, as seed 001).';
+    '(credential_id, provider, metadata accessed_at + credential_alias).';
 REVOKE ALL ON FUNCTION public.access_credential(uuid, jsonb) FROM PUBLIC, anon, authenticated;
 
 -- Re-seal: replace the ciphertext of one credential (used by pgcadence credentials rotate-key).
@@ -63,5 +66,5 @@ $$;
 COMMENT ON FUNCTION public.reseal_credential(uuid, bytea, text) IS
     'Replace a credential''s ciphertext and key fingerprint (key rotation). Owner / service_role only.';
 REVOKE ALL ON FUNCTION public.reseal_credential(uuid, bytea, text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text) TO authenticated, service_role;
+GRANT EXECUTE ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text, jsonb) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.access_credential(uuid, jsonb) TO authenticated, service_role;

@@ -47,6 +47,7 @@ SELECT ok(NOT has_function_privilege('public', 'pgcadence.cache_enqueue_due_refr
 SELECT ok(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], p.oid::regprocedure::text || ' pins search_path')
   FROM pg_proc p
  WHERE p.prosecdef AND p.oid::regprocedure::text ~ '(cache_|cache_storage)'
+   AND p.proname !~ 'warm'  -- the mandates module's cache warming is not this cache
  ORDER BY 1;
 SELECT is(count(*)::int, 0, 'no cache definer function is executable by PUBLIC')
   FROM pg_proc p

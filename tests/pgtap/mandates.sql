@@ -1,5 +1,5 @@
 -- Migration 0012: audit trail, sealed credentials, cache warming tables, checkout sessions.
-SELECT plan(67);
+SELECT plan(69);
 
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -24,7 +24,7 @@ SELECT hasnt_column('public', 'stored_credentials', 'password', 'no plaintext co
 -- definer functions: pinned search_path, not executable by PUBLIC / anon
 SELECT is_definer('public', f, args, f || ' is SECURITY DEFINER')
   FROM (VALUES ('log_audit', ARRAY['text','uuid','text','text','uuid','jsonb']),
-               ('store_credential', ARRAY['uuid','uuid','text','text','bytea','text']),
+               ('store_credential', ARRAY['uuid','uuid','text','text','bytea','text','jsonb']),
                ('access_credential', ARRAY['uuid','jsonb'])) v(f, args);
 SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE p.prosecdef AND p.proname IN ('log_audit', 'store_credential', 'access_credential')
@@ -96,8 +96,11 @@ SELECT is((SELECT array_agg(id ORDER BY id) FROM public.agentic_checkout_session
 SELECT is((SELECT count(*)::int FROM load_checkout_session('sess-b')), 0, 'another user''s session cannot be loaded');
 SELECT is((SELECT count(*)::int FROM load_checkout_session('sess-old')), 0, 'an expired session reads as absent');
 SELECT is((SELECT context ->> 'provider' FROM load_checkout_session('sess-a')), 'skiclubpro', 'the owner loads their session');
-SELECT throws_ok($$SELECT save_checkout_session('sess-b', '{"stolen": true}')$$, '42501', NULL,
-    'a user cannot overwrite another user''s session');
+SELECT lives_ok($$SELECT save_checkout_session('sess-b', '{"mine": true}')$$,
+    'session ids are per user: A saves an id B uses too');
+SELECT is((SELECT context FROM load_checkout_session('sess-b')), '{"mine": true}'::jsonb, 'A loads A''s sess-b');
+SELECT throws_ok($$SELECT save_checkout_session('sess-x', '{}', NULL, '00000000-0000-0000-0000-0000000000b2')$$,
+    '42501', NULL, 'a user cannot save a session in another user''s name');
 SELECT throws_ok($$SELECT log_audit('action_select_program', '00000000-0000-0000-0000-0000000000b2')$$, '42501',
     'a user may only write audit rows about themselves', 'no audit rows in someone else''s name');
 SELECT throws_ok($$SELECT log_audit('made_up_action')$$, '22023', 'unknown audit action "made_up_action"');

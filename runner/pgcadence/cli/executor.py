@@ -44,6 +44,9 @@ def serve_options(f):
                      help="Largest request body in bytes (larger: 413).")(f)
     f = click.option("--request-timeout", type=click.FloatRange(min=0.01), default=DEFAULT_TIMEOUT, show_default=True,
                      help="Seconds a request may take (longer: 504).")(f)
+    f = click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+                     help="A browser origin allowed to call the functions (repeatable). "
+                          "Default: $PGCADENCE_CORS_ORIGINS (comma-separated), else any origin (*).")(f)
     return f
 
 
@@ -74,7 +77,8 @@ def _options_from(dsn: str, host: str, port: int, kwargs: dict, executor: bool =
     disabled = {s.name for s in SERVICES if kwargs.get(f"no_svc_{s.name.replace('-', '_')}")}
     return ServeOptions(dsn=dsn, host=host, port=port, config_path=kwargs.get("config_path"), executor=executor,
                         disabled=disabled, load=list(kwargs.get("load") or []), max_body=kwargs["max_body"],
-                        request_timeout=kwargs["request_timeout"])
+                        request_timeout=kwargs["request_timeout"],
+                        cors_origins=tuple(kwargs.get("cors_origins") or ()))
 
 
 def _describe_ready(opts: ServeOptions):

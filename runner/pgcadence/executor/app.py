@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pgcadence import __version__
-from pgcadence.executor import auth, keys, logs
+from pgcadence.executor import auth, cors, keys, logs
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
@@ -54,6 +54,7 @@ class Settings:
     request_timeout: float = DEFAULT_TIMEOUT
     pool_size: int = 10
     service_status: Callable[[], dict] | None = None  # for /healthz
+    cors_origins: tuple[str, ...] | None = None  # None: $PGCADENCE_CORS_ORIGINS, else "*" (executor/cors.py)
 
 
 class _Secrets:
@@ -92,7 +93,7 @@ def effective(fn: Function, config: ExecutorConfig) -> tuple[bool, bool]:
 
 async def authenticate(fn: Function, verify: bool, request: Request, secrets: _Secrets) -> tuple[str, dict, str]:
     """(role, claims, how) for this request, or AuthError -> 401."""
-    header = request.headers.get("authorization")
+    header = auth.authorization_header(request.headers)
     if not verify:
         # public function: hand over the caller's claims when a valid JWT came along
         try:
@@ -163,6 +164,8 @@ def make_endpoint(fn: Function, settings: Settings):
                 try:
                     role, claims, how = await authenticate(fn, verify, request, app_state.secrets)
                 except auth.AuthError as exc:
+                    if fn.on_auth_error is not None:  # e.g. the signup flow's friendly errors
+                        return _as_response(await fn.on_auth_error(request, exc))
                     return error(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
                 state["role"] = role
                 state["auth"] = how
@@ -173,6 +176,8 @@ def make_endpoint(fn: Function, settings: Settings):
                         body = json.loads(raw)
                     except (UnicodeDecodeError, json.JSONDecodeError):
                         raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
+                    except RecursionError:
+                        raise ApiError(400, "invalid_json", "the request body is nested too deeply") from None
                 ctx = RequestContext(function=fn.name, request=request, request_id=state.get("request_id", ""),
                                      role=role, claims=claims, auth=how, body=body, raw_body=raw,
                                      pool=app_state.pool)
@@ -366,6 +371,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
                         methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})
+    app.add_middleware(cors.Cors, origins=settings.cors_origins)  # inside RequestLog: preflights are logged too
     app.add_middleware(RequestLog)
     app.add_middleware(RequestMetrics)  # outermost: counts every answer, errors included
     app.state.settings = settings

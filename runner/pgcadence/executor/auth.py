@@ -53,10 +53,23 @@ def mint(secret: str, role: str, *, ttl: int = PROJECT_KEY_TTL, sub: str | None 
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def authorization_header(headers) -> str | None:
+    """The Authorization a request carries, as Supabase reads it: ``Authorization: Bearer``
+    holds the caller's JWT; the ``apikey`` header holds the project key (what supabase-js
+    always sends) and, when it comes alone, is the bearer. The key checks that follow are
+    the same either way (anon, authenticated or service_role)."""
+    value = headers.get("authorization")
+    if value:
+        return value
+    key = (headers.get("apikey") or "").strip()
+    return f"Bearer {key}" if key else None
+
+
 def bearer_token(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header, or AuthError."""
     if not authorization:
-        raise AuthError("missing_authorization", "an 'Authorization: Bearer <jwt>' header is required")
+        raise AuthError("missing_authorization",
+                        "an 'Authorization: Bearer <jwt>' header (or an 'apikey' header) is required")
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:

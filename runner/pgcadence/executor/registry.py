@@ -36,6 +36,8 @@ class Function:
     request_schema: dict | None = None
     response_schema: dict | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # async (request, AuthError) -> response: answers a refused credential instead of the plain 401
+    on_auth_error: Callable[[Any, Exception], Awaitable[Any]] | None = None
 
 
 REGISTRY: dict[str, Function] = {}
@@ -55,6 +57,7 @@ def function(
     response_schema: dict | None = None,
     replace: bool = False,
     registry: dict[str, Function] | None = None,
+    on_auth_error: Callable[[Any, Exception], Awaitable[Any]] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register an async handler as ``/functions/v1/<name>`` (or ``path``).
 
@@ -62,6 +65,8 @@ def function(
                    handler gets its role and claims. ``False``: public.
     service_only   role ``service_role`` is required (or the Vault secret ``secret_name``
                    as the bearer token, compared in constant time).
+    on_auth_error  ``async (request, AuthError) -> response`` for a refused credential
+                   (default: 401 with the executor's error shape).
     """
     reg = REGISTRY if registry is None else registry
     if not _NAME.match(name):
@@ -96,6 +101,7 @@ def function(
             description=rest.strip(),
             request_schema=request_schema,
             response_schema=response_schema,
+            on_auth_error=on_auth_error,
         )
         return handler
 

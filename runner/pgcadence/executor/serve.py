@@ -40,6 +40,7 @@ class ServeOptions:
     max_body: int = app_mod.DEFAULT_MAX_BODY
     request_timeout: float = app_mod.DEFAULT_TIMEOUT
     pool_size: int = 10
+    cors_origins: tuple[str, ...] = ()  # empty: $PGCADENCE_CORS_ORIGINS, else "*"
 
 
 class _Server(uvicorn.Server):
@@ -75,7 +76,7 @@ def build_app(opts: ServeOptions, service_status: Callable[[], dict] | None = No
             logs.event("config_unknown_function", logging.WARNING, function=name, config=str(cfg.path))
     settings = app_mod.Settings(dsn=opts.dsn, registry=registry, config=cfg, max_body=opts.max_body,
                                 request_timeout=opts.request_timeout, pool_size=opts.pool_size,
-                                service_status=service_status)
+                                service_status=service_status, cors_origins=opts.cors_origins or None)
     return app_mod.create_app(settings)
 
 

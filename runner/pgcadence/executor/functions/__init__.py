@@ -13,4 +13,4 @@ To add a function: a module here with
 and its import below.
 """
 
-from pgcadence.executor.functions import builtin, cron_admin, jobs, mandates, movies  # noqa: F401
+from pgcadence.executor.functions import builtin, cron_admin, jobs, mandates, movies, signup  # noqa: F401

@@ -1,11 +1,14 @@
-"""Seed 000 / seed 001 functions: authenticated cache warming, system mandates, sealed
-credentials, checkout sessions.
+"""Cache warming, system mandates, sealed credentials, checkout sessions
+(docs/requirements.md, "Cache warming" and "Audit trail and sessions").
 
-    warm-cache-authenticated  service-only   warm cached_programs from the provider's MCP server
+    warm-cache-authenticated  verify_jwt     warm cached_programs from the provider's MCP server
+                                             (any project key; other than service_role: enabled targets only)
     create-system-mandate     service-only   issue a signed system mandate (JWS)
-    setup-system-user         service-only   {"action": "check"} / {"action": "store", ...}
+    renew-system-mandate      service-only   renew SYSTEM_MANDATE_JWS (the hourly pg_cron job calls it)
+    setup-system-user         public         {"action": "check"} (no key: only whether it is configured)
+                                             / {"action": "store", ...} (service_role)
     cred-get                  verify_jwt     a credential, to its owner only (audited)
-    cleanup-sessions          public         delete expired checkout sessions (seed: verify_jwt = false)
+    cleanup-sessions          public         delete expired checkout sessions (verify_jwt = false)
     checkout-session          verify_jwt     save / load a checkout session (memory, then database)
 
 Decisions live in SQL (cache_warm_plan, record_cache_warm, access_credential, log_audit,
@@ -28,8 +31,11 @@ import uuid
 import psycopg
 from cryptography.hazmat.primitives import serialization
 
-from pgcadence import credentials, db, mandates, mcp_client
-from pgcadence.executor import keys, logs
+from pgcadence import credentials, db, mandates, mcp_client, mcp_tools
+from pgcadence.errors import CadenceError
+from pgcadence.executor import inputs, keys, logs
+from pgcadence.executor.errors import ApiError
+from pgcadence.executor.functions import session_memory
 from pgcadence.executor.registry import function
 
 TOOL = "scp.get_programs"
@@ -44,17 +50,7 @@ def _fail(status: int, message: str, **extra) -> tuple[int, dict]:
     return status, {"success": False, "error": message, **extra}
 
 
-async def _config(conn: psycopg.AsyncConnection, name: str) -> str | None:
-    """A setting: the Vault secret ``name``, else the environment variable ``name``."""
-    value = None
-    if await _has_vault(conn):
-        value = await keys.aget_secret(conn, name)
-    return value or os.environ.get(name) or None
-
-
-async def _has_vault(conn) -> bool:
-    cur = await conn.execute("select to_regclass('vault.decrypted_secrets') is not null")
-    return (await cur.fetchone())[0]
+_config = mcp_tools.config  # a setting: the Vault secret of that name, else the environment
 
 
 def _signing_key_from_pem(pem: str | None):
@@ -112,10 +108,23 @@ def _parse_warm_body(body) -> tuple[str | None, str | None, bool]:
     return org, cat, force
 
 
-# Any project JWT, the anon key included, as seed 000's manual test calls it; only the
-# service role may force a refresh of fresh entries (the anon key is public).
+FORCE_COOLDOWN_MINUTES = 15  # a force_refresh without the service key refreshes an entry at most this often
+
+
+async def _plan(ctx, org_ref, category, targets_only: bool, refresh_after_minutes: int | None = None) -> list:
+    async with ctx.as_role("service_role") as sconn:
+        cur = await sconn.execute(
+            "select org_ref, category, fresh from public.cache_warm_plan(%s, %s, %s, make_interval(mins => %s))",
+            (org_ref, category, targets_only, refresh_after_minutes))
+        return await cur.fetchall()
+
+
+# Any project JWT, the anon key included, as the setup guide's manual test calls it. The
+# anon key is public, so callers other than service_role may only warm enabled
+# cache_warm_targets (no provider login for an org they choose, no audit rows about it),
+# and their force_refresh refreshes an entry at most once per FORCE_COOLDOWN_MINUTES.
 @function("warm-cache-authenticated", methods=("POST",), timeout=900,
-          summary="Warm cached_programs from the provider's MCP server with the system mandate (seed 000)")
+          summary="Warm cached_programs from the provider's MCP server with the system mandate")
 async def warm_cache_authenticated(ctx):
     """Body `{org_ref?, category?, force_refresh?}`; empty = every enabled cache_warm_targets row.
     Answers `{success, timestamp, summary: {total, success, failed}, results: [{org_ref, category, status}]}`;
@@ -124,8 +133,17 @@ async def warm_cache_authenticated(ctx):
         org_ref, category, force = _parse_warm_body(ctx.body)
     except ValueError as exc:
         return _fail(400, str(exc))
-    if force and ctx.role != "service_role":
-        return _fail(403, "force_refresh needs the service_role key")
+    targets_only = ctx.role != "service_role"
+    refresh_after = FORCE_COOLDOWN_MINUTES if force and targets_only else None
+    force = force and not targets_only  # refresh fresh entries too: the service key only
+    if targets_only:
+        plan = await _plan(ctx, org_ref, category, True, refresh_after)
+        if not plan and (org_ref or category):
+            return _fail(403, "with this key only enabled cache_warm_targets can be warmed, and "
+                              f"{org_ref or '*'}/{category or '*'} is not one")
+        if not plan:
+            return {"success": True, "timestamp": _now_iso(), "summary": {"total": 0, "success": 0, "failed": 0},
+                    "results": []}
     started = time.perf_counter()
 
     async with ctx.connection() as conn:
@@ -175,12 +193,8 @@ async def warm_cache_authenticated(ctx):
             return await _config_failure(ctx, org_ref, category, started, f"{name} not configured",
                                          user_id=mandate.user_id, credential_id=cred_id, provider=provider)
 
-    async with ctx.as_role("service_role") as sconn:
-        cur = await sconn.execute("select org_ref, category, fresh from public.cache_warm_plan(%s, %s)",
-                                  (org_ref, category))
-        plan = await cur.fetchall()
-
-    settings = mcp_client.McpSettings.from_env(mcp_url, mcp_token)
+    plan = await _plan(ctx, org_ref, category, targets_only, refresh_after)
+    settings = mcp_client.McpSettings.from_env(mcp_tools.endpoint(mcp_url), mcp_token)
     try:
         if mcp_timeout and 0 < float(mcp_timeout) <= 300:
             settings.timeout = float(mcp_timeout)
@@ -284,14 +298,54 @@ async def create_system_mandate(ctx):
             "stored": store}
 
 
-@function("setup-system-user", service_only=True, methods=("POST",),
+@function("renew-system-mandate", service_only=True, methods=("POST",), timeout=120,
+          summary="Renew SYSTEM_MANDATE_JWS when it is due (the hourly pg_cron job calls it)")
+async def renew_system_mandate(ctx):
+    """Body `{force?: bool}`. When less than renew_before (48 h) remains (see
+    public.mandate_renewal_plan()) or `force`: issue a new system mandate for the same user
+    and scopes, store it in Vault (audited mandate_created, purpose renewal). A failure is
+    HTTP 500, recorded for pgcadence doctor and audited mandate_renewal_failed."""
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise inputs.invalid("force must be true or false")
+    source = body.get("source") if body.get("source") in ("cron", "manual") else "manual"
+
+    def work(conn):
+        due, minutes, expires = conn.execute(
+            "select due, duration_minutes, expires_at from public.mandate_renewal_plan()").fetchone()
+        if not (due or force):
+            conn.execute("select public.record_mandate_renewal('skipped')")
+            return 200, {"renewed": False, "reason": "not due", "expires_at": expires}
+        try:
+            m = mandates.rotate(conn, minutes=minutes, purpose="renewal")
+        except (CadenceError, psycopg.Error) as exc:
+            message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+            conn.execute("select public.record_mandate_renewal('failed', %s, %s::jsonb)",
+                         (message, json.dumps({"source": source})))
+            return 500, {"error": "renewal_failed", "message": message}
+        return 200, {"renewed": True, "mandate_id": m.claims["jti"], "user_id": m.user_id,
+                     "scopes": m.claims["scopes"], "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    status, answer = await _sync(ctx, work)
+    logs.event("mandate_renewal", logging.INFO if status == 200 else logging.ERROR, function=ctx.function,
+               renewed=answer.get("renewed", False), error=answer.get("message"))
+    return status, answer
+
+
+# `check` needs no key (the setup guide's troubleshooting calls it bare) and then says only
+# whether things are configured; `store` needs the service_role key.
+@function("setup-system-user", verify_jwt=False, methods=("POST",),
           summary="Check or store the system credential (SCP_SERVICE_CRED_ID)")
 async def setup_system_user(ctx):
-    """`{"action": "check"}`: is the system credential configured and stored?
-    `{"action": "store", "user_id", "email", "password", "provider"?, "alias"?}`: seal and store it
-    (replacing the current one, same id) and save its id in Vault as SCP_SERVICE_CRED_ID."""
+    """`{"action": "check"}`: is the system credential configured and stored? Without the
+    service_role key the answer is only `{success, configured, exists, mandate: {configured}}`.
+    `{"action": "store", "user_id", "email", "password", "provider"?, "alias"?}` (service_role):
+    seal and store it (replacing the current one, same id) and save its id in Vault as
+    SCP_SERVICE_CRED_ID."""
     body = ctx.body if isinstance(ctx.body, dict) else {}
     action = body.get("action")
+    service = ctx.role == "service_role"
     if action == "check":
         async with ctx.connection() as conn:
             cred_id = await _config(conn, mandates.CRED_ID_SECRET)
@@ -302,6 +356,9 @@ async def setup_system_user(ctx):
                 cur = await sconn.execute("select user_id, provider, alias, updated_at from public.stored_credentials "
                                           "where id = %s", (cred_id,))
                 row = await cur.fetchone()
+        if not service:
+            return {"success": True, "configured": bool(cred_id), "exists": row is not None,
+                    "mandate": {"configured": bool(jws)}}
         exp = mandates.unverified_expiry(jws) if jws else None
         return {"success": True, "configured": bool(cred_id), "exists": row is not None, "credential_id": cred_id,
                 "user_id": row[0] if row else None, "provider": row[1] if row else None,
@@ -310,6 +367,8 @@ async def setup_system_user(ctx):
                             "expires_at": exp.strftime("%Y-%m-%dT%H:%M:%SZ") if exp else None}}
     if action != "store":
         return _fail(400, 'action must be "check" or "store"')
+    if not service:
+        return _fail(401 if ctx.auth == "none" else 403, '"store" needs the service_role key')
     user_id = _uuid_or_none(body.get("user_id"))
     email, password = body.get("email"), body.get("password")
     if not user_id:
@@ -347,35 +406,41 @@ async def setup_system_user(ctx):
 
 
 # ------------------------------------------------------------------ cred-get
+def _user(ctx, what: str) -> str:
+    """The signed-in user's id, or 403 (the anon and service_role keys are nobody)."""
+    if ctx.role != "authenticated" or not ctx.sub:
+        raise ApiError(403, "user_required", f"{what}: call it with the user's JWT")
+    return ctx.sub
+
+
 @function("cred-get", methods=("POST",), summary="A stored credential, to its owner only (audited)")
 async def cred_get(ctx):
     """Body `{"credential_id": uuid}`; answers `{id, provider, alias, email, password}` to the
     credential's owner (a user JWT) and writes `credentials_accessed`. Anyone else: 404."""
-    if ctx.role != "authenticated" or not ctx.sub:
-        return _fail(403, "cred-get returns a credential only to its owner: call it with the user's JWT")
-    body = ctx.body if isinstance(ctx.body, dict) else {}
+    _user(ctx, "cred-get returns a credential only to its owner")
+    body = inputs.body_object(ctx.body, '{"credential_id": "<uuid>"}')
     cid = _uuid_or_none(body.get("credential_id"))
     if not cid:
-        return _fail(400, "credential_id must be a UUID")
+        raise inputs.invalid("credential_id must be a UUID")
     try:
         async with ctx.as_role() as conn:
             cur = await conn.execute("select * from public.access_credential(%s, %s::jsonb)",
                                      (cid, json.dumps({"via": "cred-get"})))
             row = await cur.fetchone()
     except psycopg.errors.NoDataFound:
-        return _fail(404, "credential not found")
+        raise ApiError(404, "credential_not_found", "credential not found") from None
     _id, _owner, provider, alias, ciphertext, key_fp = row
     try:
         secret = credentials.unseal(credentials.load_ring(), cid, ciphertext, key_fp)
     except credentials.SealError as exc:
         logs.event("credential_unseal_failed", logging.ERROR, function=ctx.function, credential_id=cid, detail=str(exc))
-        return _fail(500, "Failed to decrypt credentials")
+        raise ApiError(500, "decrypt_failed", "Failed to decrypt credentials") from None
     return {"id": cid, "provider": provider, "alias": alias, **{k: v for k, v in secret.items() if k not in ("id",)}}
 
 
 # ------------------------------------------------------------------ sessions
 @function("cleanup-sessions", verify_jwt=False, methods=("POST",),
-          summary="Delete expired checkout sessions (seed 001: verify_jwt = false)")
+          summary="Delete expired checkout sessions (public, as verify_jwt = false)")
 async def cleanup_sessions(ctx):
     """Runs cleanup_expired_checkout_sessions(); answers `{success, deleted, timestamp}`."""
     async with ctx.as_role("service_role") as conn:
@@ -385,56 +450,37 @@ async def cleanup_sessions(ctx):
     return {"success": True, "deleted": deleted, "timestamp": _now_iso()}
 
 
-def _session_cache(ctx) -> dict:
-    state = ctx.request.app.state
-    cache = getattr(state, "checkout_sessions", None)
-    if cache is None:
-        cache = state.checkout_sessions = {}
-    return cache
-
-
-SESSION_CACHE_SIZE = 10_000  # sessions kept in memory per server; the database has them all
-
-
-def _remember(cache: dict, key, entry: dict) -> None:
-    cache.pop(key, None)
-    cache[key] = entry  # most recent last
-    while len(cache) > SESSION_CACHE_SIZE:
-        cache.pop(next(iter(cache)))
-
-
-@function("checkout-session", methods=("POST",), summary="Save or load a checkout session (seed 001 Phase 2)")
+@function("checkout-session", methods=("POST",), summary="Save or load a checkout session (memory, then database)")
 async def checkout_session(ctx):
     """`{"session_id", "context", "provider_id"?}` saves (memory + database, TTL 24 h);
-    `{"session_id"}` loads: from memory, else from the database (after a restart), else 404."""
-    if ctx.role != "authenticated" or not ctx.sub:
-        return _fail(403, "checkout sessions belong to a user: call with the user's JWT")
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    sid = body.get("session_id")
-    if not isinstance(sid, str) or not sid or len(sid) > 200:
-        return _fail(400, "session_id must be a non-empty string")
-    cache = _session_cache(ctx)
-    key = (ctx.sub, sid)
+    `{"session_id"}` loads: from memory, else from the database (after a restart), else 404.
+    Session ids are per user. Errors are `{"error": code, "message"}`; a field that cannot
+    be stored (NUL, lone surrogate, NaN, nested deeper than 32) is a 400 naming it."""
+    user = _user(ctx, "checkout sessions belong to a user")
+    body = inputs.body_object(ctx.body, '{"session_id", "context"?, "provider_id"?}')
+    sid = inputs.text(body, "session_id", max_len=200)
     if "context" in body:
-        if not isinstance(body["context"], dict):
-            return _fail(400, "context must be a JSON object")
+        context = body["context"]
+        if not isinstance(context, dict):
+            raise inputs.invalid("context must be a JSON object")
+        provider_id = inputs.text(body, "provider_id", required=False, max_len=200)
         async with ctx.as_role() as conn:
             cur = await conn.execute("select public.save_checkout_session(%s, %s::jsonb, %s)",
-                                     (sid, json.dumps(body["context"]), body.get("provider_id")))
+                                     (sid, json.dumps(context), provider_id))
             expires = (await cur.fetchone())[0]
-        entry = {"session_id": sid, "context": body["context"], "provider_id": body.get("provider_id"),
-                 "expires_at": expires}
-        _remember(cache, key, entry)
+            if provider_id is None:  # the stored one stays
+                cur = await conn.execute("select provider_id from public.load_checkout_session(%s)", (sid,))
+                provider_id = (await cur.fetchone())[0]
+        entry = session_memory.remember(ctx.request, user, sid, context, provider_id, expires)
         return {**entry, "source": "saved"}
-    entry = cache.get(key)
-    if entry and entry["expires_at"] > dt.datetime.now(dt.timezone.utc):
+    entry = session_memory.recall(ctx.request, user, sid)
+    if entry:
         return {**entry, "source": "memory"}
     async with ctx.as_role() as conn:
         cur = await conn.execute("select provider_id, context, expires_at from public.load_checkout_session(%s)", (sid,))
         row = await cur.fetchone()
     if row is None:
-        cache.pop(key, None)
-        return _fail(404, "no such session (or it expired)")
-    entry = {"session_id": sid, "context": row[1], "provider_id": row[0], "expires_at": row[2]}
-    _remember(cache, key, entry)
+        session_memory.forget(ctx.request, user, sid)
+        raise ApiError(404, "session_not_found", "no such session (or it expired)")
+    entry = session_memory.remember(ctx.request, user, sid, row[1], row[0], row[2])
     return {**entry, "source": "database"}
