@@ -1,7 +1,9 @@
 -- Signing in to the admin console: the local admin, one-time login links, sessions.
--- Tokens leave the database once, when created; only their sha256 is kept. The console's
--- sign-in layer calls the session functions as service_role (as an auth server would);
--- links and the local admin are made by the database owner (`pgcadence admin url`).
+-- Tokens leave the database once, when created; only their sha256 is kept. Every function
+-- here is the owner's alone (no API role may call one): the console's sign-in layer uses
+-- the executor's own connection, as an auth server uses its own role, and the CLI makes
+-- links and the local admin (`pgcadence admin url`). Everything after sign-in runs as
+-- the signed-in user.
 
 -- ============================================================ helpers
 -- A fresh URL-safe random token (32 random bytes, 43 characters).
@@ -132,14 +134,20 @@ COMMENT ON FUNCTION pgcadence.admin_login_link(uuid, interval) IS
     'Create a one-time login link token for an admin (single use, default 15 minutes). Owner only.';
 
 -- ============================================================ sessions
--- Open a console session for an admin; returns the cookie token and its CSRF token.
-CREATE OR REPLACE FUNCTION pgcadence.admin_session_open(user_id uuid, via text, user_agent text DEFAULT NULL)
+-- Open a console session for an admin; returns the cookie token and its CSRF token. It
+-- ends after admin_settings.session_ttl, or at not_after (a signed-in JWT's expiry) if sooner.
+CREATE OR REPLACE FUNCTION pgcadence.admin_session_open(user_id uuid, via text, user_agent text DEFAULT NULL,
+                                                        not_after timestamptz DEFAULT NULL)
 RETURNS TABLE (session_token text, csrf_token text, session_user_id uuid, expires_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t text := pgcadence.admin_new_token();
-    until timestamptz := pg_catalog.now() + (SELECT s.session_ttl FROM pgcadence.admin_settings s);
+    until timestamptz := LEAST(pg_catalog.now() + (SELECT s.session_ttl FROM pgcadence.admin_settings s),
+                               coalesce(not_after, 'infinity'));
 BEGIN
+    IF until <= pg_catalog.now() THEN
+        RAISE EXCEPTION 'admin_session_open: the credential has already expired' USING ERRCODE = '28000';
+    END IF;
     IF via IS NULL OR via NOT IN ('link', 'jwt') THEN
         RAISE EXCEPTION 'admin_session_open: via must be link or jwt' USING ERRCODE = '22023';
     END IF;
@@ -153,15 +161,14 @@ BEGIN
     RETURN QUERY SELECT t, pgcadence.admin_csrf_token(t), user_id, until;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_session_open(uuid, text, text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION pgcadence.admin_session_open(uuid, text, text) TO service_role;
-COMMENT ON FUNCTION pgcadence.admin_session_open(uuid, text, text) IS
-    'Open an admin console session (the caller verified the user''s JWT); refuses non-admins. service_role only.';
+REVOKE ALL ON FUNCTION pgcadence.admin_session_open(uuid, text, text, timestamptz) FROM PUBLIC, anon, authenticated;
+COMMENT ON FUNCTION pgcadence.admin_session_open(uuid, text, text, timestamptz) IS
+    'Open an admin console session (the caller verified the user''s credential); refuses non-admins. Owner only.';
 
 -- Redeem a one-time login link: marks it used (atomically, so it works once) and opens a session.
 CREATE OR REPLACE FUNCTION pgcadence.admin_login_redeem(token text, user_agent text DEFAULT NULL)
 RETURNS TABLE (session_token text, csrf_token text, session_user_id uuid, expires_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     uid uuid;
 BEGIN
@@ -177,15 +184,14 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.admin_login_redeem(text, text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION pgcadence.admin_login_redeem(text, text) TO service_role;
 COMMENT ON FUNCTION pgcadence.admin_login_redeem(text, text) IS
-    'Use a one-time login link (once, before it expires) and open a console session. service_role only.';
+    'Use a one-time login link (once, before it expires) and open a console session. Owner only.';
 
 -- The live session of a cookie token (no row: none, ended, expired or idle too long).
 -- Touches last_seen_at at most once a minute.
 CREATE OR REPLACE FUNCTION pgcadence.admin_session_get(token text)
 RETURNS TABLE (session_id uuid, session_user_id uuid, expires_at timestamptz, csrf_token text)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s pgcadence.admin_sessions;
 BEGIN
@@ -203,13 +209,12 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.admin_session_get(text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION pgcadence.admin_session_get(text) TO service_role;
 COMMENT ON FUNCTION pgcadence.admin_session_get(text) IS
-    'The session of a console cookie token, if live (not ended, not expired, not idle past admin_settings.idle_timeout). service_role only.';
+    'The session of a console cookie token, if live (not ended, not expired, not idle past admin_settings.idle_timeout). Owner only.';
 
 -- Log out: end the session of this token. True when a live session ended.
 CREATE OR REPLACE FUNCTION pgcadence.admin_session_end(token text) RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     UPDATE pgcadence.admin_sessions x SET ended_at = pg_catalog.now()
      WHERE x.token_hash = pgcadence.admin_token_hash(coalesce(token, '')) AND x.ended_at IS NULL;
@@ -217,8 +222,7 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.admin_session_end(text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION pgcadence.admin_session_end(text) TO service_role;
-COMMENT ON FUNCTION pgcadence.admin_session_end(text) IS 'End (log out) the console session of this token. service_role only.';
+COMMENT ON FUNCTION pgcadence.admin_session_end(text) IS 'End (log out) the console session of this token. Owner only.';
 
 -- End every open session of one user (NULL: of everyone). Owner only (`pgcadence admin logout`).
 CREATE OR REPLACE FUNCTION pgcadence.admin_sessions_end(user_id uuid DEFAULT NULL) RETURNS bigint
