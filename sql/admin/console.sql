@@ -528,36 +528,39 @@ BEGIN
     IF pg_catalog.to_regclass('net._http_response') IS NULL OR pg_catalog.to_regclass('net.http_request_queue') IS NULL THEN
         RETURN pg_catalog.jsonb_build_object('installed', false);
     END IF;
-    IF pg_catalog.to_regprocedure('pgcadence.net_status()') IS NOT NULL THEN
-        SELECT pg_catalog.jsonb_build_object('waiting', x.queued, 'in_flight', x.in_flight,
-                   'oldest_seconds', pg_catalog.round(extract(epoch FROM x.oldest_age)), 'senders', x.senders)
-          INTO status_doc FROM pgcadence.net_status() x;
-    END IF;
-    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) ORDER BY r.id), '[]') INTO queued_doc
-      FROM (SELECT q.id, q.method::text AS method, pgcadence.admin_redact_url(q.url) AS url,
-                   pgcadence.admin_redact(q.headers) AS headers, q.timeout_milliseconds
-              FROM net.http_request_queue q ORDER BY q.id LIMIT 50) r;
-    SELECT coalesce(pg_catalog.jsonb_object_agg(o.k, o.c), '{}') INTO outcomes_doc
-      FROM (SELECT CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
-                        WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END AS k, pg_catalog.count(*) AS c
-              FROM net._http_response r WHERE r.created > pg_catalog.now() - interval '1 hour' GROUP BY 1) o;
-    SELECT pg_catalog.count(*) INTO total FROM net._http_response r
-     WHERE admin_net.outcome IS NULL
-        OR admin_net.outcome = CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
-                                    WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END;
-    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x) ORDER BY x.created DESC, x.id DESC), '[]') INTO rows_doc
-      FROM (SELECT r.id, r.status_code, r.content_type, r.timed_out, r.error_msg, r.created,
-                   pg_catalog.left(r.content, 160) AS content_preview, pg_catalog.length(r.content) AS content_length
-              FROM net._http_response r
-             WHERE admin_net.outcome IS NULL
-                OR admin_net.outcome = CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
-                                            WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END
-             ORDER BY r.created DESC, r.id DESC LIMIT page_size OFFSET (page - 1) * page_size) x;
-    RETURN pg_catalog.jsonb_build_object('installed', true, 'status', status_doc, 'queued', queued_doc,
-                                         'outcomes_last_hour', outcomes_doc, 'total', total, 'page', page,
-                                         'page_size', page_size, 'responses', rows_doc);
-EXCEPTION WHEN insufficient_privilege THEN
-    RETURN pg_catalog.jsonb_build_object('installed', true, 'error', 'the console''s functions may not read the net tables here');
+    -- a privilege error here (pg_net's tables owned by another role) is an answer, not a failure
+    BEGIN
+        IF pg_catalog.to_regprocedure('pgcadence.net_status()') IS NOT NULL THEN
+            SELECT pg_catalog.jsonb_build_object('waiting', x.queued, 'in_flight', x.in_flight,
+                       'oldest_seconds', pg_catalog.round(extract(epoch FROM x.oldest_age)), 'senders', x.senders)
+              INTO status_doc FROM pgcadence.net_status() x;
+        END IF;
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) ORDER BY r.id), '[]') INTO queued_doc
+          FROM (SELECT q.id, q.method::text AS method, pgcadence.admin_redact_url(q.url) AS url,
+                       pgcadence.admin_redact(q.headers) AS headers, q.timeout_milliseconds
+                  FROM net.http_request_queue q ORDER BY q.id LIMIT 50) r;
+        SELECT coalesce(pg_catalog.jsonb_object_agg(o.k, o.c), '{}') INTO outcomes_doc
+          FROM (SELECT CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
+                            WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END AS k, pg_catalog.count(*) AS c
+                  FROM net._http_response r WHERE r.created > pg_catalog.now() - interval '1 hour' GROUP BY 1) o;
+        SELECT pg_catalog.count(*) INTO total FROM net._http_response r
+         WHERE admin_net.outcome IS NULL
+            OR admin_net.outcome = CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
+                                        WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END;
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x) ORDER BY x.created DESC, x.id DESC), '[]') INTO rows_doc
+          FROM (SELECT r.id, r.status_code, r.content_type, r.timed_out, r.error_msg, r.created,
+                       pg_catalog.left(r.content, 160) AS content_preview, pg_catalog.length(r.content) AS content_length
+                  FROM net._http_response r
+                 WHERE admin_net.outcome IS NULL
+                    OR admin_net.outcome = CASE WHEN r.timed_out THEN 'timeout' WHEN r.status_code IS NULL THEN 'error'
+                                                WHEN r.status_code < 400 THEN 'ok' ELSE 'http_error' END
+                 ORDER BY r.created DESC, r.id DESC LIMIT page_size OFFSET (page - 1) * page_size) x;
+        RETURN pg_catalog.jsonb_build_object('installed', true, 'status', status_doc, 'queued', queued_doc,
+                                             'outcomes_last_hour', outcomes_doc, 'total', total, 'page', page,
+                                             'page_size', page_size, 'responses', rows_doc);
+    EXCEPTION WHEN insufficient_privilege THEN
+        RETURN pg_catalog.jsonb_build_object('installed', true, 'error', 'the console''s functions may not read the net tables here');
+    END;
 END
 $$;
 REVOKE ALL ON FUNCTION public.admin_net(text, integer, integer) FROM PUBLIC, anon, authenticated;

@@ -65,7 +65,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHERE p.role = 'admin'
     ORDER BY 2 DESC, 4 DESC NULLS LAST, 1
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_users() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_users() FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_users() IS
     'Admins (profiles.role = ''admin''): id, whether pgcadence created it as the local admin, open sessions, last activity.';
 
@@ -95,7 +95,7 @@ BEGIN
     RETURN uid;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_local_user() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_local_user() FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_local_user() IS
     'The local admin pgcadence created for this database (created on first call). Owner only.';
 
@@ -129,7 +129,7 @@ BEGIN
     RETURN QUERY SELECT t, until;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_login_link(uuid, interval) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_login_link(uuid, interval) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_login_link(uuid, interval) IS
     'Create a one-time login link token for an admin (single use, default 15 minutes). Owner only.';
 
@@ -161,7 +161,7 @@ BEGIN
     RETURN QUERY SELECT t, pgcadence.admin_csrf_token(t), user_id, until;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_session_open(uuid, text, text, timestamptz) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_session_open(uuid, text, text, timestamptz) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_session_open(uuid, text, text, timestamptz) IS
     'Open an admin console session (the caller verified the user''s credential); refuses non-admins. Owner only.';
 
@@ -183,7 +183,7 @@ BEGIN
     RETURN QUERY SELECT * FROM pgcadence.admin_session_open(uid, 'link', user_agent);
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_login_redeem(text, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_login_redeem(text, text) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_login_redeem(text, text) IS
     'Use a one-time login link (once, before it expires) and open a console session. Owner only.';
 
@@ -208,7 +208,7 @@ BEGIN
     RETURN QUERY SELECT s.id, s.user_id, s.expires_at, pgcadence.admin_csrf_token(token);
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_session_get(text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_session_get(text) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_session_get(text) IS
     'The session of a console cookie token, if live (not ended, not expired, not idle past admin_settings.idle_timeout). Owner only.';
 
@@ -221,7 +221,7 @@ BEGIN
     RETURN FOUND;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_session_end(text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_session_end(text) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_session_end(text) IS 'End (log out) the console session of this token. Owner only.';
 
 -- End every open session of one user (NULL: of everyone). Owner only (`pgcadence admin logout`).
@@ -237,5 +237,5 @@ BEGIN
     RETURN n;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.admin_sessions_end(uuid) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.admin_sessions_end(uuid) FROM PUBLIC, anon, authenticated, service_role;
 COMMENT ON FUNCTION pgcadence.admin_sessions_end(uuid) IS 'End the open console sessions of a user (NULL: all). Owner only.';
