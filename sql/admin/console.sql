@@ -340,6 +340,22 @@ GRANT EXECUTE ON FUNCTION public.admin_queue_jobs(text, text, text, integer, int
 COMMENT ON FUNCTION public.admin_queue_jobs(text, text, text, integer, integer) IS
     'One page of job_queue, newest first; filters: status, task_type, text in payload or last_error. Admin only.';
 
+-- Queue metrics per task type (the job_queue_metrics view) and the processing switch.
+CREATE OR REPLACE FUNCTION public.admin_queue_metrics() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgcadence.admin_require('admin_queue_metrics');
+    RETURN pg_catalog.jsonb_build_object(
+        'paused', (SELECT s.paused FROM pgcadence.job_queue_settings s),
+        'task_types', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m) ORDER BY m.task_type)
+                                FROM public.job_queue_metrics m), '[]'::jsonb));
+END
+$$;
+REVOKE ALL ON FUNCTION public.admin_queue_metrics() FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.admin_queue_metrics() TO authenticated, service_role;
+COMMENT ON FUNCTION public.admin_queue_metrics() IS
+    'Queue metrics per task type (job_queue_metrics: counts by status, due, oldest due, failures in the last hour) and whether processing is paused. Admin only.';
+
 -- The task types present in the queue or registered as handlers (the filter dropdown).
 CREATE OR REPLACE FUNCTION public.admin_queue_task_types() RETURNS text[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
