@@ -327,7 +327,7 @@ def test_every_page_has_the_security_headers_and_renders(server):
             r = admin.get(path)
             assert r.status_code == 200, (path, r.text[:300])
             assert r.headers["content-security-policy"] == render.CSP
-            assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"] == "no-referrer"
+            assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"] == "same-origin"
         assert admin.get("/admin/jobs?fragment=nope").status_code == 404
         assert admin.get("/admin/static/admin.js").headers["content-security-policy"] == render.CSP
     assert "'unsafe-inline'" not in render.CSP and "script-src 'self'" in render.CSP

@@ -23,7 +23,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",  # a login link's token never leaves in a Referer
+    # a login link's token never leaves in a Referer; same-origin (not no-referrer) keeps the
+    # Origin header of our own form posts, which the CSRF check compares
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 

@@ -66,7 +66,22 @@
     return !!document.querySelector('dialog[open]');
   }
 
-  function refresh(region) {
+  // A selector that finds the focused control again after its region is re-rendered.
+  function focusKey(el) {
+    var attrs = ['data-edit-job', 'data-toggle-job', 'data-action', 'data-bulk', 'href', 'id'];
+    for (var i = 0; i < attrs.length; i++) {
+      var v = el.getAttribute(attrs[i]);
+      if (v) { return el.tagName.toLowerCase() + '[' + attrs[i] + '="' + CSS.escape(v) + '"]'; }
+    }
+    return null;
+  }
+
+  function isTyping(el) {
+    return /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) && el.type !== 'checkbox';
+  }
+
+  // force: after the user's own action (else a timer tick, which waits while they type)
+  function refresh(region, force) {
     var url = new URL(window.location.href);
     url.searchParams.set('fragment', region.getAttribute('data-live'));
     return fetch(url.toString(), { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
@@ -75,24 +90,32 @@
         return r.text();
       })
       .then(function (html) {
-        if (html === null || region.contains(document.activeElement)) { return; }
+        if (html === null) { return; }
+        var active = document.activeElement;
+        var inside = region.contains(active);
+        if (inside && isTyping(active) && !force) { return; }
+        var key = inside ? focusKey(active) : null;
         region.innerHTML = html;
         region.setAttribute('data-refreshed', String(Date.now()));
+        if (key) {
+          var again = region.querySelector(key);
+          if (again) { again.focus(); }
+        }
       })
       .catch(function () { /* offline for a moment: the next tick tries again */ });
   }
 
   function refreshAll() {
     var regions = document.querySelectorAll('[data-live]');
-    return Promise.all(Array.prototype.map.call(regions, refresh));
+    return Promise.all(Array.prototype.map.call(regions, function (r) { return refresh(r, true); }));
   }
 
   function startLive() {
     Array.prototype.forEach.call(document.querySelectorAll('[data-live]'), function (region) {
       var every = parseInt(region.getAttribute('data-interval') || '5000', 10);
       setInterval(function () {
-        if (document.hidden || anyDialogOpen() || region.contains(document.activeElement)) { return; }
-        refresh(region);
+        if (document.hidden || anyDialogOpen()) { return; }
+        refresh(region, false);
       }, every);
     });
   }
