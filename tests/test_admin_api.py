@@ -394,3 +394,21 @@ def test_cli_demo_load_and_clear_leave_nothing_behind(server):
 def test_static_files_ship_with_the_package():
     assert (render.STATIC / "admin.js").is_file() and (render.STATIC / "admin.css").is_file()
     assert Path(render.TEMPLATES / "base.html").is_file()
+
+
+def test_the_wheel_carries_the_console(tmp_path):
+    """Templates and scripts are package data: a plain `pip install` serves the console."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    names = zipfile.ZipFile(next(tmp_path.glob("pgcadence-*.whl"))).namelist()
+    for name in ["pgcadence/executor/admin/static/admin.js", "pgcadence/executor/admin/static/admin.css",
+                 "pgcadence/executor/admin/templates/base.html", "pgcadence/_data/sql/admin/sessions.sql",
+                 "pgcadence/_data/migrations/0040.admin_console.sql"]:
+        assert name in names, name
