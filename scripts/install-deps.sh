@@ -3,7 +3,8 @@
 # says exactly which ones to install. Quiet when everything is already there.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-client-15)
+# chromium: the admin console's browser tests (Playwright drives this one; it downloads none)
+PACKAGES=(postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-client-15 chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,7 +13,7 @@ if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "pgcadence needs PostgreSQL 15 with pg_cron and pgTAP; install: ${missing[*]} (or your system's equivalents)" >&2
+    echo "pgcadence needs PostgreSQL 15 with pg_cron and pgTAP (and chromium for its browser tests); install: ${missing[*]} (or your system's equivalents)" >&2
     exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then

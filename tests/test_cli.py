@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import run_cli
 
 VERBS = ["migrate", "rollback", "status", "doctor", "up", "down", "run", "dump-schema", "serve", "keys", "secrets",
-         "net-worker", "net", "worker", "jobs", "cron", "movies", "cache", "credentials", "mandates"]
+         "net-worker", "net", "worker", "jobs", "cron", "movies", "cache", "credentials", "mandates", "admin", "demo"]
 
 
 @pytest.mark.parametrize("verb", VERBS)

@@ -215,6 +215,7 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
     cluster = _start_embedded(data_dir, port, serve_port)
     url = cluster.url()
     click.echo(f"database: {url}")
+    cli_admin.announce_console(url, serve_port)  # local admin, sign-in link, demo offer
     click.echo("ready. In another shell: .venv/bin/pgcadence doctor    (Ctrl-C here stops everything)")
     try:
         cli_executor.run_in_foreground(cluster, url, serve_port, serve_kwargs)
@@ -227,6 +228,7 @@ def run(data_dir: Path | None, port: int, serve_port: int, keep_running: bool, *
 # ---------------------------------------------------------------- each area's verbs
 # Imported last: these modules import this one's helpers. Importing some also adds
 # their checks to `pgcadence doctor`.
+from pgcadence.cli import admin as cli_admin
 from pgcadence.cli import cache as cli_cache
 from pgcadence.cli import cron as cli_cron
 from pgcadence.cli import jobs as cli_jobs
@@ -248,6 +250,7 @@ cli.add_command(cli_cron.cron)
 cli.add_command(cli_movies.movies)
 cli.add_command(cli_cache.cache)
 cli_mandates.register(cli)  # credentials, mandates
+cli_admin.register(cli)  # admin, demo
 
 
 def main() -> None:

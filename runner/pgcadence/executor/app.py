@@ -4,6 +4,7 @@
     /api/jobs/run          the job-queue runner (service-only, shared secret or service_role)
     /healthz               liveness + database reachability (no auth)
     /openapi.json          OpenAPI 3.1 description of all of the above
+    /admin, /api/admin/…   the admin console and its JSON API (executor/admin/)
 
 Per request, in this order: body-size check on Content-Length (413), authentication
 (401, before any handler code), body read with the size limit (413), JSON parse (400),
@@ -32,6 +33,7 @@ from starlette.routing import Route
 
 from pgcadence import __version__
 from pgcadence.executor import auth, cors, keys, logs
+from pgcadence.executor.admin import routes as admin_console
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
@@ -270,6 +272,7 @@ def openapi_document(settings: Settings) -> dict:
                     "schema": fn.request_schema or {"type": "object"}}}}
             ops[method.lower()] = op
         paths[fn.path] = ops
+    paths.update(admin_console.openapi_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "pgcadence executor", "version": __version__,
@@ -277,7 +280,8 @@ def openapi_document(settings: Settings) -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                               "description": "a project JWT (anon, authenticated or service_role key)"}},
+                                               "description": "a project JWT (anon, authenticated or service_role key)"},
+                                **admin_console.SECURITY_SCHEMES},
             "schemas": {"Error": _ERROR_SCHEMA},
         },
     }
@@ -365,6 +369,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
                 await pool.close()
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/openapi.json", openapi, methods=["GET"])]
+    routes += admin_console.routes()
     for fn in settings.registry.values():
         routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(fn.methods), name=fn.name))
     routes.append(Route("/functions/v1/{name}", _unknown_function,

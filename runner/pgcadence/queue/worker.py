@@ -86,7 +86,7 @@ def load_handler_modules(names: Iterable[str]) -> None:
 # The package's own handler modules, loaded by `pgcadence serve`, `pgcadence worker` and
 # /api/jobs/run so that every task type the migrations schedule has its handler.
 DEFAULT_HANDLER_MODULES: tuple[str, ...] = ("pgcadence.movies", "pgcadence.cache.tiered", "pgcadence.game_platform",
-                                            "pgcadence.mcp_tools")
+                                            "pgcadence.mcp_tools", "pgcadence.demo")
 
 
 def load_default_handlers() -> None:

@@ -1,9 +1,10 @@
-"""Seed 002's cron admin API routes (``/api/admin/cron-jobs...``).
+"""The cron admin API routes (``/api/admin/cron-jobs...``), part of the admin API.
 
-Each route runs its SQL function *as the caller* (role ``authenticated`` with the
-request's JWT claims, as PostgREST would), so the admin check inside the SQL
-function decides: a non-admin gets 403, bad input 400 with the SQL error's message,
-an unknown job 404. Python only checks the shape of the JSON body.
+Authorised like the admin console (an admin's session cookie with its CSRF token, or a
+project JWT). Each route runs its SQL function *as the caller* (role ``authenticated``
+with the user's claims, as PostgREST would), so the admin check inside the SQL function
+decides: a non-admin gets 403, bad input 400 with the SQL error's message, an unknown job
+404. Python only checks the shape of the JSON body.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pgcadence.executor.admin import inputs
+from pgcadence.executor.admin.registry import admin_route
 from pgcadence.executor.errors import ApiError
-from pgcadence.executor.registry import function
 
 ADMIN_PATH = "/api/admin/cron-jobs"
 
@@ -56,7 +58,7 @@ async def _call(ctx, sql: str, params: tuple):
         raise  # 42501 -> 403, anything else -> 500 (the app's mapping)
 
 
-@function("admin-cron-jobs", path=ADMIN_PATH, methods=("GET",), summary="Cron jobs, recent runs and summary (admins)")
+@admin_route(ADMIN_PATH, methods=("GET",), name="admin-cron-jobs", summary="Cron jobs, recent runs and summary (admins)")
 async def list_jobs(ctx):
     """`{jobs, runs, summary: {total, active, inactive, recentFailures}}`; query `limit` (runs, default 50)
     and `job` (runs of one job)."""
@@ -68,14 +70,16 @@ async def list_jobs(ctx):
     return {"jobs": jobs, "runs": runs, "summary": summary}
 
 
-@function("admin-cron-jobs-create", path=ADMIN_PATH + "/create", methods=("POST",), summary="Create a cron job (admins)")
+@admin_route(ADMIN_PATH + "/create", methods=("POST",), name="admin-cron-jobs-create", summary="Create a cron job (admins)")
 async def create_job(ctx):
-    """Body `{jobName, schedule, taskType, payload, maxAttempts, timezone?}`; answers `{jobId}`."""
+    """Body `{jobName, schedule, taskType, payload, maxAttempts, timezone?}` (payload: an object or
+    its JSON text); answers `{jobId}`."""
     body = ctx.body
     name = _field(body, "jobName", (str,))
     schedule = _field(body, "schedule", (str,))
     task_type = _field(body, "taskType", (str,))
-    payload = _field(body, "payload", (dict,), required=False, default={})
+    # an object, or its JSON text straight from a textarea
+    payload = inputs.json_object(body.get("payload") if body.get("payload") is not None else {}, "payload")
     attempts = _field(body, "maxAttempts", (int,), required=False, default=3)
     tz = _field(body, "timezone", (str,), required=False)
     (job_id,) = await _call(ctx, "select public.create_cron_job(%s, %s, %s, %s::jsonb, %s, %s)",
@@ -83,7 +87,7 @@ async def create_job(ctx):
     return 201, {"jobId": job_id}
 
 
-@function("admin-cron-jobs-toggle", path=ADMIN_PATH + "/toggle", methods=("POST",), summary="Enable or disable a cron job (admins)")
+@admin_route(ADMIN_PATH + "/toggle", methods=("POST",), name="admin-cron-jobs-toggle", summary="Enable or disable a cron job (admins)")
 async def toggle_job(ctx):
     """Body `{jobName, active}`; answers `{jobName, active}`."""
     name = _field(ctx.body, "jobName", (str,))
@@ -92,7 +96,7 @@ async def toggle_job(ctx):
     return {"jobName": name, "active": state}
 
 
-@function("admin-cron-jobs-schedule", path=ADMIN_PATH + "/schedule", methods=("POST",), summary="Change a cron job's schedule (admins)")
+@admin_route(ADMIN_PATH + "/schedule", methods=("POST",), name="admin-cron-jobs-schedule", summary="Change a cron job's schedule (admins)")
 async def schedule_job(ctx):
     """Body `{jobName, schedule, timezone?}`; answers `{jobName, schedule, description}`."""
     name = _field(ctx.body, "jobName", (str,))
@@ -102,7 +106,7 @@ async def schedule_job(ctx):
     return {"jobName": name, "schedule": schedule, "description": description}
 
 
-@function("admin-cron-jobs-delete", path=ADMIN_PATH + "/delete", methods=("POST",), summary="Delete a cron job (admins)")
+@admin_route(ADMIN_PATH + "/delete", methods=("POST",), name="admin-cron-jobs-delete", summary="Delete a cron job (admins)")
 async def delete_job(ctx):
     """Body `{jobName}`; answers `{jobName, deleted}`."""
     name = _field(ctx.body, "jobName", (str,))
@@ -110,7 +114,7 @@ async def delete_job(ctx):
     return {"jobName": name, "deleted": deleted}
 
 
-@function("admin-cron-jobs-run", path=ADMIN_PATH + "/run", methods=("POST",), summary="Run a cron job once, now (admins)")
+@admin_route(ADMIN_PATH + "/run", methods=("POST",), name="admin-cron-jobs-run", summary="Run a cron job once, now (admins)")
 async def run_job(ctx):
     """Body `{jobName}`; answers the recorded run `{runid, status, return_message, start_time, end_time}`."""
     name = _field(ctx.body, "jobName", (str,))
