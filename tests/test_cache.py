@@ -476,7 +476,10 @@ def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_re
 
     with psycopg.connect(url, autocommit=True) as conn:  # this cluster is ours: start from an empty store and queue
         conn.execute("select public.cache_purge()")
-        conn.execute("delete from public.job_queue where task_type = 'cache_refresh'")
+        # no other standing job may enqueue while this test runs its own queue (e.g. the half-hourly
+        # game platform sync): process_due below must see the cache jobs only
+        conn.execute("update cron.job set active = false where database = current_database() and active")
+        conn.execute("delete from public.job_queue")
     try:
         make(due, None, max_age=timedelta(minutes=15)).put({"fetched": 0}, last_fetch=utcnow() - timedelta(hours=1))
         make(fresh, None, max_age=timedelta(hours=6)).put({"fetched": 0})
@@ -525,6 +528,8 @@ def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_re
     finally:
         for c in made:
             c.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("update cron.job set active = true where database = current_database()")
 
 
 def test_startup_keeps_a_local_write_newer_than_postgresql(make, migrated_url, tmp_path):
