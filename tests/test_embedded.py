@@ -25,9 +25,12 @@ def test_up_is_restartable_and_keeps_data():
             c.execute("insert into public.survivor values ('still here')")
             if os.geteuid() == 0:
                 assert c.execute("select current_setting('data_directory')").fetchone()[0] == str(base / "pgdata")
-        # a second up on a running cluster reuses it
+        # a second up leaves the running cluster alone: it says what runs where, exit 1
         r = run_cli("up", "--data-dir", str(base), "--port", port)
-        assert r.returncode == 0 and "already running" in r.stdout
+        assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert f"the embedded cluster in {base} is already running on 127.0.0.1:{port}" in r.stderr
+        with psycopg.connect(url) as c:
+            assert c.execute("select v from public.survivor").fetchone()[0] == "still here"
         # down, then up again: the data survived
         assert run_cli("down", "--data-dir", str(base)).returncode == 0
         r = run_cli("up", "--data-dir", str(base), "--port", port)

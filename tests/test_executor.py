@@ -26,7 +26,8 @@ from port_for import get_port
 from pgcadence.executor import ApiError, auth, keys, logs
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import load as load_config
-from pgcadence.executor.registry import REGISTRY, function, load_builtin
+from pgcadence.executor import load_builtin
+from pgcadence.executor.registry import REGISTRY, function
 from tests.conftest import CLI, ROOT, run_cli
 
 RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex

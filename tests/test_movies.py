@@ -23,7 +23,7 @@ from port_for import get_port
 from pgcadence import migrate, vault
 from pgcadence.executor import keys
 from pgcadence.executor.app import Settings, create_app
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from pgcadence.net.sender import NetWorker
 from tests.test_movies_seed003 import CHECK_LOGS
 from tests.tmdb_fake import FakeTMDB

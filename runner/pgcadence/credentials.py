@@ -36,7 +36,7 @@ import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pgcadence import vault
+from pgcadence import embedded, vault
 from pgcadence.errors import CadenceError
 
 ENV_KEY = "CRED_SEAL_KEY"
@@ -72,8 +72,6 @@ def _decode_key(text: str, where: str) -> bytes:
 def default_key_file() -> Path:
     if os.environ.get(ENV_FILE):
         return Path(os.environ[ENV_FILE])
-    from pgcadence import embedded
-
     return embedded.default_base() / KEY_FILE_NAME
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from pgcadence import vault
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 
 SIGNING_KEY_SECRET = "SYSTEM_MANDATE_SIGNING_KEY"
@@ -67,20 +70,13 @@ def _fp(public_key) -> str:
     return hashlib.sha256(raw).digest()[:8].hex()
 
 
-def _get(conn: psycopg.Connection, name: str) -> str | None:
-    row = conn.execute("select decrypted_secret from vault.decrypted_secrets where name = %s", (name,)).fetchone()
-    return row[0] if row else None
-
-
 def signing_key(conn: psycopg.Connection, create: bool = False) -> Ed25519PrivateKey | None:
     """The project's mandate signing key from Vault (created there when ``create``)."""
-    from pgcadence import vault
-
-    pem = _get(conn, SIGNING_KEY_SECRET)
+    pem = vault.get_secret(conn, SIGNING_KEY_SECRET)
     if pem is None and create:
         # two first mandates at once must not each create (and overwrite) a key
         conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.mandate_signing_key'))")
-        pem = _get(conn, SIGNING_KEY_SECRET)
+        pem = vault.get_secret(conn, SIGNING_KEY_SECRET)
     if pem is None:
         if not create:
             return None
@@ -169,8 +165,6 @@ def unverified_expiry(jws: str) -> dt.datetime | None:
 
 def create(conn: psycopg.Connection, user_id, scopes=None, minutes=None) -> Mandate:
     """Issue a mandate (signing key created on first use) and audit mandate_created."""
-    import json
-
     uid, scopes, minutes = validate_request(user_id, scopes, minutes)
     key = signing_key(conn, create=True)
     m = issue(key, uid, scopes, minutes)
@@ -185,9 +179,7 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None) ->
 
     Without ``user_id``/``scopes`` the current mandate's are reused.
     """
-    from pgcadence import vault
-
-    current = _get(conn, MANDATE_SECRET)
+    current = vault.get_secret(conn, MANDATE_SECRET)
     if current and (user_id is None or scopes is None):
         try:
             old = jwt.decode(current, options={"verify_signature": False})
@@ -209,13 +201,11 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None) ->
 # ---------------------------------------------------------------- doctor
 def doctor_checks(conn: psycopg.Connection) -> list:
     """Warn when the stored system mandate expires within 24 h (or has expired)."""
-    from pgcadence.doctor import Check
-
     if conn.execute("select to_regclass('public.mandate_audit') is null "
                     "or to_regclass('vault.decrypted_secrets') is null").fetchone()[0]:
         return []
     try:
-        jws = _get(conn, MANDATE_SECRET)
+        jws = vault.get_secret(conn, MANDATE_SECRET)
     except psycopg.Error:
         conn.rollback()
         return [Check("WARN", "system mandate", "cannot read Vault (needs a privileged connection)",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 from pgcadence.files import atomic_write
 
@@ -81,6 +82,10 @@ def _quiet(conn: psycopg.Connection) -> None:
         " ('log_min_duration_statement', '-1'), ('log_parameter_max_length', '0')) as v(name, value)"
         " where has_parameter_privilege(name, 'SET')"
     )
+
+
+def secret_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select exists (select 1 from vault.secrets where name = %s)", (name,)).fetchone()[0]
 
 
 def delete_secret(conn: psycopg.Connection, name: str) -> bool:
@@ -171,8 +176,6 @@ def file_digest(path: Path) -> str:
 # ---------------------------------------------------------------- doctor
 def doctor_checks(conn: psycopg.Connection) -> list:
     """``pgcadence doctor``: is the key ring there, readable, and does it hold every key in use?"""
-    from pgcadence.doctor import Check
-
     if conn.execute("select to_regclass('vault.secrets') is null").fetchone()[0]:
         return []
     if conn.execute("select exists (select 1 from pg_extension where extname = 'supabase_vault')").fetchone()[0]:

@@ -15,6 +15,7 @@ import secrets as _secrets
 
 import psycopg
 
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth
 from pgcadence.vault import get_secret, set_secret  # the Vault API (works on real supabase_vault too)
@@ -101,8 +102,6 @@ async def aget_secret(conn: psycopg.AsyncConnection, name: str) -> str | None:
 
 def doctor_checks(conn: psycopg.Connection) -> list:
     """``pgcadence doctor``: can the executor authenticate callers, and do cron commands know where it is?"""
-    from pgcadence.doctor import Check
-
     if not vault_installed(conn):
         return []
     try:

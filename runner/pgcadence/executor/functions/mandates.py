@@ -25,10 +25,11 @@ import os
 import time
 import uuid
 
+import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 
-from pgcadence import credentials, db, mandates, mcp_client
+from pgcadence import credentials, db, mandates, mcp_client, vault
 from pgcadence.executor import keys, logs
 from pgcadence.executor.registry import function
 
@@ -237,8 +238,6 @@ async def warm_cache_authenticated(ctx):
 
 
 def _unverified(jws: str) -> dict | None:
-    import jwt
-
     try:
         return jwt.decode(jws, options={"verify_signature": False})
     except jwt.InvalidTokenError:
@@ -270,8 +269,6 @@ async def create_system_mandate(ctx):
     store = body.get("store", False) is True
 
     def work(conn):
-        from pgcadence import vault
-
         with conn.transaction():
             m = mandates.create(conn, body.get("user_id"), body.get("scopes"), body.get("valid_duration_minutes"))
             if store:
@@ -327,11 +324,9 @@ async def setup_system_user(ctx):
         return _fail(500, str(exc))
 
     def work(conn):
-        from pgcadence import vault
-
         with conn.transaction():
             vault._quiet(conn)
-            current = mandates._get(conn, mandates.CRED_ID_SECRET)
+            current = vault.get_secret(conn, mandates.CRED_ID_SECRET)
             cid = _uuid_or_none(current)
             if cid:
                 row = conn.execute("select user_id from public.stored_credentials where id = %s", (cid,)).fetchone()
