@@ -25,7 +25,7 @@ import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from pgcadence import vault
+from pgcadence import queries as q, vault
 from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 
@@ -168,8 +168,8 @@ def create(conn: psycopg.Connection, user_id, scopes=None, minutes=None) -> Mand
     uid, scopes, minutes = validate_request(user_id, scopes, minutes)
     key = signing_key(conn, create=True)
     m = issue(key, uid, scopes, minutes)
-    conn.execute("select public.log_audit('mandate_created', %s, p_metadata => %s::jsonb)",
-                 (uid, json.dumps({"jti": m.claims["jti"], "scopes": scopes,
+    conn.execute(f"select {q.LOG_AUDIT_USER}",
+                 ("mandate_created", uid, json.dumps({"jti": m.claims["jti"], "scopes": scopes,
                                    "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")})))
     return m
 

@@ -151,6 +151,7 @@ GAME_PLATFORM_STORE_TOTALS = call("public.game_platform_store_totals(uuid, jsonb
 
 # ---------------------------------------------------------------- mandates, credentials, sessions (sql/mandates/)
 LOG_AUDIT = call("public.log_audit(text, uuid, text, text, uuid, jsonb)")
+LOG_AUDIT_USER = call("public.log_audit(text, uuid, p_metadata => jsonb)")
 LOG_AUDIT_METADATA = call("public.log_audit(text, p_metadata => jsonb)")
 STORE_CREDENTIAL = call("public.store_credential(uuid, uuid, text, text, bytea, text)")
 RESEAL_CREDENTIAL = call("public.reseal_credential(uuid, bytea, text)")

@@ -29,7 +29,7 @@ import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 
-from pgcadence import credentials, db, mandates, mcp_client, vault
+from pgcadence import credentials, db, mandates, mcp_client, queries as q, vault
 from pgcadence.executor import keys, logs
 from pgcadence.executor.registry import function
 
@@ -66,7 +66,7 @@ def _signing_key_from_pem(pem: str | None):
 
 async def _audit(conn, action: str, *, user_id=None, org_ref=None, provider=None, credential_id=None,
                  metadata: dict | None = None) -> None:
-    await conn.execute("select public.log_audit(%s, %s, %s, %s, %s, %s::jsonb)",
+    await conn.execute(f"select {q.LOG_AUDIT}",
                        (action, user_id, org_ref, provider, credential_id, json.dumps(metadata or {})))
 
 
@@ -157,7 +157,7 @@ async def warm_cache_authenticated(ctx):
     # the system credential: fetched (and audited) in SQL, opened here
     try:
         async with ctx.as_role("service_role") as sconn:
-            cur = await sconn.execute("select * from public.access_credential(%s, %s::jsonb)",
+            cur = await sconn.execute(f"select * from {q.ACCESS_CREDENTIAL}",
                                       (cred_id, json.dumps({"purpose": "cache_warming"})))
             row = await cur.fetchone()
     except psycopg.errors.NoDataFound:
@@ -177,7 +177,7 @@ async def warm_cache_authenticated(ctx):
                                          user_id=mandate.user_id, credential_id=cred_id, provider=provider)
 
     async with ctx.as_role("service_role") as sconn:
-        cur = await sconn.execute("select org_ref, category, fresh from public.cache_warm_plan(%s, %s)",
+        cur = await sconn.execute(f"select org_ref, category, fresh from {q.CACHE_WARM_PLAN}",
                                   (org_ref, category))
         plan = await cur.fetchall()
 
@@ -208,9 +208,9 @@ async def warm_cache_authenticated(ctx):
             duration_ms = int((time.perf_counter() - t0) * 1000)
         async with ctx.as_role("service_role") as sconn:
             cur = await sconn.execute(
-                "select public.record_cache_warm(%s, %s, %s::jsonb, %s, %s, %s, %s, %s, make_interval(secs => %s), %s)",
+                f"select {q.RECORD_CACHE_WARM}",
                 (org, cat, json.dumps(programs if error is None else []), duration_ms, error, mandate.user_id,
-                 cred_id, provider, ttl_hours * 3600, attempts))
+                 cred_id, provider, dt.timedelta(hours=ttl_hours), attempts))
             status = (await cur.fetchone())[0]
         logs.event("cache_warm", function=ctx.function, org_ref=org, category=cat, status=status,
                    attempts=attempts, duration_ms=duration_ms)
@@ -354,7 +354,7 @@ async def cred_get(ctx):
         return _fail(400, "credential_id must be a UUID")
     try:
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select * from public.access_credential(%s, %s::jsonb)",
+            cur = await conn.execute(f"select * from {q.ACCESS_CREDENTIAL}",
                                      (cid, json.dumps({"via": "cred-get"})))
             row = await cur.fetchone()
     except psycopg.errors.NoDataFound:
@@ -374,7 +374,7 @@ async def cred_get(ctx):
 async def cleanup_sessions(ctx):
     """Runs cleanup_expired_checkout_sessions(); answers `{success, deleted, timestamp}`."""
     async with ctx.as_role("service_role") as conn:
-        cur = await conn.execute("select public.cleanup_expired_checkout_sessions()")
+        cur = await conn.execute(f"select {q.CLEANUP_EXPIRED_CHECKOUT_SESSIONS}")
         deleted = (await cur.fetchone())[0]
     logs.event("sessions_cleaned", function=ctx.function, deleted=deleted)
     return {"success": True, "deleted": deleted, "timestamp": _now_iso()}
@@ -414,7 +414,7 @@ async def checkout_session(ctx):
         if not isinstance(body["context"], dict):
             return _fail(400, "context must be a JSON object")
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select public.save_checkout_session(%s, %s::jsonb, %s)",
+            cur = await conn.execute(f"select {q.SAVE_CHECKOUT_SESSION}",
                                      (sid, json.dumps(body["context"]), body.get("provider_id")))
             expires = (await cur.fetchone())[0]
         entry = {"session_id": sid, "context": body["context"], "provider_id": body.get("provider_id"),
@@ -425,7 +425,7 @@ async def checkout_session(ctx):
     if entry and entry["expires_at"] > dt.datetime.now(dt.timezone.utc):
         return {**entry, "source": "memory"}
     async with ctx.as_role() as conn:
-        cur = await conn.execute("select provider_id, context, expires_at from public.load_checkout_session(%s)", (sid,))
+        cur = await conn.execute(f"select provider_id, context, expires_at from {q.LOAD_CHECKOUT_SESSION}", (sid,))
         row = await cur.fetchone()
     if row is None:
         cache.pop(key, None)
