@@ -1,4 +1,4 @@
-"""A real MCP server on loopback playing the provider (seed 000's "MCP server").
+"""A real MCP server on loopback playing the provider (the "MCP server" cache warming calls).
 
 Built with the official SDK (FastMCP, streamable HTTP, stateless, JSON responses) and
 served by uvicorn in a thread. It exposes the tool ``scp.get_programs`` and, in front of

@@ -490,7 +490,7 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
         assert "stored Vault secret service_role_key" in text and f"project_url = http://127.0.0.1:{serve_port}" in text
         url = next(l.split(" ", 1)[1].strip() for l in out if l.startswith("database: "))
         with psycopg.connect(url, autocommit=True) as conn:
-            # what seed 002's cron command reads
+            # what a Supabase-style cron command reads
             base_url = keys.get_secret(conn, "project_url")
             service_key = keys.get_secret(conn, "service_role_key")
             secret = keys.get_secret(conn, keys.JWT_SECRET)

@@ -233,7 +233,7 @@ def test_ttl_follows_the_pg_net_ttl_setting(db, dsn):
 
 
 def test_troubleshooting_queries_and_status(db, dsn, sender, upstream):
-    # seed 002's queries, as written
+    # the usual troubleshooting queries, as written
     assert one(db, "select count(*) pending from net.http_request_queue;")[0] >= 0
     assert one(db, "select count(*) responses from net._http_response;")[0] >= 0
     assert one(db, "select net.worker_restart();")[0] is True
@@ -345,7 +345,7 @@ def test_postgres_crash_loses_nothing_and_the_sender_reconnects(net_cluster, dsn
             w.close()
 
 
-# A real pg_cron tick through net.http_post to the executor: tests/test_e2e_seed002.py.
+# A real pg_cron tick through net.http_post to the executor: tests/test_ticks.py.
 
 
 # ---------------------------------------------------------------- response body limit

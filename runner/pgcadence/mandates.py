@@ -35,7 +35,7 @@ CRED_ID_SECRET = "SCP_SERVICE_CRED_ID"
 ISSUER = "pgcadence"
 ALGORITHM = "EdDSA"
 DEFAULT_SCOPES = ("scp:authenticate", "scp:discover:fields", "scp:find_programs")
-DEFAULT_DURATION_MINUTES = 10080  # seed 000: seven days
+DEFAULT_DURATION_MINUTES = 10080  # seven days, then renewed (docs/requirements.md, "Cache warming")
 KNOWN_SCOPES = frozenset(DEFAULT_SCOPES) | {"scp:register", "scp:pay"}
 
 # What each operation needs the mandate to allow.

@@ -1,6 +1,6 @@
 """Calling a provider's MCP server: the official MCP Python SDK over streamable HTTP.
 
-Seed 001's resilience rules, for every call:
+The resilience rules (docs/requirements.md, "Cache warming"), for every call:
 
 * a timeout per attempt (``MCP_TIMEOUT_SECONDS``, default 30 s) covering connect,
   initialize and the tool call;

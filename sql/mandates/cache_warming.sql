@@ -1,4 +1,4 @@
--- Authenticated cache warming (seed 000): what to warm, and recording each result
+-- Authenticated cache warming (docs/requirements.md, "Cache warming"): what to warm, and recording each result
 -- with its audit row.
 
 -- Which (org_ref, category) pairs a warm-cache call covers, and whether each is fresh.

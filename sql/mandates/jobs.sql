@@ -1,4 +1,4 @@
--- Seeds 000/001's standing pg_cron jobs: session cleanup and daily cache warming.
+-- The mandates module's standing pg_cron jobs: session cleanup and daily cache warming.
 
 -- purge_mandate_audit, reseal_credential: owner only (no grant)
 

@@ -1,4 +1,4 @@
--- Checkout sessions with a 24-hour TTL (seed 001 Phase 2).
+-- Checkout sessions with a 24-hour TTL (docs/requirements.md, "Audit trail and sessions").
 
 -- Save (upsert) a checkout session; refreshes updated_at and pushes expires_at to now() + p_ttl.
 CREATE OR REPLACE FUNCTION public.save_checkout_session(

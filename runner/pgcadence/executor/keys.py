@@ -3,7 +3,7 @@
     project_jwt_secret   the HS256 secret every project JWT is signed with
     anon_key             JWT with role anon          (what a browser would hold)
     service_role_key     JWT with role service_role  (what cron commands send)
-    project_url          base URL of the executor    (seeds: url || '/functions/v1/…')
+    project_url          base URL of the executor    (cron commands: url || '/functions/v1/…')
 
 ``ensure_project_keys`` creates what is missing and is what ``pgcadence up`` calls;
 it never rewrites a valid key, so keys printed once stay valid.

@@ -1,11 +1,11 @@
-"""Seed 000 / seed 001 functions: authenticated cache warming, system mandates, sealed
-credentials, checkout sessions.
+"""Authenticated cache warming, system mandates, sealed credentials, checkout sessions
+(docs/requirements.md, "Cache warming" and "Audit trail and sessions").
 
     warm-cache-authenticated  service-only   warm cached_programs from the provider's MCP server
     create-system-mandate     service-only   issue a signed system mandate (JWS)
     setup-system-user         service-only   {"action": "check"} / {"action": "store", ...}
     cred-get                  verify_jwt     a credential, to its owner only (audited)
-    cleanup-sessions          public         delete expired checkout sessions (seed: verify_jwt = false)
+    cleanup-sessions          public         delete expired checkout sessions (verify_jwt = false, for cron)
     checkout-session          verify_jwt     save / load a checkout session (memory, then database)
 
 Decisions live in SQL (cache_warm_plan, record_cache_warm, access_credential, log_audit,
@@ -113,10 +113,10 @@ def _parse_warm_body(body) -> tuple[str | None, str | None, bool]:
     return org, cat, force
 
 
-# Any project JWT, the anon key included, as seed 000's manual test calls it; only the
-# service role may force a refresh of fresh entries (the anon key is public).
+# Any project JWT, the anon key included (a manual test calls it with the anon key); only
+# the service role may force a refresh of fresh entries (the anon key is public).
 @function("warm-cache-authenticated", methods=("POST",), timeout=900,
-          summary="Warm cached_programs from the provider's MCP server with the system mandate (seed 000)")
+          summary="Warm cached_programs from the provider's MCP server with the system mandate")
 async def warm_cache_authenticated(ctx):
     """Body `{org_ref?, category?, force_refresh?}`; empty = every enabled cache_warm_targets row.
     Answers `{success, timestamp, summary: {total, success, failed}, results: [{org_ref, category, status}]}`;
@@ -370,7 +370,7 @@ async def cred_get(ctx):
 
 # ------------------------------------------------------------------ sessions
 @function("cleanup-sessions", verify_jwt=False, methods=("POST",),
-          summary="Delete expired checkout sessions (seed 001: verify_jwt = false)")
+          summary="Delete expired checkout sessions (public: verify_jwt = false)")
 async def cleanup_sessions(ctx):
     """Runs cleanup_expired_checkout_sessions(); answers `{success, deleted, timestamp}`."""
     async with ctx.as_role("service_role") as conn:
@@ -398,7 +398,7 @@ def _remember(cache: dict, key, entry: dict) -> None:
         cache.pop(next(iter(cache)))
 
 
-@function("checkout-session", methods=("POST",), summary="Save or load a checkout session (seed 001 Phase 2)")
+@function("checkout-session", methods=("POST",), summary="Save or load a checkout session (memory, then the database)")
 async def checkout_session(ctx):
     """`{"session_id", "context", "provider_id"?}` saves (memory + database, TTL 24 h);
     `{"session_id"}` loads: from memory, else from the database (after a restart), else 404."""
