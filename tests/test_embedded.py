@@ -89,7 +89,6 @@ def test_a_second_run_never_disturbs_the_first(tmp_path):
     serving (its PostgreSQL and its executor) until it is stopped."""
     import signal
     import subprocess
-    import sys
     import time
     import urllib.request
 

@@ -1,4 +1,4 @@
-"""Every SQL function the runner calls is named in runner/pgcadence/queries.py, and each
+"""Every SQL function the runner calls is named in runner/pgcadence/queries.toml, and each
 exists in a migrated database with the argument types the runner passes."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from pgcadence import queries as q
 
 PACKAGE = Path(__file__).resolve().parent.parent / "runner" / "pgcadence"
-CALLS = {name: value for name, value in vars(q).items() if isinstance(value, q.Call)}
+CALLS = q.CALLS
 
 # Modules whose SQL is spelled in place for now, with the reason. Their calls are listed in
-# queries.py all the same (so the existence check covers them).
+# queries.toml all the same (so the existence check covers them).
 PENDING = {
     "queue/worker.py": "being rewritten on its own branch; its statements move to queries.py when it lands",
 }
@@ -46,7 +46,7 @@ def spelled_calls(source: str, filename: str = "<source>") -> list[tuple[int, st
 
 
 def test_queries_module_names_the_calls():
-    assert len(CALLS) > 70
+    assert len(CALLS) > 70 and q.JOB_QUEUE_ENQUEUE is CALLS["JOB_QUEUE_ENQUEUE"]
     assert str(q.JOB_QUEUE_ENQUEUE) == ("public.job_queue_enqueue(%s::text, %s::jsonb, %s::timestamptz, "
                                         "%s::integer, %s::integer, %s::text)")
     assert str(q.VAULT_CREATE_SECRET) == "vault.create_secret(%s::text, new_name => %s::text, new_description => %s::text)"
@@ -80,6 +80,17 @@ def test_calls_checked_by_signature_exist(migrated_url):
             assert conn.execute("select to_regprocedure(%s) is not null", (sig,)).fetchone()[0], sig
 
 
+def test_every_name_the_code_uses_is_in_the_registry():
+    used = {}
+    for path in PACKAGE.rglob("*.py"):
+        for name in re.findall(r"\bq\.([A-Z][A-Z_0-9]+)\b", path.read_text()):
+            used.setdefault(name, path.relative_to(PACKAGE).as_posix())
+    missing = {n: f for n, f in used.items() if n not in CALLS}
+    assert used and not missing, f"used but not in queries.toml: {missing}"
+    with pytest.raises(AttributeError, match="queries.toml"):
+        q.NO_SUCH_CALL  # noqa: B018
+
+
 def test_no_module_spells_a_call_of_its_own():
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -87,7 +98,7 @@ def test_no_module_spells_a_call_of_its_own():
         if rel == "queries.py" or rel in PENDING:
             continue
         for line, fn in spelled_calls(path.read_text(), rel):
-            offenders.append(f"runner/pgcadence/{rel}:{line}: {fn}(...) — name it in queries.py and use q.NAME")
+            offenders.append(f"runner/pgcadence/{rel}:{line}: {fn}(...) — name it in queries.toml and use q.NAME")
     assert not offenders, "\n".join(offenders)
 
 

@@ -35,6 +35,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path, fresh_cluste
     names = zipfile.ZipFile(wheel).namelist()
     assert "pgcadence/_data/migrations/0001.supabase_base.sql" in names
     assert "pgcadence/_data/sql/manifest.toml" in names and "pgcadence/cli/main.py" in names
+    assert "pgcadence/queries.toml" in names
     assert not [n for n in names if n.startswith(("runner/", "tests/"))], "only the pgcadence package is installed"
 
     venv = tmp_path / "venv"

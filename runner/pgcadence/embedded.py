@@ -128,32 +128,21 @@ def _check_traversable(path: Path) -> None:
         )
 
 
+def _in_base(name: str, doc: str) -> property:
+    return property(lambda self: self.base / name, doc=doc)
+
+
 @dataclass
 class Cluster:
     base: Path
     port: int = DEFAULT_PORT
     dbname: str = DEFAULT_DB
 
-    @property
-    def pgdata(self) -> Path:
-        return self.base / "pgdata"
-
-    @property
-    def sockdir(self) -> Path:
-        return self.base / "run"
-
-    @property
-    def logfile(self) -> Path:
-        return self.base / "postgres.log"
-
-    @property
-    def state_file(self) -> Path:
-        return self.base / "cluster.json"
-
-    @property
-    def run_file(self) -> Path:
-        """Written by ``pgcadence run`` while it serves this cluster: its pid and port."""
-        return self.base / "run.json"
+    pgdata = _in_base("pgdata", "the cluster's data directory")
+    sockdir = _in_base("run", "the unix socket's directory")
+    logfile = _in_base("postgres.log", "the server log")
+    state_file = _in_base("cluster.json", "port, database and superuser password (mode 0600)")
+    run_file = _in_base("run.json", "written by 'pgcadence run' while it serves this cluster: its pid and port")
 
     # -- state ---------------------------------------------------------------
     def _load_state(self) -> dict:
