@@ -568,10 +568,11 @@ def test_startup_keeps_a_local_write_newer_than_postgresql(make, migrated_url, t
     assert _db_row(migrated_url, p)[0] == {"v": "new, never reached PostgreSQL"}
 
 
-def test_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypatch, migrated_url):
+def test_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypatch, own_url):
+    """(A due cache: on the module's own cluster, see own_url.)"""
     monkeypatch.setenv("PGCADENCE_CACHE_EMERGENCY_REFRESH", "off")
     fetch = Counter()
-    c = TieredCache(_project(), "strava", fetch, file_path=tmp_path / "e.json", dsn=migrated_url)
+    c = TieredCache(_project(), "strava", fetch, file_path=tmp_path / "e.json", dsn=own_url)
     assert c.emergency_refresh is False
     assert c.get(default={"placeholder": True}) == {"placeholder": True} and fetch.calls == 0
     c.put({"v": 1}, last_fetch=utcnow() - timedelta(days=1))
@@ -580,7 +581,7 @@ def test_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypa
     c._mem.clear()
     assert c.get()["fetched"] == 1 and fetch.calls == 1  # a due copy is still refreshed
     c.close()
-    with psycopg.connect(migrated_url, autocommit=True) as conn:
+    with psycopg.connect(own_url, autocommit=True) as conn:
         conn.execute("select public.cache_purge(%s)", (c.project,))
 
     monkeypatch.setenv("PGCADENCE_CACHE_BACKGROUND_RETRY", "off")

@@ -15,12 +15,24 @@ import atexit
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from pgcadence.cache.fileformat import Entry
 
-if TYPE_CHECKING:  # annotations only: tiered.py imports this module
-    from pgcadence.cache.tiered import TieredCache
+
+class TieredCache(Protocol):
+    """What this module needs of a cache (tiered.py's TieredCache, which imports this module)."""
+
+    project: str
+    cache_type: str
+
+    def due_for_refresh(self) -> bool | None: ...
+
+    def refresh(self) -> Entry: ...
+
+    def flush(self, timeout: float | None = 10.0) -> bool: ...
+
+    def close(self, timeout: float = 10.0) -> bool: ...
 
 
 def flag(name: str) -> bool:
@@ -51,13 +63,13 @@ _open: "weakref.WeakSet[TieredCache]" = weakref.WeakSet()
 _fetchers: dict[tuple[str, str], tuple[Callable[[], dict], dict]] = {}
 
 
-def opened(cache: "TieredCache") -> None:
+def opened(cache: TieredCache) -> None:
     with _lock:
         _live[(cache.project, cache.cache_type)] = weakref.ref(cache)
     _open.add(cache)
 
 
-def closed(cache: "TieredCache") -> None:
+def closed(cache: TieredCache) -> None:
     _open.discard(cache)
     with _lock:
         ref = _live.get((cache.project, cache.cache_type))
@@ -65,7 +77,7 @@ def closed(cache: "TieredCache") -> None:
             del _live[(cache.project, cache.cache_type)]
 
 
-def lookup(project: str, cache_type: str) -> "TieredCache | None":
+def lookup(project: str, cache_type: str) -> TieredCache | None:
     """The live TieredCache of this process for (project, cache_type), if any."""
     with _lock:
         ref = _live.get((project, cache_type))

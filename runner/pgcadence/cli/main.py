@@ -37,6 +37,9 @@ class Root(click.Group):
         except psycopg.Error as exc:
             common.say(f"database error: {common.database_error(exc)}")
             code = 1
+        except BrokenPipeError:  # the reader went away (pgcadence cron list | head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 1
         except OSError as exc:
             common.say(f"error: {common.os_error(exc)}")
             code = 1
