@@ -1,4 +1,4 @@
-"""Benchmark of get_stale_movies() (seed 003) at 10k and 1M movies (not a test).
+"""Benchmark of get_stale_movies() (the movies module) at 10k and 1M movies (not a test).
 
     .venv/bin/python -m bench.movies_bench                  # throwaway cluster
     .venv/bin/python -m bench.movies_bench --database URL   # a migrated database of yours

@@ -33,10 +33,14 @@ class Seen:
 
 
 class Upstream:
-    """aiohttp.web on 127.0.0.1 in a thread. /ok, /status?code=, /block?tag= (waits for release)."""
+    """aiohttp.web on 127.0.0.1 in a thread. /ok, /status?code=, /block?tag= (waits for release),
+    /stream?tag=&bytes=N (N bytes in 64 KiB chunks, no Content-Length; bytes=endless: until
+    the client hangs up), /sized?bytes=N (N bytes with their Content-Length)."""
 
     def __init__(self) -> None:
         self.seen: list[Seen] = []
+        self.streamed: dict[str, int] = {}  # /stream tag -> bytes written when it ended
+        self.hung_up: dict[str, threading.Event] = {}  # /stream tag -> the client stopped reading
         self.port = get_port(None)
         self._arrived: dict[str, threading.Event] = {}
         self._gates: dict[str, asyncio.Event] = {}
@@ -72,6 +76,25 @@ class Upstream:
         if route == "status":
             code = int(request.query["code"])
             return web.Response(status=code) if code == 204 else web.Response(status=code, text=f"status {code}")
+        if route == "stream":
+            tag, want = request.query["tag"], request.query["bytes"]
+            resp = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+            resp.enable_chunked_encoding()
+            await resp.prepare(request)
+            chunk, sent = b"x" * 65536, 0
+            try:
+                while want == "endless" or sent < int(want):
+                    piece = chunk if want == "endless" else chunk[: int(want) - sent]
+                    await resp.write(piece)
+                    sent += len(piece)
+                await resp.write_eof()
+            except (ConnectionResetError, ConnectionError, RuntimeError):
+                self.hung_up.setdefault(tag, threading.Event()).set()
+            finally:
+                self.streamed[tag] = sent
+            return resp
+        if route == "sized":
+            return web.Response(body=b"y" * int(request.query["bytes"]))
         if route == "block":
             tag = request.query["tag"]
             self.arrived(tag).set()

@@ -1,4 +1,4 @@
-"""The hybrid cache (seed 004 Phase 5.4): fallback, integrity, concurrency, migration,
+"""The hybrid cache (docs/requirements.md, "Persistent cache"): fallback, integrity, concurrency, migration,
 smart refresh, restart, queued writes. Real PostgreSQL throughout; no mocks."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgcadence import migrate
-from pgcadence.cache import tiered as cache_mod
-from pgcadence.cache.tiered import CacheUnavailable, TieredCache, read_file, utcnow
+from pgcadence import cache as cache_mod, migrate
+from pgcadence.cache.fileformat import FILE_FORMAT, read_file, utcnow
+from pgcadence.cache.tiered import CacheUnavailable, TieredCache
 from tests.cluster import start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -212,7 +212,7 @@ def test_damaged_file_is_detected_skipped_and_repaired(make, migrated_url, damag
         _rewrite(path, lambda raw: raw[: len(raw) // 2])
     elif damage == "invalid_json_with_valid_hash":
         bad = b'{"activities": [1, 2,'
-        header = {"format": cache_mod.FILE_FORMAT, "project": p, "cache_type": "strava", "last_fetch": utcnow().isoformat(),
+        header = {"format": FILE_FORMAT, "project": p, "cache_type": "strava", "last_fetch": utcnow().isoformat(),
                   "length": len(bad), "sha256": hashlib.sha256(bad).hexdigest()}
         path.write_bytes(b'{"envelope":' + json.dumps(header).encode() + b',"payload":\n' + bad + b"\n}\n")
     elif damage == "garbage":
@@ -338,13 +338,36 @@ def test_asyncio_callers_share_one_refresh(make):
     assert asyncio.run(c.aget())["fetched"] == 1
 
 
-def test_failed_refresh_serves_the_stale_copy(make):
+def test_failed_refresh_serves_the_stale_copy(make, own_url):
     p = _project()
-    c = make(p, Counter(fail=True), max_age=60, db=False)
+    c = make(p, Counter(fail=True), max_age=60, dsn=own_url)
     c.put({"old": True}, last_fetch=utcnow() - timedelta(hours=1))
-    c2 = make(p, Counter(fail=True), max_age=60, file_path=c.file_path, db=False)
+    assert c.flush(10) and c.due_for_refresh() is True  # PostgreSQL says it is due
+    c2 = make(p, Counter(fail=True), max_age=60, file_path=c.file_path, dsn=own_url)
     assert c2.get() == {"old": True}
     assert c2.stats()["fetch"]["errors"] == 1
+
+
+def test_postgresql_decides_what_is_due_not_the_runner(make, own_url):
+    """The same copy is due or not as the database's rule says (its max_age, else the
+    stored one); while nobody can be asked, the copy held is served as it is."""
+    p = _project()
+    seed = make(p, None, dsn=own_url)
+    seed.put({"v": 1}, last_fetch=utcnow() - timedelta(minutes=30))
+    assert seed.flush(10)
+    fetch = Counter()
+    lenient = make(p, fetch, max_age=timedelta(hours=1), file_path=seed.file_path, dsn=own_url)
+    assert lenient.get() == {"v": 1} and fetch.calls == 0
+    strict = make(p, fetch, max_age=timedelta(minutes=15), file_path=seed.file_path, dsn=own_url)
+    assert strict.get()["fetched"] == 1 and fetch.calls == 1
+    with psycopg.connect(own_url, autocommit=True) as conn:  # the stored rule, for a cache without its own max_age
+        conn.execute("select public.cache_set_max_age(%s, 'strava', interval '1 minute')", (p,))
+        conn.execute("update public.cache_storage c set last_fetch = now() - interval '1 hour' from public.projects pr"
+                     " where pr.id = c.project_id and pr.project_name = %s", (p,))
+    plain = make(p, fetch, file_path=seed.file_path.with_name("plain.json"), dsn=own_url)
+    assert plain.get()["fetched"] == 2 and fetch.calls == 2
+    offline = make(p, Counter(fail=True), max_age=timedelta(seconds=1), file_path=seed.file_path, db=False)
+    assert offline.get()["fetched"] == 1 and offline.stats()["fetch"]["errors"] == 0  # no database to ask: not due
 
 
 # ------------------------------------------------------------------ startup and migration
@@ -550,17 +573,21 @@ def test_startup_keeps_a_local_write_newer_than_postgresql(make, migrated_url, t
     assert _db_row(migrated_url, p)[0] == {"v": "new, never reached PostgreSQL"}
 
 
-def test_seed_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypatch):
+def test_feature_flags_emergency_refresh_and_background_retry(tmp_path, monkeypatch, own_url):
+    """(A due cache: on the module's own cluster, see own_url.)"""
     monkeypatch.setenv("PGCADENCE_CACHE_EMERGENCY_REFRESH", "off")
     fetch = Counter()
-    c = TieredCache("flags", "strava", fetch, file_path=tmp_path / "e.json", db=False)
+    c = TieredCache(_project(), "strava", fetch, file_path=tmp_path / "e.json", dsn=own_url)
     assert c.emergency_refresh is False
     assert c.get(default={"placeholder": True}) == {"placeholder": True} and fetch.calls == 0
     c.put({"v": 1}, last_fetch=utcnow() - timedelta(days=1))
+    assert c.flush(10)
     c.max_age = timedelta(hours=1)
     c._mem.clear()
-    assert c.get()["fetched"] == 1 and fetch.calls == 1  # a stale copy is still refreshed
+    assert c.get()["fetched"] == 1 and fetch.calls == 1  # a due copy is still refreshed
     c.close()
+    with psycopg.connect(own_url, autocommit=True) as conn:
+        conn.execute("select public.cache_purge(%s)", (c.project,))
 
     monkeypatch.setenv("PGCADENCE_CACHE_BACKGROUND_RETRY", "off")
     d = TieredCache("flags", "strava", None, file_path=tmp_path / "r.json", dsn=CLOSED)

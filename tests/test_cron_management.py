@@ -4,6 +4,7 @@ caller), the ``pgcadence cron`` CLI, doctor, and the queue worker registering it
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from port_for import get_port
 from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from pgcadence.queue.worker import QueueWorker
 from tests.conftest import run_cli
 
@@ -168,7 +169,10 @@ def test_cli_cron_verbs(admin_db):
     assert r.returncode == 0 and "cli_test_job" in r.stdout and "manual run" in r.stdout
     r = run_cli("cron", "describe", "0 3 * * *", "--timezone", "Europe/Berlin", env=env)
     assert r.returncode == 0 and r.stdout.startswith("Daily at 03:00 (Europe/Berlin); next run 20")
-    assert run_cli("cron", "delete", "cli_test_job", "--yes", env=env).returncode == 0
+    r = run_cli("cron", "delete", "cli_test_job", env=env)  # asks; no terminal: refuses, the job stays
+    assert r.returncode == 1 and "refusing without --yes" in r.stderr
+    assert "cli_test_job" in run_cli("cron", "list", env=env).stdout
+    assert run_cli("cron", "delete", "cli_test_job", "-y", env=env).returncode == 0
     # errors: one line, exit 1
     r = run_cli("cron", "create", "cli_test_job", "61 * * * *", "cron_http_echo", env=env)
     assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and 'invalid minute field "61"' in r.stderr
@@ -202,3 +206,23 @@ def test_queue_worker_registers_its_handlers(admin_db):
     with psycopg.connect(admin_db) as conn:
         row = conn.execute("select description from public.job_handlers where task_type = 'cron_worker_probe'").fetchone()
     assert row == ("Probe handler for the registration test.",)
+
+
+def test_failed_runs_show_in_history_with_their_whole_error(admin_db):
+    env = {"DATABASE_URL": admin_db}
+    message = "a failure message well over sixty characters long, so nothing may cut it short: THE END"
+    with psycopg.connect(admin_db, autocommit=True) as conn:
+        conn.execute("select cron.schedule('cli_failing_job', '0 0 1 1 *', %s)",
+                     (f"DO $$BEGIN RAISE EXCEPTION '{message}'; END$$",))
+    try:
+        r = run_cli("cron", "run", "cli_failing_job", env=env)
+        assert r.returncode == 1 and "cli_failing_job failed" in r.stderr
+        r = run_cli("cron", "history", "--failed", env=env)
+        assert r.returncode == 0, r.stderr
+        assert "cli_failing_job  FAILED" in r.stdout and message in r.stdout and "THE END" in r.stdout
+        r = run_cli("cron", "history", "--failed", "--job", "cli_failing_job", "--json", env=env)
+        runs = json.loads(r.stdout)
+        assert runs and all(x["status"] == "failed" for x in runs) and message in runs[0]["return_message"]
+    finally:
+        with psycopg.connect(admin_db, autocommit=True) as conn:
+            conn.execute("select cron.unschedule('cli_failing_job')")

@@ -1,4 +1,4 @@
-"""End to end without waiting for a tick: seed 002's worker trigger (migration 0010)
+"""End to end without waiting for a tick: the job queue's worker trigger (migration 0010)
 posts to /api/jobs/run through the net sender, and the executor runs the due job."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.serve_helpers import start_serve
 
 
 def test_worker_trigger_posts_to_api_jobs_run_and_the_job_runs(migrated_url):
-    """Seed 002 Phase 3: the trigger (migration 0010) reads endpoint and runner secret from
+    """The worker trigger (migration 0010) reads endpoint and runner secret from
     Vault, /api/jobs/run checks the secret and processes the due job (the long-running
     worker is off, so only the HTTP path can run it)."""
     runner_secret = "runner-" + os.urandom(8).hex()

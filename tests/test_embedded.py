@@ -25,9 +25,12 @@ def test_up_is_restartable_and_keeps_data():
             c.execute("insert into public.survivor values ('still here')")
             if os.geteuid() == 0:
                 assert c.execute("select current_setting('data_directory')").fetchone()[0] == str(base / "pgdata")
-        # a second up on a running cluster reuses it
+        # a second up leaves the running cluster alone: it says what runs where, exit 1
         r = run_cli("up", "--data-dir", str(base), "--port", port)
-        assert r.returncode == 0 and "already running" in r.stdout
+        assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert f"the embedded cluster in {base} is already running on 127.0.0.1:{port}" in r.stderr
+        with psycopg.connect(url) as c:
+            assert c.execute("select v from public.survivor").fetchone()[0] == "still here"
         # down, then up again: the data survived
         assert run_cli("down", "--data-dir", str(base)).returncode == 0
         r = run_cli("up", "--data-dir", str(base), "--port", port)
@@ -79,3 +82,44 @@ def test_up_as_a_normal_user(tmp_path):
     finally:
         subprocess.run([*cmd, "down", "--data-dir", str(base / "c")], capture_output=True, env=env, cwd="/")
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_second_run_never_disturbs_the_first(tmp_path):
+    """`pgcadence run` twice: the second says what runs where and exits 1; the first keeps
+    serving (its PostgreSQL and its executor) until it is stopped."""
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    from tests.conftest import CLI, ROOT
+
+    base = Path(tempfile.mkdtemp(prefix="pgcadence-run-", dir="/tmp"))
+    port, serve_port = str(get_port(None)), get_port(None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    env.update(PYTHONUNBUFFERED="1", PGCADENCE_HOME="/nonexistent/pgcadence-tests")
+    log = tmp_path / "first.log"
+    with log.open("w") as out:
+        first = subprocess.Popen([*CLI, "run", "--data-dir", str(base), "--port", port, "--serve-port", str(serve_port),
+                                  "--no-net", "--no-worker"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while "pgcadence serve: executor on" not in log.read_text():
+            assert first.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        for verb in (["run", "--serve-port", str(get_port(None))], ["up"]):
+            r = run_cli(*verb, "--data-dir", str(base), "--port", port)
+            assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+            assert f"the embedded cluster in {base} is already running on 127.0.0.1:{port}" in r.stderr
+            assert f"served by 'pgcadence run' (pid {first.pid}) on http://127.0.0.1:{serve_port}" in r.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{serve_port}/healthz", timeout=10) as resp:
+            assert resp.status == 200  # the first one still serves, its database still answers
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGINT)
+        try:
+            assert first.wait(60) == 0, log.read_text()
+            assert "shutting down" in log.read_text() and not (base / "run.json").exists()
+        finally:
+            run_cli("down", "--data-dir", str(base))
+            shutil.rmtree(base, ignore_errors=True)

@@ -26,7 +26,8 @@ from port_for import get_port
 from pgcadence.executor import ApiError, auth, keys, logs
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import load as load_config
-from pgcadence.executor.registry import REGISTRY, function, load_builtin
+from pgcadence.executor import load_builtin
+from pgcadence.executor.registry import REGISTRY, function
 from tests.conftest import CLI, ROOT, run_cli
 
 RUNNER_SECRET = "runner-secret-" + uuid.uuid4().hex
@@ -489,7 +490,7 @@ def test_run_creates_the_keys_and_serves_until_sigterm():
         assert "stored Vault secret service_role_key" in text and f"project_url = http://127.0.0.1:{serve_port}" in text
         url = next(l.split(" ", 1)[1].strip() for l in out if l.startswith("database: "))
         with psycopg.connect(url, autocommit=True) as conn:
-            # what seed 002's cron command reads
+            # what a Supabase-style cron command reads
             base_url = keys.get_secret(conn, "project_url")
             service_key = keys.get_secret(conn, "service_role_key")
             secret = keys.get_secret(conn, keys.JWT_SECRET)

@@ -1,4 +1,4 @@
-"""Seed 002's task types through the real queue: a real HTTP server on 127.0.0.1 plays the
+"""The game platform's task types through the real queue: a real HTTP server on 127.0.0.1 plays the
 game platform; jobs are enqueued with job_queue_enqueue and run by process_due with the
 default handler registry (pgcadence.game_platform loaded as the worker loads it)."""
 
@@ -294,3 +294,19 @@ def test_long_running_worker_runs_the_sync(game_db, platform):
     row = job(url, jid)
     assert row["status"] == "succeeded" and row["result"]["new_activities"] == 1
     assert flagged(url) == ["bob"]
+
+
+def test_an_oversized_answer_fails_the_attempt_like_a_timeout(game_db, platform, monkeypatch):
+    """The shared upstream client's body limit: the attempt fails (retried), nothing is stored."""
+    url = game_db
+    monkeypatch.setenv("PGCADENCE_UPSTREAM_MAX_RESPONSE_BYTES", "2000")
+    for i in range(40):
+        platform.add(f"a{i}", "ada", COACH_A, 1000 + i)
+    jid = enqueue(url, "game_platform_sync", {})
+    report = run_due(url)
+    assert report["results"][0]["outcome"] == "retry", report
+    row = job(url, jid)
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert row["last_error"] == ("UpstreamError: GET /activities: response body over 2000 bytes "
+                                 "(the limit is PGCADENCE_UPSTREAM_MAX_RESPONSE_BYTES)")
+    assert q(url, "SELECT count(*) FROM public.game_platform_activity") == [(0,)]

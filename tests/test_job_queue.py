@@ -291,7 +291,7 @@ def test_bad_input_and_permissions_give_clear_errors(queue_url):
 
 
 # ---------------------------------------------------------------- process_due (/api/jobs/run)
-def test_process_due_reports_like_the_seed(queue_url, caplog):
+def test_process_due_reports_as_documented(queue_url, caplog):
     def echo(payload, ctx):
         return {"got": payload["x"]}
 

@@ -1,4 +1,4 @@
-"""Seed 003 end to end: pg_cron's SQL -> net.http_post -> the net sender -> the executor's
+"""Movies end to end (docs/requirements.md, "Movies"): pg_cron's SQL -> net.http_post -> the net sender -> the executor's
 functions -> a TMDB-like API on 127.0.0.1 (tests/tmdb_fake.py) -> the database.
 
 Everything is real: PostgreSQL, the net sender (pgcadence.net.sender), the executor on
@@ -23,9 +23,9 @@ from port_for import get_port
 from pgcadence import migrate, vault
 from pgcadence.executor import keys
 from pgcadence.executor.app import Settings, create_app
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from pgcadence.net.sender import NetWorker
-from tests.test_movies_seed003 import CHECK_LOGS
+from tests.test_movies_checklist import CHECK_LOGS
 from tests.tmdb_fake import FakeTMDB
 
 API_KEY = "tmdb-test-" + uuid.uuid4().hex
@@ -186,7 +186,7 @@ def test_cron_path_end_to_end(stack, fake):
     assert stack.one("SELECT last_refreshed_at FROM movies WHERE tmdb_id = 1007") is None
     assert stack.one("SELECT count(*) FROM tmdb_api_logs WHERE tmdb_id = 1007 AND status_code = 500") == 4
 
-    # seed 003 "Check Logs", as written
+    # the documented log checks, as written
     ingest_log, queue_status, sync = (stack.sql(q) for q in CHECK_LOGS)
     assert len(ingest_log) == 1 and ingest_log[0][1] == "mixed_daily"
     assert dict(queue_status) == {"succeeded": 3, "failed": 1}

@@ -1,7 +1,8 @@
 """The pg_net-compatible sender end to end: real PostgreSQL, real HTTP on 127.0.0.1.
 
-Every COMPAT.md pg_net behaviour the sender is responsible for, plus what we do
-better: crash of the sender, crash of PostgreSQL, a slow upstream next to fast ones.
+Every pg_net behaviour the sender is responsible for (docs/compat.md), plus what we do
+better: crash of the sender, crash of PostgreSQL, a slow upstream next to fast ones, a
+limit on response bodies.
 The module runs its own cluster (it crashes it on purpose) and its own upstream.
 """
 
@@ -232,7 +233,7 @@ def test_ttl_follows_the_pg_net_ttl_setting(db, dsn):
 
 
 def test_troubleshooting_queries_and_status(db, dsn, sender, upstream):
-    # seed 002's queries, as written
+    # the usual troubleshooting queries, as written
     assert one(db, "select count(*) pending from net.http_request_queue;")[0] >= 0
     assert one(db, "select count(*) responses from net._http_response;")[0] >= 0
     assert one(db, "select net.worker_restart();")[0] is True
@@ -344,4 +345,37 @@ def test_postgres_crash_loses_nothing_and_the_sender_reconnects(net_cluster, dsn
             w.close()
 
 
-# A real pg_cron tick through net.http_post to the executor: tests/test_e2e_seed002.py.
+# A real pg_cron tick through net.http_post to the executor: tests/test_ticks.py.
+
+
+# ---------------------------------------------------------------- response body limit
+def test_an_oversized_streamed_body_is_recorded_as_an_error_and_not_read_to_the_end(dsn, db, upstream):
+    """A body with no Content-Length that never ends: the sender stops reading at the limit
+    and records the error, as it would a timeout; the server sees it hang up."""
+    w = WorkerThread(dsn, max_response_bytes=256 * 1024)
+    try:
+        big = one(db, "select net.http_get(%s)", upstream.url("/stream?tag=endless&bytes=endless"))[0]
+        fits = one(db, "select net.http_get(%s)", upstream.url("/stream?tag=fits&bytes=200000"))[0]
+        sized = one(db, "select net.http_get(%s)", upstream.url("/sized?bytes=300000"))[0]
+        row = wait_row(db, big)
+        assert row["status_code"] is None and row["content"] is None and row["timed_out"] is False
+        assert row["error_msg"] == "Maximum file size exceeded (response body over 262144 bytes)"
+        assert upstream.hung_up.setdefault("endless", threading.Event()).wait(DEADLINE), "still reading"
+        assert upstream.streamed["endless"] < 64 * 1024 * 1024
+        ok = wait_row(db, fits)
+        assert ok["status_code"] == 200 and len(ok["content"]) == 200000 and ok["error_msg"] is None
+        announced = wait_row(db, sized)  # refused on its Content-Length
+        assert announced["status_code"] is None and announced["error_msg"].startswith("Maximum file size exceeded")
+    finally:
+        w.close()
+
+
+def test_the_body_limit_comes_from_the_environment(dsn, monkeypatch):
+    from pgcadence.net.sender import DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_ENV, NetWorker
+
+    assert NetWorker(dsn).max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES
+    monkeypatch.setenv(MAX_RESPONSE_ENV, "4096")
+    assert NetWorker(dsn).max_response_bytes == 4096
+    monkeypatch.setenv(MAX_RESPONSE_ENV, "lots")
+    with pytest.raises(ValueError, match=MAX_RESPONSE_ENV):
+        NetWorker(dsn)

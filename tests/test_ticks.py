@@ -3,10 +3,10 @@ boundaries, so each separate wait would cost up to a minute).
 
 The module fixture sets every scenario up *before* the first test waits:
 
-- seed 002 Phase 2, run as written (the two ``vault.create_secret`` calls with the
-  placeholders filled in, and the ``cron.schedule(job_name => 'sync_game_platform_stats', …)``
+- the Supabase-style cron block, run as written (the two ``vault.create_secret`` calls with
+  the placeholders filled in, and the ``cron.schedule(job_name => 'sync_game_platform_stats', …)``
   block with only the target changed from ``/functions/v1/sync`` to ``/functions/v1/echo``,
-  which ``pgcadence serve`` provides). The seed's schedule is hourly; the fixture then
+  which ``pgcadence serve`` provides). Its schedule is hourly; the fixture then
   switches it to every minute with ``cron.alter_job`` — the command stays as written;
 - a job made by ``create_cron_job`` (issue 5) whose enqueued task a queue worker runs;
 - the renewal of a system mandate that expires within the hour (the standing
@@ -39,7 +39,7 @@ select vault.create_secret('{project_url}', 'project_url');
 select vault.create_secret('{service_role_key}', 'service_role_key');
 """
 
-SEED_SCHEDULE = """
+CRON_BLOCK = """
 select cron.schedule(
   job_name => 'sync_game_platform_stats',
   schedule => '0 * * * *',              -- top of every hour
@@ -81,16 +81,16 @@ def ticking(db_url):
     started = conn.execute("select now()").fetchone()[0]
     beats0 = conn.execute("select beats from pgcadence.cron_heartbeat").fetchone()[0]
 
-    # --- seed 002: executor + sender, Vault secrets and the cron block as written
+    # --- executor + sender, Vault secrets and the cron block as written
     keys.ensure_project_keys(conn, None)
     service_key = keys.project_keys(conn)["service_role_key"]
     conn.execute("delete from vault.secrets where name in ('project_url', 'service_role_key')")
     served = start_serve(db_url, "--no-worker")
     for stmt in SEED_VAULT.format(project_url=served.url, service_role_key=service_key).strip().splitlines():
         conn.execute(stmt)
-    seed_job = conn.execute(SEED_SCHEDULE).fetchone()[0]
-    seed_row = conn.execute("select schedule, active, command from cron.job where jobid = %s", (seed_job,)).fetchone()
-    conn.execute("select cron.alter_job(%s, schedule := '* * * * *')", (seed_job,))
+    block_job = conn.execute(CRON_BLOCK).fetchone()[0]
+    block_row = conn.execute("select schedule, active, command from cron.job where jobid = %s", (block_job,)).fetchone()
+    conn.execute("select cron.alter_job(%s, schedule := '* * * * *')", (block_job,))
 
     # --- issue 5: an admin creates a cron job; a queue worker runs what it enqueues
     handled: list[dict] = []
@@ -120,7 +120,7 @@ def ticking(db_url):
                  "where jobname = 'system-mandate-renewal'")
     try:
         yield {"conn": conn, "started": started, "beats0": beats0, "served": served, "service_key": service_key,
-               "seed_job": seed_job, "seed_row": seed_row, "cron_job": cron_job, "handled": handled,
+               "block_job": block_job, "block_row": block_row, "cron_job": cron_job, "handled": handled,
                "expiring": expiring}
     finally:
         conn.execute("select cron.alter_job(jobid, schedule := '23 * * * *') from cron.job "
@@ -138,9 +138,9 @@ def ticking(db_url):
         assert not thread.is_alive(), "the queue worker did not stop"
 
 
-def test_seed_002_cron_block_reaches_the_executor(ticking):
+def test_the_vault_backed_cron_block_reaches_the_executor(ticking):
     conn, served = ticking["conn"], ticking["served"]
-    schedule, active, command = ticking["seed_row"]
+    schedule, active, command = ticking["block_row"]
     assert schedule == "0 * * * *" and active
     assert ticking["service_key"] not in command, "the key is read from Vault at run time, never pasted"
 
@@ -149,12 +149,12 @@ def test_seed_002_cron_block_reaches_the_executor(ticking):
                             "order by created", (ticking["started"],)).fetchall()
         return next(((st, json.loads(c), e) for st, c, e in rows if c and '"function":"echo"' in c), None)
 
-    status, body, error = _wait("response row of the seed's request", echo_row)
+    status, body, error = _wait("response row of the cron block's request", echo_row)
     assert (status, error) == (200, None)
     assert body["role"] == "service_role" and body["auth"] == "jwt"
     assert body["database"]["auth_role"] == "service_role"
     run = conn.execute("select status, command from cron.job_run_details where jobid = %s and start_time >= %s "
-                       "order by start_time limit 1", (ticking["seed_job"], ticking["started"])).fetchone()
+                       "order by start_time limit 1", (ticking["block_job"], ticking["started"])).fetchone()
     assert run[0] == "succeeded" and "/functions/v1/echo" in run[1]
     rec = served.wait_for(lambda r: r.get("function") == "echo" and r.get("status") == 200)
     assert ticking["service_key"] not in json.dumps(rec), "the executor logs the call, never the key"

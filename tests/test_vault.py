@@ -100,8 +100,12 @@ def test_cli_set_list_rm_values_only_via_stdin(clean_secrets):
     assert _one_line_error(run_cli("secrets", "set", "empty", "-d", url, input="")).endswith(
         "empty value for secret 'empty': nothing stored")
 
-    assert run_cli("secrets", "rm", "api_token", "-d", url).returncode == 0
+    # rm asks: without a terminal and without --yes it refuses, and the secret stays
     err = _one_line_error(run_cli("secrets", "rm", "api_token", "-d", url))
+    assert err == "pgcadence: error: refusing without --yes (stdin is not a terminal); nothing was changed"
+    assert "api_token" in run_cli("secrets", "list", "-d", url).stdout
+    assert run_cli("secrets", "rm", "api_token", "--yes", "-d", url).returncode == 0
+    err = _one_line_error(run_cli("secrets", "rm", "api_token", "-y", "-d", url))
     assert err == "pgcadence: error: no secret named 'api_token' (see 'pgcadence secrets list')"
     assert run_cli("secrets", "list", "-d", url).stdout.strip() == "no secrets"
 
@@ -138,6 +142,8 @@ def test_rotate_key_reencrypts_every_secret(clean_secrets, key_file):
             other.execute("select pg_advisory_lock(hashtext('pgcadence.vault.keyring'))")
             assert "another 'pgcadence secrets rotate-key'" in _one_line_error(run_cli("secrets", "rotate-key", "-d", url))
         r = run_cli("secrets", "rotate-key", "--prune", "-d", url)
+        assert r.returncode == 1 and "refusing without --yes" in r.stderr  # pruning keys asks first
+        r = run_cli("secrets", "rotate-key", "--prune", "--yes", "-d", url)
         assert r.returncode == 0, r.stderr
         ring = vault.parse_ring(key_file.read_text())
         assert len(ring) == 1, "only the key in use is left after --prune"

@@ -36,7 +36,7 @@ import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pgcadence import vault
+from pgcadence import embedded, queries as q, vault
 from pgcadence.errors import CadenceError
 
 ENV_KEY = "CRED_SEAL_KEY"
@@ -72,8 +72,6 @@ def _decode_key(text: str, where: str) -> bytes:
 def default_key_file() -> Path:
     if os.environ.get(ENV_FILE):
         return Path(os.environ[ENV_FILE])
-    from pgcadence import embedded
-
     return embedded.default_base() / KEY_FILE_NAME
 
 
@@ -151,8 +149,7 @@ def store(conn: psycopg.Connection, ring: KeyRing, *, user_id: str, provider: st
     ``audit``: what the credentials_submitted row's metadata adds (never a secret)."""
     cid = credential_id or str(uuid.uuid4())
     ct, fp = seal(ring, cid, secret)
-    conn.execute("select public.store_credential(%s, %s, %s, %s, %s, %s, %s::jsonb)",
-                 (cid, user_id, provider, alias, ct, fp, json.dumps(audit or {})))
+    conn.execute(f"select {q.STORE_CREDENTIAL}", (cid, user_id, provider, alias, ct, fp, json.dumps(audit or {})))
     return cid
 
 
@@ -199,10 +196,10 @@ def rotate(conn: psycopg.Connection, path: Path, *, prune: bool = False) -> tupl
             except SealError as exc:
                 raise CadenceError(f"rotation aborted, nothing changed: {exc}") from None
             new_ct, new_fp = seal(ring, cid, secret)
-            conn.execute("select public.reseal_credential(%s, %s, %s)", (cid, new_ct, new_fp))
+            conn.execute(f"select {q.RESEAL_CREDENTIAL}", (cid, new_ct, new_fp))
             count += 1
-        conn.execute("select public.log_audit('credentials_resealed', p_metadata => %s::jsonb)",
-                     (json.dumps({"count": count, "key_fp": ring.active}),))
+        conn.execute(f"select {q.LOG_AUDIT_METADATA}",
+                     ("credentials_resealed", json.dumps({"count": count, "key_fp": ring.active})))
     if prune:
         vault.write_ring(path, [new])
     return ring.active, count

@@ -1,18 +1,21 @@
 """Connection settings: --database, else DATABASE_URL, else libpq's PG* variables.
 
 When none of those is set and the embedded cluster (``pgcadence up``) is running,
-its URL is used, so ``pgcadence doctor`` works from a second shell next to ``make run``.
+its URL is used, so ``pgcadence doctor`` works from a second shell next to ``make run``;
+when it exists but is stopped, the error says to start it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from pgcadence import embedded
 from pgcadence.errors import CadenceError
 
 # libpq variables that mean "the user told us where the database is".
@@ -27,12 +30,14 @@ def resolve_dsn(database: str | None = None) -> str:
         return os.environ["DATABASE_URL"]
     if any(os.environ.get(v) for v in _PG_VARS):
         return ""  # empty conninfo: libpq reads the PG* variables itself
-    from pgcadence import embedded  # local import: embedded is optional at runtime
-
     url = embedded.running_url()
     if url:
         return url
-    return ""
+    stopped = embedded.stopped_cluster()
+    if stopped is not None:
+        raise CadenceError(f"the embedded cluster is not running: pgcadence up (it lives in {stopped}; "
+                           "or pass --database URL)")
+    return ""  # libpq's defaults: the local socket, the OS user's name
 
 
 def describe(dsn: str) -> str:
@@ -47,6 +52,12 @@ def describe(dsn: str) -> str:
     port = params.get("port") or os.environ.get("PGPORT") or "5432"
     name = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or "(default)"
     return f"{name} on {host}:{port}"
+
+
+def redact(dsn: str) -> str:
+    """The conninfo or URL with its password replaced by ***."""
+    dsn = re.sub(r"^(postgres(?:ql)?://[^:/@]*:)[^@]*@", r"\1***@", dsn)
+    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
 
 
 def to_yoyo_url(dsn: str) -> str:
@@ -70,3 +81,16 @@ def connect(dsn: str, *, autocommit: bool = True, **kwargs) -> Iterator[psycopg.
         yield conn
     finally:
         conn.close()
+
+
+_SERVICE_ROLE = ("select set_config('role', 'service_role', true), "
+                 "set_config('request.jwt.claims', '{\"role\": \"service_role\"}', true)")
+
+
+async def as_service_role(conn: psycopg.AsyncConnection, query: str, params: tuple = (), *, all_rows: bool = False):
+    """Run one statement in its own transaction as service_role (as a Supabase edge
+    function holding the service-role key would): its first row, or every row."""
+    async with conn.transaction():
+        await conn.execute(_SERVICE_ROLE)
+        cur = await conn.execute(query, params)
+        return await (cur.fetchall() if all_rows else cur.fetchone())

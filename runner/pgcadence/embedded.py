@@ -13,11 +13,13 @@ runs as the ``postgres`` OS user through ``runuser``; this process stays root.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pwd
 import secrets
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from pgcadence import resources
+from pgcadence import resources, vault
 from pgcadence.errors import CadenceError
 
 DEFAULT_PORT = 54329
@@ -93,6 +95,27 @@ def _own(path: Path, mode: int) -> None:
     path.chmod(mode)
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already listens on (or holds) ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _check_traversable(path: Path) -> None:
     """As root, the server user must be able to reach ``path``."""
     if not _is_root():
@@ -105,27 +128,21 @@ def _check_traversable(path: Path) -> None:
         )
 
 
+def _in_base(name: str, doc: str) -> property:
+    return property(lambda self: self.base / name, doc=doc)
+
+
 @dataclass
 class Cluster:
     base: Path
     port: int = DEFAULT_PORT
     dbname: str = DEFAULT_DB
 
-    @property
-    def pgdata(self) -> Path:
-        return self.base / "pgdata"
-
-    @property
-    def sockdir(self) -> Path:
-        return self.base / "run"
-
-    @property
-    def logfile(self) -> Path:
-        return self.base / "postgres.log"
-
-    @property
-    def state_file(self) -> Path:
-        return self.base / "cluster.json"
+    pgdata = _in_base("pgdata", "the cluster's data directory")
+    sockdir = _in_base("run", "the unix socket's directory")
+    logfile = _in_base("postgres.log", "the server log")
+    state_file = _in_base("cluster.json", "port, database and superuser password (mode 0600)")
+    run_file = _in_base("run.json", "written by 'pgcadence run' while it serves this cluster: its pid and port")
 
     # -- state ---------------------------------------------------------------
     def _load_state(self) -> dict:
@@ -149,14 +166,52 @@ class Cluster:
     def initialised(self) -> bool:
         return (self.pgdata / "PG_VERSION").exists()
 
-    def running(self) -> bool:
-        pidfile = self.pgdata / "postmaster.pid"
+    def server_pid(self) -> int | None:
+        """The postmaster's pid while the server runs, else None."""
         try:
-            pid = int(pidfile.read_text().splitlines()[0])
-            os.kill(pid, 0)
-            return True
-        except (FileNotFoundError, PermissionError, IndexError, ValueError, ProcessLookupError):
-            return False
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def running(self) -> bool:
+        return self.server_pid() is not None
+
+    def running_port(self) -> int:
+        return int(self._load_state().get("port", self.port))
+
+    # -- who uses it ---------------------------------------------------------
+    def record_runner(self, serve_port: int) -> None:
+        """``pgcadence run`` announces itself (removed again by ``forget_runner``)."""
+        tmp = self.run_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"pid": os.getpid(), "serve_port": serve_port}))
+        tmp.replace(self.run_file)
+
+    def forget_runner(self) -> None:
+        try:
+            if json.loads(self.run_file.read_text()).get("pid") == os.getpid():
+                self.run_file.unlink()
+        except (OSError, ValueError):
+            pass
+
+    def runner(self) -> dict | None:
+        """{"pid", "serve_port"} of the ``pgcadence run`` serving this cluster, if it is alive."""
+        try:
+            info = json.loads(self.run_file.read_text())
+            return info if _alive(int(info["pid"])) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def summary(self) -> str | None:
+        """Where it runs and who serves it, in words, while the server runs; else None."""
+        pid = self.server_pid()
+        if pid is None:
+            return None
+        text = f"running on 127.0.0.1:{self.running_port()} (PostgreSQL pid {pid})"
+        runner = self.runner()
+        if runner:
+            text += f", served by 'pgcadence run' (pid {runner['pid']}) on http://127.0.0.1:{runner['serve_port']}"
+        return text
 
     def init(self, progress=print) -> None:
         """initdb once; a second call on an initialised directory does nothing."""
@@ -215,8 +270,6 @@ class Cluster:
 
     def ensure_vault_key(self, progress=print) -> None:
         """The Vault key ring (pgdata/pgcadence_vault.keys, postgres-owned, 0600) the server reads."""
-        from pgcadence import vault
-
         if vault.ensure_key_file(self.pgdata, SERVER_USER if _is_root() else None):
             progress(f"created vault key file {self.pgdata / vault.KEY_FILE_NAME}")
 
@@ -228,6 +281,9 @@ class Cluster:
             self.port = state.get("port", self.port)
             progress(f"cluster already running on port {self.port}")
             return
+        if port_in_use(self.port):
+            raise CadenceError(f"port {self.port} on 127.0.0.1 is in use by another program: "
+                               "pass --port with a free port (or stop what listens there)")
         _own(self.sockdir, 0o700)
         self._write_conf()
         state.update({"port": self.port, "dbname": self.dbname})
@@ -266,6 +322,12 @@ class Cluster:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+
+def stopped_cluster(base: Path | None = None) -> Path | None:
+    """The default place's cluster when it exists but is not running (else None)."""
+    cluster = Cluster(base or default_base())
+    return cluster.base if cluster.initialised() and not cluster.running() else None
 
 
 def running_url(base: Path | None = None) -> str | None:

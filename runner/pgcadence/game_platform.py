@@ -1,12 +1,14 @@
-"""Seed 002's two task types, the HTTP side: ``game_platform_sync`` and
-``game_platform_totals_sweep`` (registered in the job queue's handler registry).
+"""The game platform's two task types, the HTTP side: ``game_platform_sync`` and
+``game_platform_totals_sweep`` (registered in the job queue's handler registry; see
+docs/requirements.md, "Game platform").
 
 SQL decides everything (sql/game_platform/): the upstream settings (``game_platform_config``),
 the sync window (``game_platform_sync_window``), what fetched activity means
 (``game_platform_record_activity``: de-duplication, needs_totals_refresh flags, advancing
 after_time_unix, the summary, dry runs), which competitors to sweep and clearing their flag
 (``game_platform_competitors_to_sweep`` / ``game_platform_store_totals``). This module only
-sends the GETs and hands the answers to SQL, as ``service_role``.
+sends the GETs (the shared upstream client, upstream.py) and hands the answers to SQL, as
+``service_role``.
 
 Upstream contract (base URL from ``game_platform_configure(base_url => ...)`` or the Vault
 secret ``game_platform_base_url``; bearer API key from Vault ``game_platform_api_key`` if set):
@@ -15,8 +17,8 @@ secret ``game_platform_base_url``; bearer API key from Vault ``game_platform_api
   ``{"activities": [{"id", "competitor_id", "occurred_at" (unix s), "points": {}}]}``
 * ``GET {base}/competitors/{external_id}/totals`` → a JSON object (the totals)
 
-Errors: 5xx, timeouts and connection errors raise :class:`UpstreamError` (the queue retries
-the job with backoff); a 4xx on the activity feed raises a clear error too (the job fails,
+Errors: 5xx, timeouts, connection errors and bodies over the size limit raise
+:class:`UpstreamError` (the queue retries the job with backoff); a 4xx on the activity feed raises a clear error too (the job fails,
 last_error says why); a 4xx for one competitor's totals is reported in the sweep's
 ``errors`` and the flag stays set.
 
@@ -26,19 +28,18 @@ computes the summary but writes nothing.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pgcadence import db, queries as q
 from pgcadence.queue.worker import JobContext, handler
+from pgcadence.upstream import UpstreamClient
 
 log = logging.getLogger("pgcadence.game_platform")
 
@@ -56,6 +57,9 @@ class Upstream:
     api_key: str | None
     timeout_ms: int
     sweep_batch: int
+
+    def client(self) -> UpstreamClient:
+        return UpstreamClient(self.base_url, self.api_key, self.timeout_ms)
 
 
 def _options(payload: Any) -> tuple[bool, str | None]:
@@ -76,22 +80,17 @@ def _options(payload: Any) -> tuple[bool, str | None]:
 async def _connect(ctx: JobContext | None) -> psycopg.AsyncConnection:
     dsn = getattr(ctx, "dsn", None)
     if dsn is None:
-        from pgcadence import db
-
         dsn = db.resolve_dsn(None)
     return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
 
 
 async def _sql(conn: psycopg.AsyncConnection, query: str, params: tuple = (), *, all_rows: bool = False) -> Any:
-    """Run one statement in its own transaction as service_role."""
-    async with conn.transaction():
-        await conn.execute("select set_config('role', 'service_role', true), "
-                           "set_config('request.jwt.claims', '{\"role\": \"service_role\"}', true)")
-        cur = await conn.execute(query, params)
-        if all_rows:
-            return await cur.fetchall()
-        row = await cur.fetchone()
-    return None if row is None else row[0] if len(row) == 1 else row
+    """Run one statement in its own transaction as service_role: its rows, or its first
+    row (its only value when it has one)."""
+    out = await db.as_service_role(conn, query, params, all_rows=all_rows)
+    if all_rows or out is None:
+        return out
+    return out[0] if len(out) == 1 else out
 
 
 class NotConfigured(UpstreamError):
@@ -100,48 +99,40 @@ class NotConfigured(UpstreamError):
 
 async def _upstream(conn: psycopg.AsyncConnection) -> Upstream:
     try:
-        row = await _sql(conn, "select base_url, api_key, timeout_ms, sweep_batch from public.game_platform_config()")
+        row = await _sql(conn, f"select base_url, api_key, timeout_ms, sweep_batch from {q.GAME_PLATFORM_CONFIG}")
     except psycopg.errors.NoDataFound as exc:
         raise NotConfigured(exc.diag.message_primary or str(exc)) from None
     return Upstream(*row)
 
 
-def _skipped(task: str, exc: NotConfigured) -> dict:
-    """The outcome of a task of an installed but unconfigured module: succeeded, skipped."""
-    log.warning("%s skipped: the game platform module is not configured: %s", task, exc)
-    return {"skipped": f"not configured: {exc}"}
+def _task(name: str, work):
+    """The queue handler of task type ``name``: ``work``, except that an installed but
+    unconfigured module's task succeeds as skipped (nothing to retry)."""
+
+    async def run(payload: dict, ctx: JobContext) -> dict:
+        try:
+            return await work(payload, ctx)
+        except NotConfigured as exc:
+            log.warning("%s skipped: the game platform module is not configured: %s", name, exc)
+            return {"skipped": f"not configured: {exc}"}
+
+    run.__name__ = name
+    run.__doc__ = work.__doc__
+    return handler(name)(run)
 
 
-async def _get_json(session: aiohttp.ClientSession, up: Upstream, path: str, params: dict | None = None) -> tuple[int, Any]:
-    """GET base_url + path; returns (status, parsed body) for 2xx/4xx, raises on 5xx/timeouts."""
-    headers = {"Accept": "application/json"}
-    if up.api_key:
-        headers["Authorization"] = f"Bearer {up.api_key}"
-    try:
-        async with session.get(up.base_url + path, params=params, headers=headers,
-                               timeout=aiohttp.ClientTimeout(total=up.timeout_ms / 1000)) as resp:
-            raw = await resp.read()
-            status = resp.status
-    except asyncio.TimeoutError:
-        raise UpstreamError(f"GET {path}: no answer within {up.timeout_ms} ms") from None
-    except aiohttp.ClientError as exc:
-        text = f"{type(exc).__name__}: {exc}"
-        if up.api_key:
-            text = text.replace(up.api_key, "***")
-        raise UpstreamError(f"GET {path}: {text[:300]}") from None
-    if status >= 500:
-        raise UpstreamError(f"GET {path}: upstream answered {status}: {raw[:200].decode('utf-8', 'replace')}")
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        if 200 <= status < 300:
-            raise UpstreamError(f"GET {path}: answer is not JSON") from None
-        body = None
-    return status, body
-
-
-def _session() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False)
+async def _get_json(client: UpstreamClient, path: str, params: dict | None = None) -> tuple[int, Any]:
+    """GET base_url + path; (status, parsed body) for 2xx/4xx; UpstreamError for 5xx,
+    timeouts, connection errors, bodies over the limit and a 2xx that is not JSON."""
+    a = await client.get(path, params)
+    if a.error is not None:
+        raise UpstreamError(f"GET {path}: " + ("no answer within " f"{client.timeout_ms} ms" if a.timed_out
+                                               else a.error[:300]))
+    if a.status >= 500:
+        raise UpstreamError(f"GET {path}: upstream answered {a.status}: {a.raw[:200].decode('utf-8', 'replace')}")
+    if not a.json_ok and 200 <= a.status < 300:
+        raise UpstreamError(f"GET {path}: answer is not JSON")
+    return a.status, a.body
 
 
 # ---------------------------------------------------------------- game_platform_sync
@@ -150,19 +141,19 @@ async def sync(payload: dict, ctx: JobContext | None = None) -> dict:
     dry_run, coach = _options(payload)
     async with await _connect(ctx) as conn:
         up = await _upstream(conn)
-        after = await _sql(conn, "select public.game_platform_sync_window(%s)", (coach,))
+        after = await _sql(conn, f"select {q.GAME_PLATFORM_SYNC_WINDOW}", (coach,))
         params = {"after_time_unix": str(after)}
         if coach:
             params["coach_id"] = coach
-        async with _session() as session:
-            status, body = await _get_json(session, up, "/activities", params)
+        async with up.client() as client:
+            status, body = await _get_json(client, "/activities", params)
         if status != 200:
             detail = body.get("error") if isinstance(body, dict) else None
             raise UpstreamError(f"GET /activities: upstream answered {status}" + (f": {detail}" if detail else ""))
         activities = body.get("activities") if isinstance(body, dict) else body
         if not isinstance(activities, list):
             raise UpstreamError("GET /activities: expected {\"activities\": [...]}")
-        return await _sql(conn, "select public.game_platform_record_activity(%s, %s, %s)",
+        return await _sql(conn, f"select {q.GAME_PLATFORM_RECORD_ACTIVITY}",
                           (Jsonb(activities), coach, dry_run))
 
 
@@ -175,13 +166,13 @@ async def totals_sweep(payload: dict, ctx: JobContext | None = None) -> dict:
         limit = payload.get("limit", up.sweep_batch)
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ValueError(f"payload.limit must be a positive integer, got {limit!r}")
-        rows = await _sql(conn, "select id, external_id, last_activity_at from public.game_platform_competitors_to_sweep(%s, %s)",
+        rows = await _sql(conn, f"select id, external_id, last_activity_at from {q.GAME_PLATFORM_COMPETITORS_TO_SWEEP}",
                           (limit, coach), all_rows=True)
         summary = {"competitors": len(rows), "refreshed": 0, "cleared": 0, "dry_run": dry_run, "errors": []}
-        async with _session() as session:
+        async with up.client() as client:
             for cid, ext, seen in rows:
                 path = f"/competitors/{quote(ext, safe='')}/totals"
-                status, body = await _get_json(session, up, path)  # 5xx/timeouts raise: retried
+                status, body = await _get_json(client, path)  # 5xx/timeouts raise: retried
                 if status != 200 or not isinstance(body, dict):
                     summary["errors"].append({"competitor": ext, "status": status,
                                               "error": "upstream answered " + str(status) if status != 200
@@ -189,25 +180,11 @@ async def totals_sweep(payload: dict, ctx: JobContext | None = None) -> dict:
                     continue
                 summary["refreshed"] += 1
                 if not dry_run:
-                    cleared = await _sql(conn, "select public.game_platform_store_totals(%s, %s, %s)",
+                    cleared = await _sql(conn, f"select {q.GAME_PLATFORM_STORE_TOTALS}",
                                          (cid, Jsonb(body), seen))
                     summary["cleared"] += bool(cleared)
         return summary
 
 
-@handler(SYNC_TASK)
-async def game_platform_sync(payload: dict, ctx: JobContext) -> dict:
-    """Game Platform incremental sync (seed 002): activity since after_time_unix, flags competitors."""
-    try:
-        return await sync(payload, ctx)
-    except NotConfigured as exc:
-        return _skipped(SYNC_TASK, exc)
-
-
-@handler(SWEEP_TASK)
-async def game_platform_totals_sweep(payload: dict, ctx: JobContext) -> dict:
-    """Refresh totals of competitors flagged needs_totals_refresh (seed 002)."""
-    try:
-        return await totals_sweep(payload, ctx)
-    except NotConfigured as exc:
-        return _skipped(SWEEP_TASK, exc)
+game_platform_sync = _task(SYNC_TASK, sync)
+game_platform_totals_sweep = _task(SWEEP_TASK, totals_sweep)

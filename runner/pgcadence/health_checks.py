@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
+from pgcadence.check import Check
 from pgcadence.redact import scrub_text
 
 Line = tuple[str, str, str, str]
@@ -82,3 +83,8 @@ def alerts(conn: psycopg.Connection) -> list[Line]:
 
 def doctor_lines(conn: psycopg.Connection) -> list[Line]:
     return [*alerts(conn), *recent_failures(conn)]
+
+
+def doctor_checks(conn: psycopg.Connection) -> list[Check]:
+    """The lines above as doctor checks (listed in doctor.CHECKS)."""
+    return [Check(*line) for line in doctor_lines(conn)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from pgcadence import queries as q, vault
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 
 SIGNING_KEY_SECRET = "SYSTEM_MANDATE_SIGNING_KEY"
@@ -32,7 +35,7 @@ CRED_ID_SECRET = "SCP_SERVICE_CRED_ID"
 ISSUER = "pgcadence"
 ALGORITHM = "EdDSA"
 DEFAULT_SCOPES = ("scp:authenticate", "scp:discover:fields", "scp:find_programs")
-DEFAULT_DURATION_MINUTES = 10080  # seed 000: seven days
+DEFAULT_DURATION_MINUTES = 10080  # seven days, then renewed (docs/requirements.md, "Cache warming")
 KNOWN_SCOPES = frozenset(DEFAULT_SCOPES) | {"scp:register", "scp:pay"}
 
 # What cache warming's operation needs the mandate to allow (the scopes of every tool
@@ -70,20 +73,13 @@ def _fp(public_key) -> str:
     return hashlib.sha256(raw).digest()[:8].hex()
 
 
-def _get(conn: psycopg.Connection, name: str) -> str | None:
-    row = conn.execute("select decrypted_secret from vault.decrypted_secrets where name = %s", (name,)).fetchone()
-    return row[0] if row else None
-
-
 def signing_key(conn: psycopg.Connection, create: bool = False) -> Ed25519PrivateKey | None:
     """The project's mandate signing key from Vault (created there when ``create``)."""
-    from pgcadence import vault
-
-    pem = _get(conn, SIGNING_KEY_SECRET)
+    pem = vault.get_secret(conn, SIGNING_KEY_SECRET)
     if pem is None and create:
         # two first mandates at once must not each create (and overwrite) a key
         conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.mandate_signing_key'))")
-        pem = _get(conn, SIGNING_KEY_SECRET)
+        pem = vault.get_secret(conn, SIGNING_KEY_SECRET)
     if pem is None:
         if not create:
             return None
@@ -172,15 +168,13 @@ def unverified_expiry(jws: str) -> dt.datetime | None:
 
 def create(conn: psycopg.Connection, user_id, scopes=None, minutes=None, purpose: str | None = None) -> Mandate:
     """Issue a mandate (signing key created on first use) and audit mandate_created."""
-    import json
-
     uid, scopes, minutes = validate_request(user_id, scopes, minutes)
     key = signing_key(conn, create=True)
     m = issue(key, uid, scopes, minutes)
     meta = {"jti": m.claims["jti"], "scopes": scopes, "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
     if purpose:
         meta["purpose"] = purpose
-    conn.execute("select public.log_audit('mandate_created', %s, p_metadata => %s::jsonb)", (uid, json.dumps(meta)))
+    conn.execute(f"select {q.LOG_AUDIT_USER}", ("mandate_created", uid, json.dumps(meta)))
     return m
 
 
@@ -204,9 +198,7 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None, pu
 
     Without ``user_id``/``scopes`` the current mandate's are reused.
     """
-    from pgcadence import vault
-
-    current = _get(conn, MANDATE_SECRET)
+    current = vault.get_secret(conn, MANDATE_SECRET)
     if current and (user_id is None or scopes is None):
         try:
             old = jwt.decode(current, options={"verify_signature": False})
@@ -234,13 +226,11 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None, pu
 # ---------------------------------------------------------------- doctor
 def doctor_checks(conn: psycopg.Connection) -> list:
     """Warn when the stored system mandate expires within 24 h (or has expired)."""
-    from pgcadence.doctor import Check
-
     if conn.execute("select to_regclass('public.mandate_audit') is null "
                     "or to_regclass('vault.decrypted_secrets') is null").fetchone()[0]:
         return []
     try:
-        jws = _get(conn, MANDATE_SECRET)
+        jws = vault.get_secret(conn, MANDATE_SECRET)
     except psycopg.Error:
         conn.rollback()
         return [Check("WARN", "system mandate", "cannot read Vault (needs a privileged connection)",
@@ -264,8 +254,6 @@ def doctor_checks(conn: psycopg.Connection) -> list:
 
 def renewal_checks(conn: psycopg.Connection) -> list:
     """FAIL while the last renewal of the system mandate failed (until one succeeds)."""
-    from pgcadence.doctor import Check
-
     if conn.execute("select to_regprocedure('public.mandate_renewal_status()') is null").fetchone()[0]:
         return []
     try:

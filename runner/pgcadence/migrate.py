@@ -110,12 +110,17 @@ def _recorded_files(conn: psycopg.Connection) -> dict[str, str]:
 
 def status(dsn: str) -> Status:
     """Applied and pending migrations, modules and stale sources, without taking any lock."""
+    with db.connect(dsn) as conn:
+        return status_of(conn)
+
+
+def status_of(conn: psycopg.Connection) -> Status:
+    """``status`` on an open connection."""
     man = _manifest()
     migrations = _migrations()
-    with db.connect(dsn) as conn:
-        applied = _applied_ids(conn)
-        modules = _recorded_modules(conn)
-        files = _recorded_files(conn)
+    applied = _applied_ids(conn)
+    modules = _recorded_modules(conn)
+    files = _recorded_files(conn)
     enabled = _desired(man, modules, None)
     ids = [m.id for m in migrations if man.owner_of(m.id) in enabled]
     changed = [f.path for f in man.files(enabled) if f.path in files and files[f.path] != f.sha256]

@@ -1,4 +1,5 @@
-"""Seed 003's HTTP side: talk to a TMDB-compatible API and hand every answer to SQL.
+"""Movie ingestion and stale-driven refresh, the HTTP side (see docs/requirements.md,
+"Movies"): talk to a TMDB-compatible API and hand every answer to SQL.
 
 What is decided where (sql/movies/):
 
@@ -7,7 +8,8 @@ What is decided where (sql/movies/):
   upstream answer means (``tmdb_log_call`` / ``record_movie_fetch``: ok, not_found, wait,
   retry, fail), the shared request rate and 429 pauses (``tmdb_rate_acquire``), staleness
   and what to enqueue (``enqueue_stale_movies``), the queue's claims and retries.
-* Python only sends the GETs, sleeps as told, and reports back.
+* Python only sends the GETs (the shared upstream client, upstream.py), sleeps as told,
+  and reports back.
 
 Every SQL call runs in its own short transaction as ``service_role`` (as a Supabase edge
 function with the service-role key would).
@@ -20,20 +22,21 @@ is registered in the queue's handler registry, so any queue runner (``refresh-wo
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from pgcadence import db, queries as q
 from pgcadence.queue import worker as qw
 from pgcadence.queue.worker import handler
+from pgcadence.upstream import Answer, UpstreamClient
 
 TASK_TYPE = "refresh_movie"
 DETAIL_CONCURRENCY = 4  # detail fetches in flight per scheduled-ingest run (the rate gate still applies)
@@ -58,84 +61,36 @@ class Upstream:
     auth_style: str  # bearer | query
     timeout_ms: int
 
-
-@dataclass
-class Answer:
-    endpoint: str  # path and query as logged (never the key)
-    status: int | None
-    headers: dict
-    body: Any
-    error: str | None
-    timed_out: bool
-    duration_ms: int
+    def client(self) -> UpstreamClient:
+        return UpstreamClient(self.base_url, self.api_key, self.timeout_ms, auth_style=self.auth_style)
 
 
 # ---------------------------------------------------------------- SQL
 async def sql(pool: AsyncConnectionPool, query: str, params: tuple = ()) -> Any:
     """First column of the first row, in its own transaction as service_role."""
     async with pool.connection() as conn:
-        async with conn.transaction():
-            await conn.execute("select set_config('role', 'service_role', true), "
-                               "set_config('request.jwt.claims', '{\"role\": \"service_role\"}', true)")
-            cur = await conn.execute(query, params)
-            row = await cur.fetchone()
+        row = await db.as_service_role(conn, query, params)
     return None if row is None else row[0]
 
 
 async def load_upstream(pool: AsyncConnectionPool) -> Upstream:
     try:
         async with pool.connection() as conn:
-            async with conn.transaction():
-                await conn.execute("select set_config('role', 'service_role', true)")
-                cur = await conn.execute("select base_url, api_key, auth_style, timeout_ms from public.tmdb_config()")
-                row = await cur.fetchone()
+            row = await db.as_service_role(conn, f"select base_url, api_key, auth_style, timeout_ms from {q.TMDB_CONFIG}")
     except psycopg.errors.NoDataFound as exc:  # P0002: no API key in Vault
         raise NotConfigured(exc.diag.message_primary or str(exc)) from None
     return Upstream(*row)
 
 
 # ---------------------------------------------------------------- HTTP
-def http_session() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False)
-
-
-async def _get(session: aiohttp.ClientSession, up: Upstream, path: str, params: dict | None = None) -> Answer:
-    params = dict(params or {})
-    endpoint = path + ("?" + urlencode(params) if params else "")
-    headers = {"Accept": "application/json"}
-    if up.auth_style == "bearer":
-        headers["Authorization"] = f"Bearer {up.api_key}"
-    else:
-        params["api_key"] = up.api_key
-    t0 = time.monotonic()
-    status, hdrs, body, error, timed_out = None, {}, None, None, False
-    try:
-        async with session.get(up.base_url + path, params=params, headers=headers,
-                               timeout=aiohttp.ClientTimeout(total=up.timeout_ms / 1000)) as resp:
-            raw = await resp.read()
-            status = resp.status
-            hdrs = {k: v for k, v in resp.headers.items()}
-            if raw:
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = None
-    except asyncio.TimeoutError:
-        timed_out, error = True, f"Timeout of {up.timeout_ms} ms reached"
-    except aiohttp.ClientError as exc:
-        error = f"{type(exc).__name__}: {exc}".replace(up.api_key, "***")[:500]
-    return Answer(endpoint, status, hdrs, body, error, timed_out, round((time.monotonic() - t0) * 1000))
-
-
-async def _send(pool: AsyncConnectionPool, session: aiohttp.ClientSession, up: Upstream, path: str,
-                params: dict | None, record) -> dict:
+async def _send(pool: AsyncConnectionPool, client: UpstreamClient, path: str, params: dict | None, record) -> dict:
     """GET through the rate gate until SQL's decision is not 'wait'; returns that decision."""
     waits = 0
     while True:
-        delay = await sql(pool, "select public.tmdb_rate_acquire()")
+        delay = await sql(pool, f"select {q.TMDB_RATE_ACQUIRE}")
         if delay and delay > 0:
             await asyncio.sleep(delay)
-        answer = await _get(session, up, path, params)
+        answer = await client.get(path, params)
         decision = await record(answer, waits)
         if decision["action"] != "wait":
             decision["answer"] = answer
@@ -144,15 +99,15 @@ async def _send(pool: AsyncConnectionPool, session: aiohttp.ClientSession, up: U
 
 
 # ---------------------------------------------------------------- ingest-movie
-async def ingest_movie(pool: AsyncConnectionPool, session: aiohttp.ClientSession, up: Upstream, tmdb_id: int) -> dict:
+async def ingest_movie(pool: AsyncConnectionPool, client: UpstreamClient, tmdb_id: int) -> dict:
     """Fetch one movie and upsert it (404: marked gone). Raises UpstreamError otherwise."""
 
     async def record(a: Answer, waits: int) -> dict:
-        return await sql(pool, "select public.record_movie_fetch(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        return await sql(pool, f"select {q.RECORD_MOVIE_FETCH}",
                          (tmdb_id, a.endpoint, a.status, Jsonb(a.headers), None if a.body is None else Jsonb(a.body),
                           a.duration_ms, a.error, a.timed_out, waits))
 
-    d = await _send(pool, session, up, f"/movie/{int(tmdb_id)}", None, record)
+    d = await _send(pool, client, f"/movie/{int(tmdb_id)}", None, record)
     if d["action"] in ("ok", "not_found"):
         return {"tmdb_id": int(tmdb_id), "result": d["result"], "status": d["answer"].status}
     raise UpstreamError(d["error"], retryable=d["action"] == "retry")
@@ -162,7 +117,7 @@ async def ingest_movie(pool: AsyncConnectionPool, session: aiohttp.ClientSession
 async def _ingest(pool: AsyncConnectionPool, up: Upstream, plan: dict, limit: int, errors: list) -> tuple[dict, int]:
     """scheduled-ingest's upstream part: list pages, the SQL pick, then each movie's details."""
     refreshed = 0
-    async with http_session() as session:
+    async with up.client() as client:
         results: list = []
         done: set[str] = set()
         for page in range(1, plan["pages"] + 1):
@@ -171,11 +126,11 @@ async def _ingest(pool: AsyncConnectionPool, up: Upstream, plan: dict, limit: in
                     continue
 
                 async def record(a: Answer, waits: int) -> dict:
-                    return await sql(pool, "select public.tmdb_log_call(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    return await sql(pool, f"select {q.TMDB_LOG_CALL}",
                                      (a.endpoint, None, a.status, Jsonb(a.headers), a.duration_ms, a.error,
                                       a.timed_out, waits))
 
-                d = await _send(pool, session, up, path, {"page": page}, record)
+                d = await _send(pool, client, path, {"page": page}, record)
                 body = d["answer"].body
                 if d["action"] != "ok" or not isinstance(body, dict) or not isinstance(body.get("results"), list):
                     errors.append({"endpoint": d["answer"].endpoint, "error": d.get("error") or "no results in the answer"})
@@ -185,7 +140,7 @@ async def _ingest(pool: AsyncConnectionPool, up: Upstream, plan: dict, limit: in
                 total = body.get("total_pages")
                 if not isinstance(total, int) or page >= total:
                     done.add(path)
-        picked = await sql(pool, "select public.ingest_movie_list(%s, %s)", (Jsonb(results), limit))
+        picked = await sql(pool, f"select {q.INGEST_MOVIE_LIST}", (Jsonb(results), limit))
 
         sem = asyncio.Semaphore(DETAIL_CONCURRENCY)
 
@@ -193,7 +148,7 @@ async def _ingest(pool: AsyncConnectionPool, up: Upstream, plan: dict, limit: in
             nonlocal refreshed
             async with sem:
                 try:
-                    r = await ingest_movie(pool, session, up, tmdb_id)
+                    r = await ingest_movie(pool, client, tmdb_id)
                     refreshed += r["result"] in ("inserted", "updated")
                 except UpstreamError as exc:
                     errors.append({"tmdb_id": tmdb_id, "error": str(exc)})
@@ -209,7 +164,7 @@ async def scheduled_ingest(pool: AsyncConnectionPool, source: str, limit: int, t
     details, and write one scheduled_ingestion_log row."""
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    plan = await sql(pool, "select public.scheduled_ingest_plan(%s, %s)", (source, limit))
+    plan = await sql(pool, f"select {q.SCHEDULED_INGEST_PLAN}", (source, limit))
     errors: list[dict] = []
     picked = {"ids": [], "fetched": 0, "inserted": 0, "updated": 0}
     refreshed = 0
@@ -224,7 +179,7 @@ async def scheduled_ingest(pool: AsyncConnectionPool, source: str, limit: int, t
         except (aiohttp.ClientError, ValueError, KeyError, TypeError) as exc:  # unexpected upstream data: keep the log row
             errors.append({"error": f"{type(exc).__name__}: {exc}"[:500]})
     duration = round((time.monotonic() - t0) * 1000)
-    log_id = await sql(pool, "select public.log_scheduled_ingestion(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+    log_id = await sql(pool, f"select {q.LOG_SCHEDULED_INGESTION}",
                        (source, limit, trigger, picked["fetched"], picked["inserted"], picked["updated"], refreshed,
                         Jsonb(errors), duration, started))
     return {"status": "ok" if not errors else ("partial" if picked["fetched"] else "failed"),
@@ -236,20 +191,19 @@ async def scheduled_ingest(pool: AsyncConnectionPool, source: str, limit: int, t
 # ---------------------------------------------------------------- daily-refresh / refresh-worker
 async def daily_refresh(pool: AsyncConnectionPool, limit: int = 100) -> dict:
     """Enqueue up to ``limit`` stale movies not already queued (SQL does it all)."""
-    return await sql(pool, "select public.enqueue_stale_movies(%s)", (limit,))
+    return await sql(pool, f"select {q.ENQUEUE_STALE_MOVIES}", (limit,))
 
 
-def refresh_handler(pool: AsyncConnectionPool, session: aiohttp.ClientSession, up: Upstream | None,
-                    config_error: str | None = None):
-    """The refresh_movie queue handler bound to a pool and an HTTP session."""
+def refresh_handler(pool: AsyncConnectionPool, client: UpstreamClient | None, config_error: str | None = None):
+    """The refresh_movie queue handler bound to a pool and an upstream client."""
 
     async def refresh_movie(payload: dict, ctx) -> dict:  # noqa: ARG001 - the queue's handler signature
-        if up is None:
+        if client is None:
             raise NotConfigured(config_error or "the TMDB upstream is not configured")
         tmdb_id = payload.get("tmdb_id")
         if not isinstance(tmdb_id, int) or tmdb_id < 1:
             raise ValueError(f"refresh_movie: payload.tmdb_id must be a positive integer, got {tmdb_id!r}")
-        return await ingest_movie(pool, session, up, tmdb_id)
+        return await ingest_movie(pool, client, tmdb_id)
 
     return refresh_movie
 
@@ -269,8 +223,8 @@ async def refresh_worker(pool: AsyncConnectionPool, n: int = 10, worker_id: str 
         up, err = await load_upstream(pool), None
     except NotConfigured as exc:
         up, err = None, str(exc)
-    async with http_session() as session:
-        handlers = {**qw.registered_handlers(), TASK_TYPE: refresh_handler(pool, session, up, err)}
+    async with up.client() if up is not None else contextlib.nullcontext() as client:
+        handlers = {**qw.registered_handlers(), TASK_TYPE: refresh_handler(pool, client, err)}
         return await qw.process_due(pool, n, worker_id, handlers=handlers, lease=lease, unknown="release")
 
 
@@ -284,11 +238,9 @@ async def refresh_movie(payload: dict, ctx) -> dict:
     the same settings as the CLI (DATABASE_URL / PG* / the embedded cluster)."""
     global _worker_pool
     if _worker_pool is None:
-        from pgcadence import db
-
         _worker_pool = AsyncConnectionPool(db.resolve_dsn(None), min_size=1, max_size=4, open=False,
                                            kwargs={"autocommit": True})
         await _worker_pool.open()
     up = await load_upstream(_worker_pool)
-    async with http_session() as session:
-        return await refresh_handler(_worker_pool, session, up)(payload, ctx)
+    async with up.client() as client:
+        return await refresh_handler(_worker_pool, client)(payload, ctx)

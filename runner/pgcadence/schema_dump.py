@@ -16,6 +16,7 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pgcadence import resources
+from pgcadence.embedded import pg_bindir
 from pgcadence.errors import CadenceError
 
 SNAPSHOT = (resources.CHECKOUT or Path(".")) / "tests" / "fixtures" / "schema.sql"  # make schema: checkout only
@@ -24,8 +25,6 @@ _DROP_LINE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|-- Dumped (from|b
 
 
 def _pg_dump() -> str:
-    from pgcadence.embedded import pg_bindir
-
     try:
         candidate = pg_bindir() / "pg_dump"
         if candidate.exists():

@@ -30,6 +30,21 @@ _NOT_EXTENSION = (
     "AND d.objid = {oid} AND d.deptype = 'e')"
 )
 
+
+
+def _on_table(kind: str, catalog: str, name: str, table: str, where: str = "") -> str:
+    """The snapshot query of objects that live on a table (triggers, policies): ``catalog``
+    is "<catalog table> <alias>", ``name`` and ``table`` its name and table columns."""
+    alias = catalog.split()[1]
+    return f"""
+SELECT pg_catalog.format('%I ON %I.%I', {name}, n.nspname, c.relname),
+       {alias}.xmin::text || {alias}.ctid::text,
+       pg_catalog.format('DROP {kind} %I ON %I.%I', {name}, n.nspname, c.relname)
+  FROM pg_catalog.{catalog} JOIN pg_catalog.pg_class c ON c.oid = {table}
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE {where}{_NOT_SYSTEM} AND {_NOT_EXTENSION.format(cls="'pg_catalog.pg_class'", oid="c.oid")}"""
+
+
 # Per kind: identity, version (changes whenever the catalog row is rewritten: CREATE OR
 # REPLACE always writes a new row version), and the statement that drops it.
 _SNAPSHOT = {
@@ -47,20 +62,8 @@ SELECT pg_catalog.format('%I.%I', n.nspname, c.relname),
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'
  WHERE c.relkind IN ('v', 'm') AND {_NOT_SYSTEM} AND {_NOT_EXTENSION.format(cls="'pg_catalog.pg_class'", oid="c.oid")}""",
-    "trigger": f"""
-SELECT pg_catalog.format('%I ON %I.%I', t.tgname, n.nspname, c.relname),
-       t.xmin::text || t.ctid::text,
-       pg_catalog.format('DROP TRIGGER %I ON %I.%I', t.tgname, n.nspname, c.relname)
-  FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE NOT t.tgisinternal AND {_NOT_SYSTEM} AND {_NOT_EXTENSION.format(cls="'pg_catalog.pg_class'", oid="c.oid")}""",
-    "policy": f"""
-SELECT pg_catalog.format('%I ON %I.%I', pol.polname, n.nspname, c.relname),
-       pol.xmin::text || pol.ctid::text,
-       pg_catalog.format('DROP POLICY %I ON %I.%I', pol.polname, n.nspname, c.relname)
-  FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE {_NOT_SYSTEM} AND {_NOT_EXTENSION.format(cls="'pg_catalog.pg_class'", oid="c.oid")}""",
+    "trigger": _on_table("TRIGGER", "pg_trigger t", "t.tgname", "t.tgrelid", "NOT t.tgisinternal AND "),
+    "policy": _on_table("POLICY", "pg_policy pol", "pol.polname", "pol.polrelid"),
     "cron job": """
 SELECT j.jobname::text, j.xmin::text || j.ctid::text, pg_catalog.format('SELECT cron.unschedule(%s)', j.jobid)
   FROM cron.job j

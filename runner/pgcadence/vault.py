@@ -25,6 +25,8 @@ from pathlib import Path
 
 import psycopg
 
+from pgcadence import queries as q
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 from pgcadence.files import atomic_write
 
@@ -62,12 +64,12 @@ def set_secret(conn: psycopg.Connection, name: str, value: str, description: str
         row = conn.execute("select id from vault.secrets where name = %s", (name,)).fetchone()
         if row:
             conn.execute(
-                "select vault.update_secret(%s, new_secret => %s, new_description => %s)",
+                f"select {q.VAULT_UPDATE_SECRET}",
                 (row[0], value, description),
             )
             return str(row[0])
         row = conn.execute(
-            "select vault.create_secret(%s, new_name => %s, new_description => %s)",
+            f"select {q.VAULT_CREATE_SECRET}",
             (value, name, description or ""),
         ).fetchone()
         return str(row[0])
@@ -81,6 +83,10 @@ def _quiet(conn: psycopg.Connection) -> None:
         " ('log_min_duration_statement', '-1'), ('log_parameter_max_length', '0')) as v(name, value)"
         " where has_parameter_privilege(name, 'SET')"
     )
+
+
+def secret_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select exists (select 1 from vault.secrets where name = %s)", (name,)).fetchone()[0]
 
 
 def delete_secret(conn: psycopg.Connection, name: str) -> bool:
@@ -171,16 +177,14 @@ def file_digest(path: Path) -> str:
 # ---------------------------------------------------------------- doctor
 def doctor_checks(conn: psycopg.Connection) -> list:
     """``pgcadence doctor``: is the key ring there, readable, and does it hold every key in use?"""
-    from pgcadence.doctor import Check
-
     if conn.execute("select to_regclass('vault.secrets') is null").fetchone()[0]:
         return []
     if conn.execute("select exists (select 1 from pg_extension where extname = 'supabase_vault')").fetchone()[0]:
         return [Check("PASS", "vault", "supabase_vault extension (key managed by Supabase)")]
     try:
-        path, nkeys = conn.execute("select vault._key_file(), (select count(*) from vault._keys())").fetchone()
+        path, nkeys = conn.execute(f"select {q.VAULT_KEY_FILE}, (select count(*) from {q.VAULT_KEYS})").fetchone()
         missing = conn.execute(
-            "select count(*) from vault.secrets where key_id is null or key_id not in (select key_id from vault._keys())"
+            f"select count(*) from vault.secrets where key_id is null or key_id not in (select key_id from {q.VAULT_KEYS})"
         ).fetchone()[0]
     except psycopg.errors.InsufficientPrivilege:
         return [Check("WARN", "vault key file", "cannot check (needs a superuser connection)",

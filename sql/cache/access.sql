@@ -4,7 +4,7 @@
 COMMENT ON TABLE public.projects IS
     'Projects owning caches (multi-project support). Inactive projects are neither written nor refreshed.';
 
--- The seed's policy: only requests made with the service role (which also bypasses RLS).
+-- The documented policy: only requests made with the service role (which also bypasses RLS).
 DROP POLICY IF EXISTS "Service role can manage projects" ON public.projects;
 CREATE POLICY "Service role can manage projects" ON public.projects
     FOR ALL TO service_role

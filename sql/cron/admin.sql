@@ -1,4 +1,4 @@
--- Seed 002's cron management functions (security definer, admin only), called from
+-- The cron management functions (security definer, admin only), called from
 -- a SQL editor, the executor's /api/admin routes and the CLI.
 
 -- All cron jobs with description, time zone, last run, next run and recent failures.

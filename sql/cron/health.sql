@@ -37,7 +37,7 @@ END
 $$;
 COMMENT ON FUNCTION public.set_cron_history_retention(interval) IS 'How long cron_history_cleanup keeps cron.job_run_details rows (default 7 days). Admin only.';
 
--- Seed 002's cron health and troubleshooting list, one row per check (level ok/warn/fail).
+-- The cron health and troubleshooting list (docs/requirements.md, "Cron management"), one row per check (level ok/warn/fail).
 CREATE OR REPLACE FUNCTION public.cron_health()
 RETURNS TABLE (check_name text, level text, detail text, data jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -68,7 +68,7 @@ END
 $$;
 
 -- Schedule (or replace) a job running "command" on "schedule" in "timezone" (NULL = UTC).
--- The one call for SQL-command jobs in local time, e.g. seed 003's "03:00 PT":
+-- The one call for SQL-command jobs in local time, e.g. the movie jobs' "03:00 Pacific":
 --   SELECT pgcadence.cron_schedule('scheduled_ingest_daily', '0 3 * * *',
 --          $$SELECT call_scheduled_ingest('mixed_daily', 30, 'cron')$$, 'America/Los_Angeles');
 -- Owner-only (it schedules arbitrary SQL); admins use create_cron_job().

@@ -1,4 +1,4 @@
--- Seed 002's standing Game Platform jobs: every 30 minutes an incremental sync, every
+-- The standing Game Platform jobs: every 30 minutes an incremental sync, every
 -- hour the totals sweep, both as job_queue tasks. Their task types are registered
 -- here because the jobs enqueue them; the runner refreshes the list on start.
 

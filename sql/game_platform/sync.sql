@@ -1,4 +1,4 @@
--- Seed 002's game platform sync in SQL: the incremental window, recording activity
+-- The game platform sync in SQL (docs/requirements.md, "Game platform"): the incremental window, recording activity
 -- and setting needs_totals_refresh, and the totals sweep.
 
 -- Sync scope key of a run: 'all', or 'coach:<uuid>' for a one-coach run.

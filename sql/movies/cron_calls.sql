@@ -1,4 +1,4 @@
--- Seed 003's cron entry points: call the executor's functions through net.http_post
+-- The movies module's cron entry points: call the executor's functions through net.http_post
 -- with the service key from Vault.
 
 -- POST a JSON body to an executor function with the service-role key; returns the net request id.

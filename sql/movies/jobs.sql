@@ -1,4 +1,4 @@
--- Seed 003's four standing pg_cron jobs.
+-- The movies module's four standing pg_cron jobs (docs/requirements.md, "Movies").
 
 -- PT jobs keep their schedule in Pacific wall-clock time (pgcadence.cron_schedule's
 -- time-zone guard), so they fire at 03:00 / 02:00 / 03:30 PT in winter and summer alike.

@@ -1,4 +1,4 @@
--- Seed 003's stale-driven refresh: which movies are stale (the rule itself is
+-- The stale-driven refresh: which movies are stale (the rule itself is
 -- movie_stale_at() in migration 0011, behind the generated stale_at column), the
 -- stalest first, and enqueueing their refresh as job_queue jobs.
 
@@ -20,7 +20,7 @@ LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION public.is_stale(public.movies) IS 'True when the movie is due for a refresh now (its stale_at has passed).';
 
--- The refresh queue (seed 003 column names) over the job queue's refresh_movie jobs.
+-- The refresh queue (its documented column names) over the job queue's refresh_movie jobs.
 -- security_invoker: the job queue's RLS and grants decide who sees rows.
 CREATE OR REPLACE VIEW public.refresh_queue WITH (security_invoker = true) AS
 SELECT j.id,

@@ -122,7 +122,7 @@ $$;
 COMMENT ON FUNCTION public.job_queue_next_run_at() IS
     'Earliest time a claim could find work: the next pending run_at or running lease end; NULL when none.';
 
--- Delete finished jobs (default: succeeded, as seed 002) whose finished_at is older than
+-- Delete finished jobs (default: succeeded, as documented) whose finished_at is older than
 -- retain, with their attempt history. Returns how many jobs were deleted.
 CREATE OR REPLACE FUNCTION public.job_queue_cleanup(retain interval DEFAULT '14 days', statuses text[] DEFAULT '{succeeded}')
 RETURNS bigint

@@ -1,8 +1,8 @@
--- Seed 002's worker trigger: pg_cron calls call_job_queue_worker() every minute, which
+-- The job queue's worker trigger: pg_cron calls call_job_queue_worker() every minute, which
 -- posts to the worker endpoint (Vault job_queue_worker_endpoint) with the runner
 -- secret (Vault job_queue_runner_secret) when jobs are due and processing is on.
 
--- Seed 002 Phase 3 step 4: pg_cron triggers the worker endpoint (/api/jobs/run) through
+-- pg_cron triggers the worker endpoint (/api/jobs/run) through
 -- net.http_post, with the endpoint and the shared runner secret read from Vault
 -- (`job_queue_worker_endpoint`, `job_queue_runner_secret`) when the job runs — never
 -- pasted into cron.job.command. The long-running worker of `pgcadence serve` claims from

@@ -9,7 +9,7 @@ SELECT has_table('public', 'cache_stats', 'cache_stats exists');
 SELECT columns_are('public', 'cache_storage', ARRAY[
     'id', 'project_id', 'cache_type', 'data', 'last_fetch', 'last_rich_fetch', 'data_size', 'cache_version',
     'retention_days', 'max_age', 'refresh_enqueued_at', 'metadata', 'created_at', 'updated_at'],
-    'cache_storage has the seed''s columns plus max_age and refresh_enqueued_at');
+    'cache_storage has the documented columns plus max_age and refresh_enqueued_at');
 SELECT col_type_is('public', 'cache_storage', 'data', 'jsonb', 'data is jsonb');
 SELECT col_type_is('public', 'cache_storage', 'last_fetch', 'timestamp with time zone', 'last_fetch is timestamptz');
 SELECT col_is_unique('public', 'cache_storage', ARRAY['project_id', 'cache_type'], 'one cache per (project, type)');
@@ -17,7 +17,7 @@ SELECT col_is_unique('public', 'projects', ARRAY['project_name'], 'project names
 SELECT fk_ok('public', 'cache_storage', 'project_id', 'public', 'projects', 'id');
 SELECT indexes_are('public', 'cache_storage', ARRAY[
     'cache_storage_pkey', 'cache_storage_project_id_cache_type_key', 'idx_cache_type', 'idx_project_id',
-    'idx_updated_at', 'idx_data_size', 'idx_cache_storage_refresh'], 'the seed''s indexes and the scheduler''s');
+    'idx_updated_at', 'idx_data_size', 'idx_cache_storage_refresh'], 'the documented indexes and the scheduler''s');
 SELECT col_default_is('public', 'cache_storage', 'cache_version', '1.0'::character varying, 'cache_version defaults to 1.0');
 SELECT col_default_is('public', 'cache_storage', 'retention_days', 30, 'retention defaults to 30 days');
 SELECT is((SELECT max_data_bytes FROM pgcadence.cache_settings), 10485760::bigint, 'default size limit is 10 MB');

@@ -76,7 +76,7 @@ SELECT results_eq(
        ORDER BY jobname$q$,
     $q$VALUES ('cron_history_cleanup', '45 3 * * *'), ('game_platform_sync_incremental', '*/30 * * * *'),
               ('game_platform_totals_sweep_hourly', '0 * * * *'), ('job_queue_cleanup_daily', '15 3 * * *')$q$,
-    'the seed''s standing jobs are scheduled');
+    'the documented standing jobs are scheduled');
 SELECT is((SELECT command FROM cron.job WHERE jobname = 'game_platform_totals_sweep_hourly'),
           $q$SELECT public.job_queue_enqueue(task_type => 'game_platform_totals_sweep', payload => '{}'::jsonb, max_attempts => '3'::integer)$q$,
           'totals sweep enqueues game_platform_totals_sweep');
@@ -414,7 +414,7 @@ SELECT is(public.set_cron_history_retention('2 days'), '2 days'::interval, 'the 
 SELECT is(public.cron_history_cleanup(), 5::bigint, 'and the cleanup follows it');
 SELECT is(public.cron_history_cleanup('1 hour'), 2::bigint, 'an explicit keep overrides it');
 
--- the one-call API for SQL jobs in local time (seed 003's "03:00 PT")
+-- the one-call API for SQL jobs in local time (the movie jobs' "03:00 Pacific")
 SELECT ok(pgcadence.cron_schedule('pt_sql_job', '0 2 * * sun', 'INSERT INTO public.cron_sentinel VALUES (42)', 'America/Los_Angeles') > 0,
           'pgcadence.cron_schedule schedules a SQL command in local time');
 SELECT results_eq($q$SELECT schedule FROM cron.job WHERE jobname = 'pt_sql_job'$q$, $q$VALUES ('0 9-10 * * 0-1,6'::text)$q$,

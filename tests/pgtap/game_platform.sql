@@ -1,4 +1,4 @@
--- Seed 002's game platform tables (migration 0013): RLS, privileges, definer functions,
+-- The game platform tables (migration 0013): RLS, privileges, definer functions,
 -- the needs_totals_refresh flag logic, dry runs, the sync window.
 SELECT plan(41);
 -- the RLS checks below run as anon/authenticated: they need to reach pgTAP's own state

@@ -15,7 +15,7 @@ SELECT has_view('public', 'job_queue_metrics', 'job_queue_metrics view exists');
 SELECT columns_are('public', 'job_queue', ARRAY[
     'id', 'task_type', 'payload', 'status', 'run_at', 'attempts', 'max_attempts', 'last_error',
     'created_at', 'updated_at', 'priority', 'locked_by', 'locked_until', 'started_at', 'dedupe_key',
-    'result', 'finished_at'], 'job_queue has the seed''s columns plus the queue''s');
+    'result', 'finished_at'], 'job_queue has the documented columns plus the queue''s');
 SELECT col_type_is('public', 'job_queue', 'id', 'uuid', 'id is uuid');
 SELECT col_default_is('public', 'job_queue', 'id', 'gen_random_uuid()', 'id defaults to gen_random_uuid()');
 SELECT col_type_is('public', 'job_queue', 'payload', 'jsonb', 'payload is jsonb');

@@ -1,4 +1,4 @@
--- Migration 0010: seed 002's worker trigger (call_job_queue_worker + the job_queue_worker cron job).
+-- Migration 0010: the job queue's worker trigger (call_job_queue_worker + the job_queue_worker cron job).
 SELECT plan(13);
 
 SELECT has_function('public', 'call_job_queue_worker', ARRAY['integer']);

@@ -1,4 +1,4 @@
--- Seed 003 (migration 0011): tables, RLS, privileges, definer functions, the staleness rule.
+-- Movies (migration 0011): tables, RLS, privileges, definer functions, the staleness rule.
 SELECT plan(76);
 
 -- ------------------------------------------------------------ shape

@@ -1,4 +1,4 @@
--- Vault shim (migration 0002): API shape, privileges, authenticated encryption, seed 003 helpers.
+-- Vault shim (migration 0002): API shape, privileges, authenticated encryption, the cron-command helpers.
 SELECT plan(73);
 
 -- ------------------------------------------------------------ shape
@@ -33,7 +33,7 @@ SELECT is(
       WHERE (p.pronamespace = 'vault'::regnamespace OR p.oid IN ('public.get_supabase_url()'::regprocedure,
                                                                    'public.get_service_role_key()'::regprocedure))
         AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
-    NULL, 'every vault function and seed helper pins search_path (pg_catalog, pg_temp)');
+    NULL, 'every vault function and cron-command helper pins search_path (pg_catalog, pg_temp)');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'vault.secrets'::regclass), 'RLS is on for vault.secrets');
 SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHERE oid = 'vault.decrypted_secrets'::regclass),
           'decrypted_secrets is a security_invoker view (no definer view)');
@@ -55,7 +55,7 @@ SELECT is(
       WHERE (p.pronamespace = 'vault'::regnamespace OR p.oid IN ('public.get_supabase_url()'::regprocedure,
                                                                    'public.get_service_role_key()'::regprocedure))
         AND (has_function_privilege('anon', p.oid, 'EXECUTE') OR has_function_privilege('authenticated', p.oid, 'EXECUTE'))),
-    NULL, 'anon and authenticated can execute no vault function and no seed helper');
+    NULL, 'anon and authenticated can execute no vault function and no cron-command helper');
 SELECT function_privs_are('vault', 'create_secret', ARRAY['text', 'text', 'text', 'uuid'], 'service_role', ARRAY['EXECUTE']);
 SELECT function_privs_are('vault', 'update_secret', ARRAY['uuid', 'text', 'text', 'text', 'uuid'], 'service_role', ARRAY['EXECUTE']);
 SELECT function_privs_are('public', 'get_supabase_url', '{}'::name[], 'service_role', ARRAY['EXECUTE']);
@@ -136,7 +136,7 @@ SELECT lives_ok($$SELECT vault.update_secret((SELECT id FROM vault.secrets WHERE
 SELECT is(public.get_service_role_key(), 's3cr3t-value', 'get_service_role_key reads Vault service_role_key');
 RESET ROLE;
 
--- ------------------------------------------------------------ seed 003 fallback
+-- ------------------------------------------------------------ the settings fallback of the helpers
 DELETE FROM vault.secrets WHERE name IN ('project_url', 'service_role_key');
 SELECT throws_like('SELECT public.get_supabase_url()', '%app.settings.supabase_url%',
                    'no Vault secret, no setting: the error names what to set');

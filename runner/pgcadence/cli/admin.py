@@ -11,11 +11,10 @@ import click
 import psycopg
 
 from pgcadence import db
+from pgcadence.cli.common import confirm, database_option, dsn, yes_option
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth, keys
 
-DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
-database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_HELP)
 DEFAULT_BASE = "http://127.0.0.1:54330"
 
 
@@ -97,7 +96,7 @@ def url_cmd(database: str | None, user: str | None, base_url: str | None, ttl: i
 
     Only the link goes to stdout; who and until when goes to stderr.
     """
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(dsn(database)) as conn:
         uid = user or default_admin(conn)
         base = _base_url(conn, base_url)
         link, expires = login_link(conn, uid, base, ttl)
@@ -109,7 +108,7 @@ def url_cmd(database: str | None, user: str | None, base_url: str | None, ttl: i
 @database_option
 def create_cmd(database: str | None) -> None:
     """Create the local admin (a new profiles row with role 'admin'), or print the existing one."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(dsn(database)) as conn:
         before = conn.execute("select local_admin from pgcadence.admin_settings").fetchone()[0]
         uid = conn.execute("select pgcadence.admin_local_user()").fetchone()[0]
         conn.commit()
@@ -121,7 +120,7 @@ def create_cmd(database: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_cmd(database: str | None, as_json: bool) -> None:
     """Admins (profiles.role = 'admin'), which one is local, open sessions, last activity."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(dsn(database)) as conn:
         rows = conn.execute("select user_id, is_local, sessions, last_seen_at from pgcadence.admin_users()").fetchall()
     if as_json:
         click.echo(json.dumps([{"user_id": str(u), "local": loc, "sessions": n, "last_seen_at": t.isoformat() if t else None}
@@ -144,7 +143,7 @@ def logout_cmd(database: str | None, user: str | None, everyone: bool) -> None:
     """End console sessions (their cookies stop working at once)."""
     if bool(user) == everyone:
         raise click.UsageError("pass exactly one of --user UUID or --all")
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(dsn(database)) as conn:
         n = conn.execute("select pgcadence.admin_sessions_end(%s)", (user,)).fetchone()[0]
         conn.commit()
     click.echo(f"ended {n} session(s)")
@@ -170,7 +169,7 @@ def _summary(doc: dict) -> str:
 @database_option
 def demo_load(database: str | None) -> None:
     """Fill the database with sample data for the console (refuses when already loaded)."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(dsn(database)) as conn:
         doc = conn.execute("select pgcadence.admin_demo_load()").fetchone()[0]
         conn.commit()
     click.echo(f"demo data loaded: {_summary(doc)}; remove it with `pgcadence demo clear`")
@@ -178,15 +177,11 @@ def demo_load(database: str | None) -> None:
 
 @demo.command("clear")
 @database_option
-@click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
+@yes_option
 def demo_clear(database: str | None, yes: bool) -> None:
     """Remove exactly the sample data `demo load` added (and the jobs and runs its cron jobs made)."""
-    if not yes:
-        if not sys.stdin.isatty():
-            raise CadenceError("refusing without --yes (stdin is not a terminal); nothing was changed")
-        if not click.confirm("remove the console's demo data?", default=False):
-            raise CadenceError("cancelled; nothing was changed")
-    with db.connect(db.resolve_dsn(database)) as conn:
+    confirm("remove the console's demo data?", yes)
+    with db.connect(dsn(database)) as conn:
         doc = conn.execute("select pgcadence.admin_demo_clear()").fetchone()[0]
         conn.commit()
     click.echo(f"demo data removed: {_summary(doc)}")
@@ -221,6 +216,4 @@ def announce_console(url: str, serve_port: int) -> None:
             click.echo("  sample data for the console: .venv/bin/pgcadence demo load")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(admin)
-    cli.add_command(demo)
+COMMANDS = [admin, demo]

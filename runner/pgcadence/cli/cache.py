@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from pgcadence import db
+from pgcadence import queries as q
+from pgcadence.cache.fileformat import CorruptCacheFile, encode_payload, read_any_file
+from pgcadence.cli.common import confirm, connect, database_option, emit, json_option, one, query, to_json, \
+    yes_option
 from pgcadence.errors import CadenceError
-
-DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
-database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_HELP)
 
 
 def _size(n: int | None) -> str:
@@ -40,28 +40,20 @@ def cache() -> None:
 @cache.command("ls")
 @database_option
 @click.option("--project", "-p", help="Only this project.")
-def ls_(database: str | None, project: str | None) -> None:
+@json_option
+def ls_(database: str | None, project: str | None, as_json: bool) -> None:
     """List caches: project, type, size, last fetch, age, refresh interval, due or not."""
-    with db.connect(db.resolve_dsn(database)) as conn:
-        rows = conn.execute(
-            """
-            select p.project_name, c.cache_type, c.data_size, c.last_fetch,
-                   date_trunc('second', now() - c.last_fetch), c.max_age,
-                   public.cache_due_for_refresh(p.project_name, c.cache_type), c.cache_version
-            from public.cache_storage c join public.projects p on p.id = c.project_id
-            where %(p)s::text is null or p.project_name = %(p)s
-            order by 1, 2
-            """, {"p": project}).fetchall()
-    if not rows:
-        click.echo("no caches")
-        return
-    head = ("PROJECT", "TYPE", "SIZE", "LAST FETCH (UTC)", "AGE", "MAX AGE", "DUE", "VERSION")
-    table = [head] + [
-        (r[0], r[1], _size(r[2]), f"{r[3]:%Y-%m-%d %H:%M:%S}" if r[3] else "never", str(r[4]) if r[4] is not None else "-",
-         str(r[5] or "-"), "yes" if r[6] else "no", r[7]) for r in rows]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    for row in table:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    rows = query(database, f"""
+        select p.project_name as project, c.cache_type, c.data_size, c.last_fetch,
+               date_trunc('second', now() - c.last_fetch) as age, c.max_age,
+               {q.CACHE_DUE_FOR_REFRESH.of("p.project_name", "c.cache_type", "NULL")} as due, c.cache_version
+        from public.cache_storage c join public.projects p on p.id = c.project_id
+        where %s::text is null or p.project_name = %s
+        order by 1, 2""", (project, project))
+    for r in rows:
+        r["size"] = _size(r["data_size"])
+    emit(rows, {"project": "PROJECT", "cache_type": "TYPE", "size": "SIZE", "last_fetch": "LAST FETCH", "age": "AGE",
+                "max_age": "MAX AGE", "due": "DUE", "cache_version": "VERSION"}, as_json, empty="no caches")
 
 
 @cache.command("get")
@@ -71,10 +63,10 @@ def ls_(database: str | None, project: str | None) -> None:
 @click.option("--meta", is_flag=True, help="Print fetch times and size too, as an envelope object.")
 def get_(database: str | None, project: str, cache_type: str, meta: bool) -> None:
     """Print the cached document of PROJECT/TYPE as JSON (exit 1 when there is none)."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with connect(database) as conn:
         row = conn.execute(
             "select data::text, last_fetch, last_rich_fetch, cache_version, max_age, data_size, updated_at"
-            " from public.cache_get(%s, %s)", (project, cache_type)).fetchone()
+            f" from {q.CACHE_GET}", (project, cache_type)).fetchone()
     if row is None:
         raise CadenceError(f"no cache {project}/{cache_type} (see 'pgcadence cache ls')")
     if not meta:
@@ -93,7 +85,7 @@ def get_(database: str | None, project: str, cache_type: str, meta: bool) -> Non
 @database_option
 @click.argument("project", required=False)
 @click.argument("cache_type", required=False)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 def purge(database: str | None, project: str | None, cache_type: str | None, yes: bool) -> None:
     """Delete every cache, all caches of PROJECT, or PROJECT/TYPE (and their stats).
 
@@ -101,54 +93,39 @@ def purge(database: str | None, project: str | None, cache_type: str | None, yes
     write them back on their next save.
     """
     what = f"{project}/{cache_type}" if cache_type else (f"every cache of {project}" if project else "EVERY cache")
-    if not yes:
-        click.confirm(f"delete {what}?", abort=True, err=True)
-    with db.connect(db.resolve_dsn(database)) as conn:
-        n = conn.execute("select public.cache_purge(%s, %s)", (project, cache_type)).fetchone()[0]
+    confirm(f"delete {what}?", yes)
+    with connect(database) as conn:
+        n = conn.execute(f"select {q.CACHE_PURGE}", (project, cache_type)).fetchone()[0]
     click.echo(f"{n} cache(s) deleted")
 
 
 @cache.command("stats")
 @database_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def stats(database: str | None, as_json: bool) -> None:
     """Per-tier hit/miss/error counts and mean latency, summed over every runner process.
 
     Processes add their counters to public.cache_stats in batches (every minute and
     on close), so the last minute of a running process may not show yet.
     """
-    with db.connect(db.resolve_dsn(database)) as conn:
-        rows = conn.execute(
-            """
-            select p.project_name, s.cache_type, s.tier, s.hits, s.misses, s.errors,
-                   case when s.latency_samples > 0 then s.latency_total_us / s.latency_samples end,
-                   s.updated_at
-            from public.cache_stats s join public.projects p on p.id = s.project_id
-            order by 1, 2, array_position(array['memory', 'file', 'db', 'fetch'], s.tier)
-            """).fetchall()
-        store = conn.execute(
-            "select count(*), coalesce(sum(data_size), 0), count(*) filter (where max_age is not null)"
-            " from public.cache_storage").fetchone()
+    rows = query(database, """
+        select p.project_name as project, s.cache_type, s.tier, s.hits, s.misses, s.errors,
+               case when s.latency_samples > 0 then s.latency_total_us / s.latency_samples end as latency_mean_us,
+               case when s.hits + s.misses > 0 then round(100.0 * s.hits / (s.hits + s.misses), 1) end as hit_pct,
+               s.updated_at
+        from public.cache_stats s join public.projects p on p.id = s.project_id
+        order by 1, 2, array_position(array['memory', 'file', 'db', 'fetch'], s.tier)""")
+    caches, stored, scheduled = one(database, "select count(*), coalesce(sum(data_size), 0),"
+                                              " count(*) filter (where max_age is not null) from public.cache_storage")
     if as_json:
-        click.echo(json.dumps({
-            "caches": store[0], "bytes": store[1], "scheduled": store[2],
-            "tiers": [{"project": r[0], "cache_type": r[1], "tier": r[2], "hits": r[3], "misses": r[4],
-                       "errors": r[5], "latency_mean_us": r[6], "updated_at": r[7].isoformat()} for r in rows],
-        }, indent=2))
+        click.echo(to_json({"caches": caches, "bytes": stored, "scheduled": scheduled, "tiers": rows}))
         return
-    click.echo(f"{store[0]} cache(s), {_size(store[1])} stored, {store[2]} refreshed by pg_cron")
-    if not rows:
-        click.echo("no statistics recorded yet")
-        return
-    head = ("PROJECT", "TYPE", "TIER", "HITS", "MISSES", "ERRORS", "HIT %", "MEAN LATENCY")
-    table = [head]
+    click.echo(f"{caches} cache(s), {_size(stored)} stored, {scheduled} refreshed by pg_cron")
     for r in rows:
-        total = r[3] + r[4]
-        table.append((r[0], r[1], r[2], r[3], r[4], r[5], f"{100 * r[3] / total:.1f}" if total else "-",
-                      f"{r[6]:.1f} µs" if r[6] is not None else "-"))
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
-    for row in table:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+        r["latency"] = f"{r['latency_mean_us']:.1f} µs" if r["latency_mean_us"] is not None else None
+    emit(rows, {"project": "PROJECT", "cache_type": "TYPE", "tier": "TIER", "hits": "HITS", "misses": "MISSES",
+                "errors": "ERRORS", "hit_pct": "HIT %", "latency": "MEAN LATENCY"}, False,
+         empty="no statistics recorded yet")
 
 
 @cache.command("import")
@@ -159,21 +136,19 @@ def stats(database: str | None, as_json: bool) -> None:
 def import_(database: str | None, project: str, cache_type: str, file: Path) -> None:
     """Migrate an existing JSON cache FILE (a plain JSON object, or a pgcadence cache file)
     into PostgreSQL as PROJECT/TYPE. Its last_fetch key (else the file's mtime) is kept."""
-    from pgcadence.cache.tiered import CorruptCacheFile, encode_payload, read_file, read_legacy_file
-
     try:
-        try:
-            entry = read_file(file)
-        except CorruptCacheFile:
-            entry = read_legacy_file(file)
+        entry = read_any_file(file)
     except CorruptCacheFile as exc:
         raise CadenceError(str(exc)) from None
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with connect(database) as conn:
         row = conn.execute(
-            "select written, data_size from public.cache_put(%s, %s, %s::jsonb, %s, %s)",
-            (project, cache_type, encode_payload(entry.data).decode(), entry.last_fetch, entry.last_rich_fetch),
+            f"select written, data_size from {q.CACHE_PUT}",
+            (project, cache_type, encode_payload(entry.data).decode(), entry.last_fetch, entry.last_rich_fetch, None),
         ).fetchone()
     if row[0]:
         click.echo(f"imported {file} as {project}/{cache_type} ({_size(row[1])})")
     else:
         click.echo(f"kept the stored {project}/{cache_type}: it is newer than {file}")
+
+
+COMMANDS = (cache,)

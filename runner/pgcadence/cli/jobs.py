@@ -1,6 +1,7 @@
 """``pgcadence worker`` and ``pgcadence jobs …``: the job queue from the command line.
 
-Every verb is a thin wrapper around one SQL function of the queue module (sql/queue/).
+Every verb is a thin wrapper around one SQL function of the queue module (sql/queue/),
+which also checks the input (statuses, intervals, attempts).
 """
 
 from __future__ import annotations
@@ -10,21 +11,16 @@ import json
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import timezone
 
 import click
+from psycopg.types.json import Jsonb
 
-from pgcadence import db
+from pgcadence import queries as q
+from pgcadence.cli.common import confirm, connect, database_option, dsn, emit, json_option, one, query, to_json, \
+    yes_option
 from pgcadence.errors import CadenceError
-
-_DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
-database_option = click.option("--database", "-d", metavar="URL", help=_DATABASE_HELP)
-STATUSES = ("pending", "running", "succeeded", "failed", "cancelled")
-
-
-def _one(database: str | None, sql: str, params: tuple = ()):
-    with db.connect(db.resolve_dsn(database)) as conn:
-        return conn.execute(sql, params).fetchone()
+from pgcadence.queue import worker as queue_worker
 
 
 def _json_arg(ctx, param, value):
@@ -61,18 +57,16 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
     handler registered for each task type, and records the outcome; failures are
     retried with backoff by the database. Logs one JSON line per job on stderr.
     """
-    from pgcadence.queue import worker as queue_worker
-
     try:
         queue_worker.load_default_handlers()
         queue_worker.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
-    dsn = db.resolve_dsn(database)
-    with db.connect(dsn) as conn:  # fail fast with a clear message when the database is not there
-        if conn.execute("select to_regproc('public.job_queue_claim') is null").fetchone()[0]:
+    url = dsn(database)
+    with connect(url) as conn:  # fail fast with a clear message when the database is not there
+        if conn.execute("select to_regprocedure(%s) is null", (q.JOB_QUEUE_CLAIM.regprocedure,)).fetchone()[0]:
             raise CadenceError("the job queue is not installed in this database: run 'pgcadence migrate' first")
-    w = queue_worker.QueueWorker(dsn, concurrency=concurrency, batch_size=batch_size, lease=lease,
+    w = queue_worker.QueueWorker(url, concurrency=concurrency, batch_size=batch_size, lease=lease,
                                  poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout)
 
     async def main():
@@ -107,40 +101,28 @@ def jobs():
 @click.option("--dedupe-key", help="Refuse if a pending or running job has this key.")
 def enqueue(database, task_type, payload, run_at, max_attempts, priority, dedupe_key):
     """Add a job of TASK_TYPE; prints its id."""
-    from psycopg.types.json import Jsonb
-
     if run_at is not None and run_at.tzinfo is None:
         run_at = run_at.replace(tzinfo=timezone.utc)
-    (job_id,) = _one(database, "SELECT public.job_queue_enqueue(%s, %s, %s, %s, %s, %s)",
-                     (task_type, Jsonb(payload), run_at, max_attempts, priority, dedupe_key))
+    (job_id,) = one(database, f"SELECT {q.JOB_QUEUE_ENQUEUE}",
+                    (task_type, Jsonb(payload), run_at, max_attempts, priority, dedupe_key))
     click.echo(str(job_id))
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    return str(v)
 
 
 @jobs.command("list")
 @database_option
-@click.option("--status", type=click.Choice(STATUSES), help="Only jobs in this status.")
+@click.option("--status", help="Only jobs in this status (pending, running, succeeded, failed, cancelled).")
 @click.option("--type", "task_type", help="Only jobs of this task type.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-def list_(database, status, task_type, limit):
-    """Jobs, newest first."""
-    with db.connect(db.resolve_dsn(database)) as conn:
-        rows = conn.execute(
-            """SELECT id, task_type, status, attempts || '/' || max_attempts, run_at, left(coalesce(last_error, ''), 60)
-               FROM public.job_queue_list(%s, %s, %s)""", (status, task_type, limit)).fetchall()
-    header = ("id", "task_type", "status", "attempts", "run_at", "last_error")
-    table = [header] + [tuple(_fmt(v) for v in r) for r in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for r in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    click.echo(f"{len(rows)} job(s)", err=True)
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many (1-1000).")
+@json_option
+def list_(database, status, task_type, limit, as_json):
+    """Jobs, newest first, with their last error in full."""
+    rows = query(database, f"""SELECT id, task_type, status, attempts, max_attempts, attempts || '/' || max_attempts AS tries,
+                                      run_at, finished_at, last_error, payload
+                               FROM {q.JOB_QUEUE_LIST}""", (status, task_type, limit))
+    emit(rows, {"id": "ID", "task_type": "TASK TYPE", "status": "STATUS", "tries": "ATTEMPTS", "run_at": "RUN AT",
+                "last_error": "LAST ERROR"}, as_json, empty="no jobs")
+    if not as_json:
+        click.echo(f"{len(rows)} job(s)", err=True)
 
 
 @jobs.command()
@@ -148,8 +130,8 @@ def list_(database, status, task_type, limit):
 @click.argument("job_id", type=click.UUID)
 def show(database, job_id):
     """A job with its payload, result, errors and attempt history (JSON)."""
-    (doc,) = _one(database, "SELECT public.job_queue_get(%s)", (job_id,))
-    click.echo(json.dumps(doc, indent=2, default=str))
+    (doc,) = one(database, f"SELECT {q.JOB_QUEUE_GET}", (job_id,))
+    click.echo(to_json(doc))
 
 
 @jobs.command()
@@ -159,7 +141,7 @@ def show(database, job_id):
               help="Attempts granted on top of those already used.")
 def retry(database, job_id, extra_attempts):
     """Run a failed, cancelled or succeeded job again now (a pending one: make it due now)."""
-    (st,) = _one(database, "SELECT public.job_queue_retry(%s, %s)", (job_id, extra_attempts))
+    (st,) = one(database, f"SELECT {q.JOB_QUEUE_RETRY}", (job_id, extra_attempts))
     click.echo(f"{job_id}: {st}")
 
 
@@ -167,8 +149,8 @@ def retry(database, job_id, extra_attempts):
 @database_option
 @click.argument("job_id", type=click.UUID)
 def cancel(database, job_id):
-    """Cancel a pending or running job."""
-    (st,) = _one(database, "SELECT public.job_queue_cancel(%s)", (job_id,))
+    """Cancel a pending or running job ('jobs retry' brings it back)."""
+    (st,) = one(database, f"SELECT {q.JOB_QUEUE_CANCEL}", (job_id,))
     click.echo(f"{job_id}: {st}")
 
 
@@ -176,7 +158,7 @@ def cancel(database, job_id):
 @database_option
 def pause(database):
     """Pause processing: claims return nothing; enqueue keeps working."""
-    _one(database, "SELECT public.job_queue_pause()")
+    one(database, f"SELECT {q.JOB_QUEUE_PAUSE}")
     click.echo("job queue paused")
 
 
@@ -184,69 +166,41 @@ def pause(database):
 @database_option
 def resume(database):
     """Resume processing (and wake the workers)."""
-    _one(database, "SELECT public.job_queue_resume()")
+    one(database, f"SELECT {q.JOB_QUEUE_RESUME}")
     click.echo("job queue resumed")
 
 
 @jobs.command()
 @database_option
-def stats(database):
+@json_option
+def stats(database, as_json):
     """Counts by task type and status, oldest due job, failures in the last hour."""
-    with db.connect(db.resolve_dsn(database)) as conn:
-        paused = conn.execute("SELECT public.job_queue_paused()").fetchone()[0]
-        rows = conn.execute(
-            """SELECT task_type, pending, due, running, succeeded, failed, cancelled,
-                      coalesce(round(extract(epoch FROM oldest_pending_age))::text || ' s', '-'), failures_last_hour
-               FROM public.job_queue_metrics ORDER BY task_type""").fetchall()
+    with connect(database) as conn:
+        (paused,) = conn.execute(f"SELECT {q.JOB_QUEUE_PAUSED}").fetchone()
+    rows = query(database, """SELECT task_type, pending, due, running, succeeded, failed, cancelled,
+                                     date_trunc('second', oldest_pending_age) AS oldest_due, failures_last_hour
+                              FROM public.job_queue_metrics ORDER BY task_type""")
+    if as_json:
+        click.echo(to_json({"paused": paused, "task_types": rows}))
+        return
     click.echo(f"processing: {'PAUSED' if paused else 'running'}")
-    header = ("task_type", "pending", "due", "running", "succeeded", "failed", "cancelled", "oldest_due", "failures_1h")
-    table = [header] + [tuple(_fmt(v) for v in r) for r in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for r in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    emit(rows, {"task_type": "TASK TYPE", "pending": "PENDING", "due": "DUE", "running": "RUNNING",
+                "succeeded": "SUCCEEDED", "failed": "FAILED", "cancelled": "CANCELLED", "oldest_due": "OLDEST DUE",
+                "failures_last_hour": "FAILURES 1H"}, False, empty="no jobs")
 
 
 @jobs.command()
 @database_option
 @click.option("--retain", default="14 days", show_default=True, help="Keep jobs that finished more recently than this interval.")
-@click.option("--status", "statuses", multiple=True, type=click.Choice(("succeeded", "failed", "cancelled")),
-              help="Statuses to delete (repeatable). Default: succeeded.")
-def cleanup(database, retain, statuses):
-    """Delete finished jobs older than --retain, with their attempt history."""
-    (n,) = _one(database, "SELECT public.job_queue_cleanup(%s::interval, %s)", (retain, list(statuses or ["succeeded"])))
+@click.option("--status", "statuses", multiple=True,
+              help="Statuses to delete (repeatable: succeeded, failed, cancelled). Default: succeeded.")
+@yes_option
+def cleanup(database, retain, statuses, yes):
+    """Delete finished jobs older than --retain, with their attempt history (asks first)."""
+    statuses = list(statuses or ["succeeded"])
+    confirm(f"delete {', '.join(statuses)} jobs that finished more than {retain} ago, with their history?", yes)
+    (n,) = one(database, f"SELECT {q.JOB_QUEUE_CLEANUP}", (retain, statuses))
     click.echo(f"{n} job(s) deleted")
 
-
-# ---------------------------------------------------------------- doctor
-def queue_checks(conn) -> list:
-    """`pgcadence doctor` lines for the job queue (skipped until the queue module is installed)."""
-    from pgcadence.doctor import Check
-
-    if conn.execute("select to_regclass('public.job_queue') is null").fetchone()[0]:
-        return []
-    paused, stuck, failures, oldest = conn.execute(
-        """SELECT public.job_queue_paused(),
-                  (SELECT count(*) FROM public.job_queue WHERE status = 'running' AND locked_until < now()),
-                  (SELECT coalesce(sum(failures_last_hour), 0) FROM public.job_queue_metrics),
-                  (SELECT round(extract(epoch FROM max(oldest_pending_age))) FROM public.job_queue_metrics)""").fetchone()
-    return [
-        Check("WARN" if paused else "PASS", "job queue", "processing PAUSED" if paused else "processing on",
-              "select job_queue_resume()  (or: pgcadence jobs resume)"),
-        Check("WARN" if stuck else "PASS", "job queue leases",
-              f"{stuck} running job(s) past their lease" if stuck else "no expired lease",
-              "start a worker (pgcadence worker): the next claim takes them back"),
-        Check("PASS", "job queue backlog",
-              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour"),
-    ]
-
-
-def _register_doctor() -> None:
-    from pgcadence import doctor
-
-    if queue_checks not in doctor.EXTRA_CHECKS:
-        doctor.EXTRA_CHECKS.append(queue_checks)
-
-
-_register_doctor()
 
 COMMANDS = (worker, jobs)

@@ -1,30 +1,83 @@
-"""``pgcadence status``, ``rollback``, ``uninstall`` and ``modules``: what a database has,
-and taking it away again (only with consent)."""
+"""The SQL in a database: ``migrate``, ``rollback``, ``uninstall``, ``modules``, ``doctor``,
+``dump-schema`` — putting it there, checking it, and taking it away again (with consent)."""
 
 from __future__ import annotations
 
 import sys
+import time
+from pathlib import Path
 
 import click
 
-from pgcadence import __version__, db, manifest, migrate as migrate_mod
+from pgcadence import db, doctor as doctor_mod, manifest, migrate as migrate_mod, schema_dump
+from pgcadence.cli.common import Progress, confirm, database_option, dsn, emit, interactive, json_option, lines, to_json, \
+    yes_option
 from pgcadence.errors import CadenceError
 
-DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
-database_option = click.option("--database", "-d", metavar="URL", help=DATABASE_HELP)
+
+# ---------------------------------------------------------------- migrate
+def _modules_option(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value in ("", "none"):
+        return []
+    if value == "all":
+        return [m.name for m in manifest.load().modules]
+    return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Go on only with consent: --yes, or 'y' typed at a terminal. Without a terminal
-    and without --yes, refuse (exit 1) and change nothing."""
-    if yes:
+def _planned_steps(url: str) -> int:
+    """About how many steps a migrate run takes (for the progress bar)."""
+    st = migrate_mod.status(url)
+    files = len(manifest.load().files()) if st.pending else len(st.changed_files)
+    return len(st.pending) + files
+
+
+def _print_result(res: migrate_mod.Result, seconds: float, dry_run: bool) -> None:
+    if not res.changed:
+        click.echo("already up to date")
         return
-    if not sys.stdin.isatty():
-        raise CadenceError("refusing without --yes (stdin is not a terminal); nothing was changed")
-    if not click.confirm(question, default=False):
-        raise CadenceError("cancelled; nothing was changed")
+    parts = []
+    if res.migrations:
+        parts.append(f"{len(res.migrations)} migration(s)")
+    if res.files:
+        parts.append(f"{len(res.files)} source file(s)")
+    if res.disabled:
+        parts.append(f"{len(res.disabled)} module(s) disabled")
+    what = " and ".join(parts) or "bookkeeping"
+    click.echo(f"{what} would be applied (dry run: nothing changed)" if dry_run
+               else f"{what} applied in {seconds:.2f} s")
 
 
+def apply_all(url: str, *, modules: list[str] | None = None, dry_run: bool = False,
+              label: str = "migrating") -> migrate_mod.Result:
+    """``migrate_mod.run`` with a progress bar on a terminal (one line per step otherwise)."""
+    with Progress(_planned_steps(url) if interactive() else 0, label) as progress:
+        return migrate_mod.run(url, progress=progress, modules=modules, dry_run=dry_run)
+
+
+@click.command()
+@database_option
+@click.option("--dry-run", is_flag=True, help="Print what would be applied and change nothing.")
+@click.option("--modules", metavar="LIST",
+              help="The optional modules this database should have: comma-separated names, 'all' or 'none' "
+                   "(core modules are always installed). Default: keep what the database has; all on a fresh one.")
+def migrate(database: str | None, dry_run: bool, modules: str | None) -> None:
+    """Apply pending migrations, then every SQL source file that changed, in one transaction.
+
+    Refuses, changing nothing, a database where pg_cron is not preloaded or
+    cron.database_name names another database. A failing statement leaves nothing
+    behind; the error names the file and line. See docs/sql.md.
+    """
+    url = dsn(database)
+    click.echo(f"migrating {db.describe(url)}" + (" (dry run)" if dry_run else ""))
+    t0 = time.monotonic()
+    res = apply_all(url, modules=_modules_option(modules), dry_run=dry_run)
+    _print_result(res, time.monotonic() - t0, dry_run)
+
+
+# ---------------------------------------------------------------- rollback / uninstall
 def _show_plan(plan: migrate_mod.RollbackPlan, force: bool) -> None:
     click.echo(f"this would roll back {len(plan.migrations)} migration(s): {', '.join(plan.migrations)}")
     click.echo(f"and first drop the functions and jobs of module(s): {', '.join(plan.modules)}")
@@ -39,23 +92,27 @@ def _show_plan(plan: migrate_mod.RollbackPlan, force: bool) -> None:
 
 
 def _rollback(database: str | None, steps: int | None, yes: bool, force: bool) -> None:
-    dsn = db.resolve_dsn(database)
-    plan = migrate_mod.rollback_plan(dsn, steps)
+    url = dsn(database)
+    plan = migrate_mod.rollback_plan(url, steps)
     if not plan.migrations:
         click.echo("nothing to roll back")
         return
     _show_plan(plan, force)
     confirm("drop all of this?", yes)
-    done = migrate_mod.rollback(dsn, steps, progress=lambda m: click.echo(f"  {m}"))
+    with Progress(len(plan.migrations) + len(plan.modules) if interactive() else 0, "rolling back") as progress:
+        done = migrate_mod.rollback(url, steps, progress=progress)
     click.echo(f"{len(done)} migration(s) rolled back")
+
+
+force_option = click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
 
 
 @click.command()
 @database_option
 @click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True, help="How many migrations to undo.")
 @click.option("--all", "all_", is_flag=True, help="Undo every applied migration (the same as 'pgcadence uninstall').")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
-@click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
+@yes_option
+@force_option
 def rollback(database: str | None, steps: int, all_: bool, yes: bool, force: bool) -> None:
     """Undo the most recently applied migration(s).
 
@@ -68,8 +125,8 @@ def rollback(database: str | None, steps: int, all_: bool, yes: bool, force: boo
 
 @click.command()
 @database_option
-@click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
-@click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
+@yes_option
+@force_option
 def uninstall(database: str | None, yes: bool, force: bool) -> None:
     """Remove everything pgcadence created in this database, and nothing else.
 
@@ -80,26 +137,6 @@ def uninstall(database: str | None, yes: bool, force: bool) -> None:
     _rollback(database, None, yes, force)
 
 
-@click.command()
-@database_option
-def status(database: str | None) -> None:
-    """Migrations applied and pending, modules, SQL sources not yet applied."""
-    dsn = db.resolve_dsn(database)
-    with db.connect(dsn) as conn:
-        server = conn.execute("select current_setting('server_version'), current_database()").fetchone()
-        cron = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()
-    st = migrate_mod.status(dsn)
-    click.echo(f"pgcadence {__version__}; PostgreSQL {server[0]}; database {server[1]}")
-    click.echo(f"pg_cron: {'version ' + cron[0] if cron else 'not installed in this database'}")
-    click.echo(f"migrations: {len(st.applied)} applied, {len(st.pending)} pending")
-    for mid in st.applied:
-        click.echo(f"  [x] {mid}")
-    for mid in st.pending:
-        click.echo(f"  [ ] {mid}")
-    click.echo(f"SQL sources: {len(st.changed_files) or 'none'} to apply"
-               + (f": {', '.join(st.changed_files)}" if st.changed_files and len(st.changed_files) <= 8 else ""))
-
-
 # ---------------------------------------------------------------- modules
 @click.group()
 def modules() -> None:
@@ -108,22 +145,24 @@ def modules() -> None:
 
 @modules.command("list")
 @database_option
-def modules_list(database: str | None) -> None:
+@json_option
+def modules_list(database: str | None, as_json: bool) -> None:
     """Every module: core or optional, enabled here or not, what it is."""
-    man = manifest.load()
-    st = migrate_mod.status(db.resolve_dsn(database))
+    st = migrate_mod.status(dsn(database))
     fresh = not st.modules
-    for m in man.modules:
-        on = True if m.core else (st.modules.get(m.name, False) if not fresh else False)
+    rows = []
+    for m in manifest.load().modules:
+        on = m.core or (st.modules.get(m.name, False) and not fresh)
         state = "core" if m.core else ("enabled" if on else ("not installed" if fresh else "disabled"))
-        click.echo(f"{m.name:<14} {state:<14} {m.summary}")
+        rows.append({"module": m.name, "state": state, "enabled": on, "summary": m.summary})
+    emit(rows, {"module": "MODULE", "state": "STATE", "summary": "WHAT"}, as_json, empty="no modules")
 
 
 def _set(database: str | None, name: str, on: bool) -> None:
     man = manifest.load()
     mod = man.module(name)
-    dsn = db.resolve_dsn(database)
-    st = migrate_mod.status(dsn)
+    url = dsn(database)
+    st = migrate_mod.status(url)
     if not st.modules:
         raise CadenceError("this database has no pgcadence modules yet: run 'pgcadence migrate' first")
     current = {n for n, enabled in st.modules.items() if enabled}
@@ -137,7 +176,7 @@ def _set(database: str | None, name: str, on: bool) -> None:
         if users:
             raise CadenceError(f"{name} is required by {', '.join(users)}: disable those first")
         wanted = current - {name}
-    res = migrate_mod.run(dsn, progress=lambda m: click.echo(f"  {m}"), modules=wanted)
+    res = migrate_mod.run(url, progress=lines(), modules=wanted)
     click.echo(f"module {name} {'enabled' if on else 'disabled'}" if res.changed
                else f"module {name} was already {'enabled' if on else 'disabled'}")
 
@@ -153,7 +192,7 @@ def modules_enable(database: str | None, name: str) -> None:
 @modules.command("disable")
 @database_option
 @click.argument("name")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
+@yes_option
 def modules_disable(database: str | None, name: str, yes: bool) -> None:
     """Remove module NAME's functions, views, policies and cron jobs; its tables and
     their data stay (enable it again to get everything back)."""
@@ -162,4 +201,45 @@ def modules_disable(database: str | None, name: str, yes: bool) -> None:
     _set(database, name, False)
 
 
-COMMANDS = [status, rollback, uninstall, modules]
+# ---------------------------------------------------------------- doctor
+@click.command()
+@database_option
+@json_option
+def doctor(database: str | None, as_json: bool) -> None:
+    """Check a database: the server and pg_cron, roles, migrations and sources, each
+    module, the scheduler, the sender, the queue, the keys. Exit 1 on any FAIL."""
+    with db.connect(dsn(database)) as conn:
+        checks = doctor_mod.run_checks(conn)
+    failed = sum(c.level == "FAIL" for c in checks)
+    warned = sum(c.level == "WARN" for c in checks)
+    if as_json:
+        click.echo(to_json({"checks": [c.as_dict() for c in checks], "failed": failed, "warnings": warned}))
+    else:
+        for c in checks:
+            click.echo(c.line())
+        click.echo(f"{len(checks)} checks: {failed} failed, {warned} warnings")
+    if failed:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- dump-schema
+@click.command("dump-schema")
+@database_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def dump_schema(database: str | None, output: Path | None) -> None:
+    """Print the normalised schema (pg_dump --schema-only without settings and banners)."""
+    if output is not None and not output.parent.is_dir():
+        raise CadenceError(f"cannot write {output}: the folder {output.parent} does not exist (create it, or "
+                           "pass another --output)")
+    text = schema_dump.dump(dsn(database))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text)
+    except OSError as exc:
+        raise CadenceError(f"cannot write {output}: {exc.strerror} (pass another --output)") from None
+    click.echo(f"wrote {output}")
+
+
+COMMANDS = (migrate, rollback, uninstall, modules, doctor, dump_schema)

@@ -1,8 +1,8 @@
-"""``pgcadence movies …``: seed 003's movie ingestion from the command line.
+"""``pgcadence movies …``: movie ingestion and stale-driven refresh from the command line.
 
 Thin wrappers: ``status`` reads the tables, ``configure`` calls ``tmdb_configure()``,
 ``ingest`` / ``refresh`` run the same code as the executor functions in this process
-(handy without ``pgcadence serve``). Also adds a doctor check (upstream key, cron jobs).
+(handy without ``pgcadence serve``).
 """
 
 from __future__ import annotations
@@ -12,55 +12,63 @@ import json
 
 import click
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 
-from pgcadence import db, doctor
+from pgcadence import movies as m, queries as q
+from pgcadence.cli.common import connect, database_option, dsn, emit_object, json_option, to_json
 from pgcadence.errors import CadenceError
-
-database_option = click.option("--database", "-d", metavar="URL",
-                               help="Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, "
-                                    "else the running embedded cluster.")
-SEED_JOBS = ("scheduled_ingest_daily", "scheduled_ingest_weekly", "daily_refresh_enqueue", "refresh_worker")
-
-
-def _installed(conn: psycopg.Connection) -> bool:
-    return conn.execute("select to_regclass('public.movies') is not null").fetchone()[0]
 
 
 def _require(conn: psycopg.Connection) -> None:
-    if not _installed(conn):
+    if not conn.execute("select to_regclass('public.movies') is not null").fetchone()[0]:
         raise CadenceError("the movies tables are not installed in this database: run 'pgcadence migrate'")
 
 
 @click.group()
 def movies() -> None:
-    """Seed 003: scheduled movie ingestion and stale-driven refresh."""
+    """Scheduled movie ingestion and stale-driven refresh (see docs/requirements.md, "Movies")."""
 
 
 @movies.command()
 @database_option
-def status(database: str | None) -> None:
+@json_option
+def status(database: str | None, as_json: bool) -> None:
     """Movies, stale ones, the refresh queue, the last ingestion and refresh runs."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with connect(database) as conn:
         _require(conn)
-        total, stale, gone, never = conn.execute(
-            "select count(*), count(*) filter (where stale_at <= now()), count(*) filter (where gone),"
-            " count(*) filter (where last_refreshed_at is null and not gone) from public.movies").fetchone()
-        click.echo(f"movies: {total} ({stale} stale, {never} never refreshed, {gone} gone)")
-        queue = conn.execute("select status, count(*) from public.refresh_queue group by status order by 1").fetchall()
-        click.echo("refresh queue: " + (", ".join(f"{n} {s}" for s, n in queue) or "empty"))
-        last = conn.execute("select created_at, source, trigger, status, fetched_count, inserted_count, updated_count,"
-                            " error_count from public.scheduled_ingestion_log order by created_at desc limit 1").fetchone()
-        if last:
-            click.echo(f"last ingestion: {last[0]:%Y-%m-%d %H:%M:%S %Z} {last[1]} ({last[2]}) {last[3]}: "
-                       f"{last[4]} fetched, {last[5]} inserted, {last[6]} updated, {last[7]} errors")
-        else:
-            click.echo("last ingestion: never")
-        sync = conn.execute("select last_sync_at, last_result from public.sync_state where sync_name = 'daily_refresh'").fetchone()
-        click.echo(f"last daily refresh: {sync[0]:%Y-%m-%d %H:%M:%S %Z} {json.dumps(sync[1])}" if sync else "last daily refresh: never")
-        settings = conn.execute("select base_url, auth_style, requests_per_second, timeout_ms, api_key_secret"
-                                " from pgcadence.movies_settings").fetchone()
-        click.echo(f"upstream: {settings[0]} ({settings[1]} auth, {settings[2]:g} req/s, timeout {settings[3]} ms, "
-                   f"key: Vault secret {settings[4]})")
+        info = conn.execute(
+            "select count(*) as movies, count(*) filter (where stale_at <= now()) as stale,"
+            " count(*) filter (where gone) as gone,"
+            " count(*) filter (where last_refreshed_at is null and not gone) as never_refreshed"
+            " from public.movies").fetchone()
+        out = dict(zip(("movies", "stale", "gone", "never_refreshed"), info))
+        out["refresh_queue"] = dict(conn.execute(
+            "select status, count(*) from public.refresh_queue group by status order by 1").fetchall())
+        cur = conn.execute("select created_at, source, trigger, status, fetched_count, inserted_count, updated_count,"
+                           " error_count from public.scheduled_ingestion_log order by created_at desc limit 1")
+        last = cur.fetchone()
+        out["last_ingestion"] = dict(zip([d.name for d in cur.description], last)) if last else None
+        sync = conn.execute("select last_sync_at, last_result from public.sync_state "
+                            "where sync_name = 'daily_refresh'").fetchone()
+        out["last_daily_refresh"] = {"at": sync[0], "result": sync[1]} if sync else None
+        cur = conn.execute("select base_url, auth_style, requests_per_second, timeout_ms, api_key_secret"
+                           " from pgcadence.movies_settings")
+        out["upstream"] = dict(zip([d.name for d in cur.description], cur.fetchone()))
+    if as_json:
+        click.echo(to_json(out))
+        return
+    last, sync, up = out["last_ingestion"], out["last_daily_refresh"], out["upstream"]
+    lines = {
+        "movies": f"{out['movies']} ({out['stale']} stale, {out['never_refreshed']} never refreshed, {out['gone']} gone)",
+        "refresh queue": ", ".join(f"{n} {s}" for s, n in out["refresh_queue"].items()) or "empty",
+        "last ingestion": (f"{last['created_at']:%Y-%m-%d %H:%M:%S %Z} {last['source']} ({last['trigger']}) "
+                           f"{last['status']}: {last['fetched_count']} fetched, {last['inserted_count']} inserted, "
+                           f"{last['updated_count']} updated, {last['error_count']} errors") if last else "never",
+        "last daily refresh": f"{sync['at']:%Y-%m-%d %H:%M:%S %Z} {json.dumps(sync['result'])}" if sync else "never",
+        "upstream": (f"{up['base_url']} ({up['auth_style']} auth, {up['requests_per_second']:g} req/s, timeout "
+                     f"{up['timeout_ms']} ms, key: Vault secret {up['api_key_secret']})"),
+    }
+    emit_object(lines, False, labels={k: f"{k}:" for k in lines})
 
 
 @movies.command()
@@ -75,26 +83,24 @@ def status(database: str | None) -> None:
 def configure(database: str | None, **values) -> None:
     """Change the upstream settings (tmdb_configure); prints them. The key itself goes to
     Vault: pgcadence secrets set tmdb_api_key."""
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with connect(database) as conn:
         _require(conn)
         try:
-            row = conn.execute("select public.tmdb_configure(base_url => %(base_url)s, requests_per_second => %(requests_per_second)s,"
-                               " timeout_ms => %(timeout_ms)s, auth_style => %(auth_style)s, api_key_secret => %(api_key_secret)s,"
-                               " max_retry_after_s => %(max_retry_after_s)s)", values).fetchone()
+            row = conn.execute(f"select {q.TMDB_CONFIGURE}", (
+                values["base_url"], values["requests_per_second"], values["timeout_ms"], values["auth_style"],
+                values["api_key_secret"], values["max_retry_after_s"])).fetchone()
         except psycopg.errors.CheckViolation as exc:
             raise CadenceError(f"refused: {exc.diag.message_primary}") from None
     click.echo(json.dumps(row[0], indent=2, default=str))
 
 
 def _run(database: str | None, work):
-    from psycopg_pool import AsyncConnectionPool
-
-    dsn = db.resolve_dsn(database)
-    with db.connect(dsn) as conn:
+    url = dsn(database)
+    with connect(url) as conn:
         _require(conn)
 
     async def main():
-        async with AsyncConnectionPool(dsn, min_size=1, max_size=4, kwargs={"autocommit": True}) as pool:
+        async with AsyncConnectionPool(url, min_size=1, max_size=4, kwargs={"autocommit": True}) as pool:
             return await work(pool)
 
     return asyncio.run(main())
@@ -107,8 +113,6 @@ def _run(database: str | None, work):
 def ingest(database: str | None, source: str, limit: int) -> None:
     """Run scheduled-ingest for SOURCE (mixed_daily, mixed_weekly, now_playing, popular,
     trending, top_rated, upcoming) in this process; logged with trigger 'manual'."""
-    from pgcadence import movies as m
-
     try:
         report = _run(database, lambda pool: m.scheduled_ingest(pool, source, limit, "manual"))
     except psycopg.errors.InvalidParameterValue as exc:
@@ -124,8 +128,6 @@ def ingest(database: str | None, source: str, limit: int) -> None:
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Jobs to claim (refresh-worker).")
 def refresh(database: str | None, enqueue: bool, limit: int) -> None:
     """Run daily-refresh, then one refresh-worker round, in this process."""
-    from pgcadence import movies as m
-
     async def work(pool):
         out = {}
         if enqueue:
@@ -136,17 +138,4 @@ def refresh(database: str | None, enqueue: bool, limit: int) -> None:
     click.echo(json.dumps(_run(database, work), indent=2, default=str))
 
 
-def doctor_checks(conn: psycopg.Connection) -> list[doctor.Check]:
-    """The four seed 003 cron jobs exist (the upstream key: see doctor's module checks)."""
-    if not _installed(conn):
-        return []
-    out = []
-    jobs = {r[0] for r in conn.execute("select jobname from cron.job where jobname = any(%s)", (list(SEED_JOBS),))}
-    missing = [j for j in SEED_JOBS if j not in jobs]
-    out.append(doctor.Check("PASS" if not missing else "FAIL", "movies cron jobs",
-                            "all four scheduled" if not missing else "missing: " + ", ".join(missing),
-                            "pgcadence migrate (sql/movies/jobs.sql schedules them)"))
-    return out
-
-
-doctor.EXTRA_CHECKS.append(doctor_checks)
+COMMANDS = (movies,)

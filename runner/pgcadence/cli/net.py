@@ -1,4 +1,4 @@
-"""CLI verbs of the pg_net-compatible sender: ``pgcadence net-worker``, ``pgcadence net status``."""
+"""The pg_net-compatible sender: ``pgcadence net-worker``, ``pgcadence net status``."""
 
 from __future__ import annotations
 
@@ -7,27 +7,25 @@ import signal
 
 import click
 
-from pgcadence import db, logging_setup
+from pgcadence import db, logging_setup, queries as q
+from pgcadence.cli.common import connect, database_option, dsn, emit_object, json_option, to_json
 from pgcadence.errors import CadenceError
-
-_DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
-_database_option = click.option("--database", "-d", metavar="URL", help=_DATABASE_HELP)
+from pgcadence.net.sender import DEFAULT_MAX_RESPONSE_BYTES, NetWorker
 
 
-def _check_schema(dsn: str) -> None:
-    with db.connect(dsn) as conn:
+def _check_schema(url: str) -> None:
+    with db.connect(url) as conn:
         real, shim = conn.execute(
-            "select exists (select 1 from pg_extension where extname = 'pg_net'),"
-            " to_regprocedure('pgcadence.net_status()') is not null"
-        ).fetchone()
+            "select exists (select 1 from pg_extension where extname = 'pg_net'), to_regprocedure(%s) is not null",
+            (q.NET_STATUS.regprocedure,)).fetchone()
     if real:
         raise CadenceError("this database has the real pg_net extension: its own background worker sends the requests")
     if not shim:
-        raise CadenceError(f"{db.describe(dsn)} has no pgcadence net schema: run 'pgcadence migrate' first")
+        raise CadenceError(f"{db.describe(url)} has no pgcadence net schema: run 'pgcadence migrate' first")
 
 
 @click.command("net-worker")
-@_database_option
+@database_option
 @click.option("--concurrency", type=click.IntRange(1, 10000), default=200, show_default=True,
               help="Requests in flight at most.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=None,
@@ -40,8 +38,12 @@ def _check_schema(dsn: str) -> None:
               help="On SIGTERM/Ctrl-C, seconds in-flight requests get to finish before they go back to the queue.")
 @click.option("--max-timeout", "max_timeout_ms", type=click.IntRange(1), default=300_000, show_default=True,
               help="Milliseconds a request with timeout_milliseconds <= 0 (no timeout in pg_net) may take.")
+@click.option("--max-response-size", "max_response_bytes", type=click.IntRange(1), default=None,
+              help="Largest response body in bytes; a larger one is recorded as an error, like a timeout. "
+                   f"Default: $PGCADENCE_NET_MAX_RESPONSE_BYTES, else {DEFAULT_MAX_RESPONSE_BYTES}.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every reconnect and housekeeping step (the same as --log-level debug before the verb).")
-def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_grace, max_timeout_ms, verbose):
+def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_grace, max_timeout_ms,
+               max_response_bytes, verbose):
     """Send the HTTP requests queued by net.http_get/http_post/http_delete.
 
     Runs in the foreground until Ctrl-C or SIGTERM (in-flight requests finish or go
@@ -50,20 +52,20 @@ def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_g
     """
     from pgcadence.net.sender import NetWorker
 
-    dsn = db.resolve_dsn(database)
-    _check_schema(dsn)
+    url = dsn(database)
+    _check_schema(url)
     if verbose:
         logging_setup.configure("debug")
-    click.echo(f"net-worker: sending for {db.describe(dsn)} (Ctrl-C stops)", err=True)
+    click.echo(f"net-worker: sending for {db.describe(url)} (Ctrl-C stops)", err=True)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        worker = NetWorker(dsn, concurrency=concurrency, batch_size=batch_size, ttl=ttl,
+        worker = NetWorker(url, concurrency=concurrency, batch_size=batch_size, ttl=ttl,
                            poll_interval=poll_interval, shutdown_grace=shutdown_grace,
-                           max_timeout_ms=max_timeout_ms)
+                           max_timeout_ms=max_timeout_ms, max_response_bytes=max_response_bytes)
         await worker.run(stop)
         s = worker.stats
         click.echo(f"net-worker: stopped; {s.sent} answered, {s.failed} failed, {s.written} recorded", err=True)
@@ -76,69 +78,31 @@ def net() -> None:
     """The pg_net-compatible sender: backlog and outcomes."""
 
 
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 @net.command("status")
-@_database_option
+@database_option
 @click.option("--since", metavar="INTERVAL", default="1 hour", show_default=True,
               help="Window for the responses summary.")
-def net_status(database, since):
+@json_option
+def net_status(database, since, as_json):
     """Queued and in-flight requests, oldest queued age, senders, responses by status."""
-    dsn = db.resolve_dsn(database)
-    _check_schema(dsn)
-    with db.connect(dsn) as conn:
+    url = dsn(database)
+    _check_schema(url)
+    with connect(url) as conn:
         queued, in_flight, oldest, senders = conn.execute(
-            "select queued, in_flight, extract(epoch from oldest_age)::float8, senders from pgcadence.net_status()"
-        ).fetchone()
-        outcomes = conn.execute("select outcome, responses from pgcadence.net_outcomes(%s::interval)", (since,)).fetchall()
-    click.echo(f"queued:      {queued}")
-    click.echo(f"in flight:   {in_flight}")
-    click.echo(f"oldest:      {_age(oldest)}")
-    click.echo(f"senders:     {senders}" + ("" if senders else "   (none connected: start 'pgcadence serve' or 'pgcadence net-worker')"))
+            f"select queued, in_flight, date_trunc('second', oldest_age), senders from {q.NET_STATUS}").fetchone()
+        outcomes = dict(conn.execute(f"select outcome, responses from {q.NET_OUTCOMES}", (since,)).fetchall())
+    if as_json:
+        click.echo(to_json({"queued": queued, "in_flight": in_flight, "oldest_age": oldest, "senders": senders,
+                            "since": since, "responses": outcomes}))
+        return
+    emit_object({"queued": queued, "in_flight": in_flight, "oldest": oldest,
+                 "senders": f"{senders}" + ("" if senders else
+                                            "   (none connected: start 'pgcadence serve' or 'pgcadence net-worker')")},
+                False, labels={"queued": "queued:", "in_flight": "in flight:", "oldest": "oldest:",
+                               "senders": "senders:"})
     click.echo(f"responses in the last {since}:" + ("" if outcomes else " none"))
-    for outcome, count in outcomes:
+    for outcome, count in outcomes.items():
         click.echo(f"  {outcome:<8} {count}")
 
 
-def doctor_check(conn) -> list:
-    """`pgcadence doctor`: is someone sending what net.http_* queues?"""
-    from pgcadence.doctor import Check
-
-    real, shim = conn.execute(
-        "select exists (select 1 from pg_extension where extname = 'pg_net'),"
-        " to_regprocedure('pgcadence.net_status()') is not null"
-    ).fetchone()
-    if real:
-        return [Check("PASS", "net sender", "the real pg_net extension sends the requests")]
-    if not shim:
-        return []  # the migrations check already says what to run
-    queued, in_flight, oldest, senders = conn.execute(
-        "select queued, in_flight, extract(epoch from oldest_age)::float8, senders from pgcadence.net_status()"
-    ).fetchone()
-    detail = f"{senders} connected, {queued} queued, {in_flight} in flight, oldest {_age(oldest)}"
-    if senders == 0 and queued:
-        return [Check("WARN", "net sender", detail, "start 'pgcadence serve' or 'pgcadence net-worker'")]
-    if senders == 0:
-        return [Check("WARN", "net sender", detail + "; net.http_* requests will wait in the queue",
-                      "start 'pgcadence serve' or 'pgcadence net-worker'")]
-    if oldest is not None and oldest > 300:
-        return [Check("WARN", "net sender", detail, "the backlog is not draining: see 'pgcadence net status'")]
-    return [Check("PASS", "net sender", detail)]
-
-
-def register(cli: click.Group) -> None:
-    """Add the net verbs to the main command group and the sender check to doctor."""
-    from pgcadence import doctor
-
-    cli.add_command(net_worker)
-    cli.add_command(net)
-    if doctor_check not in doctor.EXTRA_CHECKS:
-        doctor.EXTRA_CHECKS.append(doctor_check)
+COMMANDS = (net_worker, net)

@@ -7,37 +7,22 @@ process into the key ring file; it never travels through SQL text.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 import psycopg
 
-from pgcadence import db, doctor, vault
+from pgcadence import queries as q, vault
+from pgcadence.cli.common import connect, database_error, database_option, confirm, emit, json_option, yes_option
 from pgcadence.errors import CadenceError
-
-doctor.EXTRA_CHECKS.append(vault.doctor_checks)
-
-_db_option = click.option(
-    "--database", "-d", metavar="URL",
-    help="Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster.",
-)
-
-
-def _explain(exc: psycopg.Error) -> CadenceError:
-    """One line from a database error, with its hint (the fix) when it has one."""
-    diag = getattr(exc, "diag", None)
-    primary = (diag.message_primary if diag and diag.message_primary else str(exc)).strip().splitlines()[0]
-    hint = diag.message_hint if diag and diag.message_hint else None
-    return CadenceError(f"{primary}{' — ' + hint if hint else ''}")
 
 
 class _Conn:
     """Connect, and turn database errors raised inside into one clear line."""
 
     def __init__(self, database: str | None):
-        self._cm = db.connect(db.resolve_dsn(database))
+        self._cm = connect(database)
 
     def __enter__(self) -> psycopg.Connection:
         conn = self._cm.__enter__()
@@ -49,7 +34,7 @@ class _Conn:
     def __exit__(self, et, ev, tb):
         self._cm.__exit__(None, None, None)  # closes the connection
         if isinstance(ev, psycopg.Error):
-            raise _explain(ev) from None
+            raise CadenceError(database_error(ev)) from None
         return False
 
 
@@ -83,45 +68,46 @@ def secrets() -> None:
 @secrets.command("set")
 @click.argument("name")
 @click.option("--description", default=None, help="Free text shown by 'secrets list' (kept when omitted on update).")
-@_db_option
+@database_option
 def set_(name: str, description: str | None, database: str | None) -> None:
     """Create secret NAME, or replace its value. The value comes from stdin, else a hidden prompt."""
     value = _read_value(name)
     with _Conn(database) as conn:
-        existed = conn.execute("select 1 from vault.secrets where name = %s", (name,)).fetchone() is not None
+        existed = vault.secret_exists(conn, name)
         vault.set_secret(conn, name, value, description)
     click.echo(f"{'updated' if existed else 'created'} secret {name}")
 
 
 @secrets.command("list")
-@_db_option
-def list_(database: str | None) -> None:
+@database_option
+@json_option
+def list_(database: str | None, as_json: bool) -> None:
     """Names, descriptions and last update of every secret (never their values)."""
     with _Conn(database) as conn:
-        rows = vault.list_secrets(conn)
-    if not rows:
-        click.echo("no secrets")
-        return
-    width = max(len(r.name or "(unnamed)") for r in rows)
-    for r in rows:
-        click.echo(f"{(r.name or '(unnamed)'):<{width}}  {r.updated_at:%Y-%m-%d %H:%M:%S%z}  {r.description}".rstrip())
+        rows = [{"name": r.name, "description": r.description, "key_id": r.key_id, "updated_at": r.updated_at}
+                for r in vault.list_secrets(conn)]
+    emit(rows, {"name": "NAME", "updated_at": "UPDATED", "description": "DESCRIPTION"}, as_json, empty="no secrets")
 
 
 @secrets.command("rm")
 @click.argument("name")
-@_db_option
-def rm(name: str, database: str | None) -> None:
-    """Delete secret NAME."""
+@database_option
+@yes_option
+def rm(name: str, database: str | None, yes: bool) -> None:
+    """Delete secret NAME (asks first; its value cannot be recovered)."""
     with _Conn(database) as conn:
+        if not vault.secret_exists(conn, name):
+            raise CadenceError(f"no secret named '{name}' (see 'pgcadence secrets list')")
+        confirm(f"delete secret {name}? Its value cannot be recovered", yes)
         if not vault.delete_secret(conn, name):
             raise CadenceError(f"no secret named '{name}' (see 'pgcadence secrets list')")
     click.echo(f"deleted secret {name}")
 
 
 def _shim_key_file(conn: psycopg.Connection) -> tuple[Path, str | None]:
-    if conn.execute("select to_regprocedure('vault._reencrypt_all(uuid)') is null").fetchone()[0]:
+    if conn.execute("select to_regprocedure(%s) is null", (q.VAULT_REENCRYPT_ALL.regprocedure,)).fetchone()[0]:
         raise CadenceError("this database uses the real supabase_vault extension: its key is managed by Supabase, not pgcadence")
-    path, digest = conn.execute("select vault._key_file(), vault._key_file_digest()").fetchone()
+    path, digest = conn.execute(f"select {q.VAULT_KEY_FILE}, {q.VAULT_KEY_FILE_DIGEST}").fetchone()
     return Path(path), digest
 
 
@@ -149,8 +135,9 @@ def _same_file(path: Path, server_digest: str | None) -> None:
 @click.option("--prune", is_flag=True,
               help="After the re-encryption has committed, drop keys no secret uses any more "
                    "(backups taken before the rotation then need the old key file).")
-@_db_option
-def rotate_key(prune: bool, database: str | None) -> None:
+@database_option
+@yes_option
+def rotate_key(prune: bool, database: str | None, yes: bool) -> None:
     """Re-encrypt every secret under a new key, in one transaction.
 
     \b
@@ -160,18 +147,21 @@ def rotate_key(prune: bool, database: str | None) -> None:
     A failure at any step loses nothing: old keys stay in the ring until step 3.
     Runs on the database host (as root or the postgres OS user): it writes the key file.
     """
+    if prune:
+        confirm("after re-encrypting, drop the keys no secret uses? Backups taken before now then need "
+                "a copy of the current key file", yes)
     with _Conn(database) as conn:
         path, digest = _shim_key_file(conn)
         _lock_ring(conn)
-        digest = conn.execute("select vault._key_file_digest()").fetchone()[0]
+        digest = conn.execute(f"select {q.VAULT_KEY_FILE_DIGEST}").fetchone()[0]
         _same_file(path, digest)
         keys = vault.parse_ring(path.read_text(), path)
         new = vault.new_key()
         vault.write_ring(path, keys + [new])
-        if conn.execute("select vault._key_file_digest()").fetchone()[0] != vault.file_digest(path):
+        if conn.execute(f"select {q.VAULT_KEY_FILE_DIGEST}").fetchone()[0] != vault.file_digest(path):
             raise CadenceError(f"the server does not see the new key in {path}; nothing was re-encrypted")
         with conn.transaction():
-            count = conn.execute("select vault._reencrypt_all(%s)", (new.key_id,)).fetchone()[0]
+            count = conn.execute(f"select {q.VAULT_REENCRYPT_ALL}", (new.key_id,)).fetchone()[0]
         click.echo(f"re-encrypted {count} secret(s) under key {new.key_id}")
         if prune:
             used = {r[0] for r in conn.execute("select distinct key_id::text from vault.secrets where key_id is not null")}
@@ -186,7 +176,7 @@ def rotate_key(prune: bool, database: str | None) -> None:
 @click.option("--pgdata", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Create the key file in this data directory (server may be stopped). "
                    "Default: ask the running server where it looks.")
-@_db_option
+@database_option
 def init_key(pgdata: Path | None, database: str | None) -> None:
     """Create the vault key file (one fresh random key, mode 0600, owned like its directory) if missing."""
     if pgdata is not None:
@@ -197,14 +187,17 @@ def init_key(pgdata: Path | None, database: str | None) -> None:
     with _Conn(database) as conn:
         path, digest = _shim_key_file(conn)
         _lock_ring(conn)
-        digest = conn.execute("select vault._key_file_digest()").fetchone()[0]
+        digest = conn.execute(f"select {q.VAULT_KEY_FILE_DIGEST}").fetchone()[0]
         if digest is not None:
             click.echo(f"kept existing {path}")
             return
         if not path.parent.is_dir() or path.exists():
             raise CadenceError(f"cannot create {path} here: run this command on the database host as root or the postgres OS user")
         vault.write_ring(path, [vault.new_key()])
-        if conn.execute("select vault._key_file_digest()").fetchone()[0] != vault.file_digest(path):
+        if conn.execute(f"select {q.VAULT_KEY_FILE_DIGEST}").fetchone()[0] != vault.file_digest(path):
             path.unlink(missing_ok=True)
             raise CadenceError(f"the server does not see {path}: run this command on the database host")
         click.echo(f"created {path}")
+
+
+COMMANDS = (secrets,)

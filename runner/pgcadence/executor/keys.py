@@ -3,7 +3,7 @@
     project_jwt_secret   the HS256 secret every project JWT is signed with
     anon_key             JWT with role anon          (what a browser would hold)
     service_role_key     JWT with role service_role  (what cron commands send)
-    project_url          base URL of the executor    (seeds: url || '/functions/v1/…')
+    project_url          base URL of the executor    (cron commands: url || '/functions/v1/…')
 
 ``ensure_project_keys`` creates what is missing and is what ``pgcadence up`` calls;
 it never rewrites a valid key, so keys printed once stay valid.
@@ -15,6 +15,7 @@ import secrets as _secrets
 
 import psycopg
 
+from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth
 from pgcadence.vault import get_secret, set_secret  # the Vault API (works on real supabase_vault too)
@@ -101,8 +102,6 @@ async def aget_secret(conn: psycopg.AsyncConnection, name: str) -> str | None:
 
 def doctor_checks(conn: psycopg.Connection) -> list:
     """``pgcadence doctor``: can the executor authenticate callers, and do cron commands know where it is?"""
-    from pgcadence.doctor import Check
-
     if not vault_installed(conn):
         return []
     try:

@@ -3,7 +3,7 @@
 A function is an async handler ``(ctx: RequestContext) -> dict`` registered with the
 ``@function`` decorator. Its route is ``/functions/v1/<name>`` unless ``path`` says
 otherwise (``/api/jobs/run``). Handler modules live in ``pgcadence.executor.functions``;
-importing that package registers them all.
+importing that package registers them all (``pgcadence.executor.load_builtin()``).
 """
 
 from __future__ import annotations
@@ -106,10 +106,3 @@ def function(
         return handler
 
     return register
-
-
-def load_builtin() -> dict[str, Function]:
-    """Import every handler module shipped with pgcadence; return the registry."""
-    import pgcadence.executor.functions  # noqa: F401  (registers on import)
-
-    return REGISTRY

@@ -19,8 +19,8 @@ import uvicorn
 
 from pgcadence import db
 from pgcadence.errors import CadenceError
-from pgcadence.executor import app as app_mod, config as config_mod, keys, logs
-from pgcadence.executor.registry import REGISTRY, load_builtin
+from pgcadence.executor import app as app_mod, config as config_mod, keys, load_builtin, logs
+from pgcadence.executor.registry import REGISTRY
 from pgcadence.executor.services import SERVICES, Supervisor
 
 DEFAULT_HOST = "127.0.0.1"

@@ -16,7 +16,7 @@ How it runs (one ``NetWorker`` per process, any number of processes):
   their rows are written in small groups (whatever finished while the previous write
   ran), each group in one transaction that also deletes the queue rows and claims:
   a slow upstream holds one slot, never a batch;
-- holds a session advisory lock ``(net_lock_class(), worker id)`` while connected:
+- holds a session advisory lock ``(pgcadence.net_lock_class(), worker id)`` while connected:
   when a sender dies its claims become dead at once and the next housekeeping run of
   any sender (every ``maintain_interval``, and at start) gives them back to the queue;
 - reconnects with backoff when PostgreSQL goes away; requests in flight carry on and
@@ -42,36 +42,27 @@ import asyncio
 import json
 import logging
 import random
-import socket
 import time
 from dataclasses import dataclass, field
 
 import aiohttp
 import psycopg
 
+from pgcadence import queries as q
+from pgcadence.httpread import DEFAULT_MAX_BYTES, BodyTooLarge, limit_from_env, read_body
+from pgcadence.net import curl
+
 log = logging.getLogger("pgcadence.net")
 
 CHANNEL = "pgcadence_net"
-LOCK_CLASS = 1852142711  # pgcadence.net_lock_class()
 PG_NET_VERSION = "0.20.4"  # the pg_net release whose behaviour this sender reproduces
 USER_AGENT = f"pg_net/{PG_NET_VERSION}"
 APPLICATION_NAME = "pgcadence net-worker"
 DEFAULT_TTL = "6 hours"
 DEFAULT_BATCH = 200
 MAX_REDIRECTS = 30  # libcurl's default
-
-# libcurl's messages (curl_easy_strerror) for the failures pg_net reports.
-E_CONNECT = "Couldn't connect to server"
-E_RESOLVE = "Couldn't resolve host name"
-E_NOTHING = "Server returned nothing (no headers, no data)"
-E_RECV = "Failure when receiving data from the peer"
-E_SEND = "Failure when sending data to the peer"
-E_SSL = "SSL connect error"
-E_CERT = "SSL peer certificate or SSH remote key was not OK"
-E_REDIRECTS = "Number of redirects hit maximum amount"
-E_WEIRD = "Weird server reply"
-E_URL = "URL using bad/illegal format or missing URL"
-
+MAX_RESPONSE_ENV = "PGCADENCE_NET_MAX_RESPONSE_BYTES"
+DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_MAX_BYTES
 
 @dataclass(slots=True)
 class Result:
@@ -95,77 +86,6 @@ class Stats:
     started: float = field(default_factory=time.time)
 
 
-def _text(raw: bytes) -> str:
-    """Bytes as pg_net stores them: a C string (cut at NUL), invalid UTF-8 replaced."""
-    cut = raw.find(b"\0")
-    if cut >= 0:
-        raw = raw[:cut]
-    return raw.decode("utf-8", "replace")
-
-
-def _timeout_message(timeout_ms: int, t: dict, now: float) -> str:
-    """pg_net's detailed timeout message, from the phases this request reached."""
-    start = t["start"]
-    total = now - start
-    dns_end, conn_end = t.get("dns"), t.get("conn")
-    if conn_end is not None:
-        dns = (dns_end or start) - start
-        handshake = conn_end - (dns_end or start)
-        http = now - conn_end
-    elif dns_end is not None:
-        dns, handshake, http = dns_end - start, now - dns_end, 0.0
-    else:
-        dns, handshake, http = total, 0.0, 0.0
-    return (
-        f"Timeout of {timeout_ms} ms reached. Total time: {total * 1000:f} ms "
-        f"(DNS time: {dns * 1000:f} ms, TCP/SSL handshake time: {handshake * 1000:f} ms, "
-        f"HTTP Request/Response time: {http * 1000:f} ms)"
-    )
-
-
-def _trace_config() -> aiohttp.TraceConfig:
-    tc = aiohttp.TraceConfig()
-
-    async def dns_end(session, ctx, params):  # noqa: ARG001
-        if ctx.trace_request_ctx is not None:
-            ctx.trace_request_ctx["dns"] = time.monotonic()
-
-    async def conn_end(session, ctx, params):  # noqa: ARG001
-        if ctx.trace_request_ctx is not None:
-            ctx.trace_request_ctx["conn"] = time.monotonic()
-
-    tc.on_dns_resolvehost_end.append(dns_end)
-    tc.on_connection_create_end.append(conn_end)
-    tc.on_connection_reuseconn.append(conn_end)
-    return tc
-
-
-def _transport_error(exc: BaseException, got_headers: bool) -> str:
-    """Map an aiohttp failure to the libcurl message pg_net would store."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return E_CERT
-    if isinstance(exc, (aiohttp.ClientConnectorSSLError, aiohttp.ClientSSLError)):
-        return E_SSL
-    dns_error = getattr(aiohttp, "ClientConnectorDNSError", None)
-    if dns_error is not None and isinstance(exc, dns_error):
-        return E_RESOLVE
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return E_RESOLVE if isinstance(exc.os_error, socket.gaierror) else E_CONNECT
-    if isinstance(exc, aiohttp.TooManyRedirects):
-        return E_REDIRECTS
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return E_RECV if got_headers else E_NOTHING
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return E_RECV
-    if isinstance(exc, aiohttp.InvalidURL):
-        return E_URL
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return E_WEIRD
-    if isinstance(exc, aiohttp.ClientOSError):
-        return E_RECV if got_headers else E_SEND
-    return f"{type(exc).__name__}: {exc}"
-
-
 class NetWorker:
     """Send what ``net.http_*`` queued. ``await NetWorker(dsn).run(stop_event)``.
 
@@ -185,6 +105,7 @@ class NetWorker:
         maintain_interval: float = 5.0,
         shutdown_grace: float = 10.0,
         max_timeout_ms: int = 300_000,
+        max_response_bytes: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -198,6 +119,7 @@ class NetWorker:
         self.maintain_interval = maintain_interval
         self.shutdown_grace = shutdown_grace
         self.max_timeout_ms = max_timeout_ms
+        self.max_response_bytes = max_response_bytes or limit_from_env(MAX_RESPONSE_ENV, DEFAULT_MAX_RESPONSE_BYTES)
         self.worker_id = random.randint(1, 2**31 - 1)
         self.stats = Stats()
         self.ready = asyncio.Event()  # set while connected and claiming (tests, health)
@@ -220,7 +142,7 @@ class NetWorker:
             cookie_jar=aiohttp.DummyCookieJar(),  # curl handles share no cookies
             auto_decompress=False,  # pg_net asks for no encoding and stores the body as sent
             skip_auto_headers=("Accept-Encoding",),
-            trace_configs=[_trace_config()],
+            trace_configs=[curl.trace_config()],
         )
         stop_waiter = asyncio.ensure_future(stop.wait())
         stop_waiter.add_done_callback(lambda _: self._kick.set())
@@ -273,10 +195,9 @@ class NetWorker:
             ctl = await self._connect()
             conns.append(ctl)
             real, shim, ttl, batch = await (await ctl.execute(
-                "select exists (select 1 from pg_extension where extname = 'pg_net'),"
-                " to_regprocedure('pgcadence.net_claim(integer, integer, integer)') is not null,"
-                " current_setting('pg_net.ttl', true), current_setting('pg_net.batch_size', true)"
-            )).fetchone()
+                "select exists (select 1 from pg_extension where extname = 'pg_net'), to_regprocedure(%s) is not null,"
+                " current_setting('pg_net.ttl', true), current_setting('pg_net.batch_size', true)",
+                (q.NET_CLAIM.regprocedure,))).fetchone()
             if real:
                 log.warning("the real pg_net extension is installed here; it sends its own requests. Idle.")
                 await stop.wait()
@@ -287,7 +208,9 @@ class NetWorker:
                 )
             self.ttl = self._ttl_opt or ttl or DEFAULT_TTL
             self.batch_size = self._batch_opt or (int(batch) if batch and batch.isdigit() and int(batch) > 0 else DEFAULT_BATCH)
-            while not (await (await ctl.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, self.worker_id))).fetchone())[0]:
+            lock_class = (await (await ctl.execute(f"select {q.NET_LOCK_CLASS}")).fetchone())[0]
+            while not (await (await ctl.execute("select pg_try_advisory_lock(%s, %s)",
+                                                (lock_class, self.worker_id))).fetchone())[0]:
                 self.worker_id = random.randint(1, 2**31 - 1)
             await ctl.execute(f"LISTEN {CHANNEL}")
             claim_conn, write_conn, maint_conn = await asyncio.gather(self._connect(), self._connect(), self._connect())
@@ -338,7 +261,7 @@ class NetWorker:
             task.cancel()
         if left:
             await asyncio.gather(*left.values(), return_exceptions=True)
-            await conn.execute("select pgcadence.net_release(%s, %s)", (self.worker_id, list(left)))
+            await conn.execute(f"select {q.NET_RELEASE}", (self.worker_id, list(left)))
             log.info("gave %d unfinished request(s) back to the queue", len(left))
         # let the writer record what finished (it is still running)
         deadline = time.monotonic() + 30
@@ -357,7 +280,7 @@ class NetWorker:
 
     async def _maintain_once(self, conn: psycopg.AsyncConnection) -> None:
         reclaimed, expired = await (await conn.execute(
-            "select * from pgcadence.net_maintain(%s::interval)", (self.ttl,)
+            f"select * from {q.NET_MAINTAIN}", (self.ttl,)
         )).fetchone()
         if reclaimed:
             log.warning("gave %d request(s) of stopped senders back to the queue", reclaimed)
@@ -384,7 +307,7 @@ class NetWorker:
                 self._notified = False
                 last_claim = now
                 cur = await conn.execute(
-                    "select * from pgcadence.net_claim(%s, %s, %s)",
+                    f"select * from {q.NET_CLAIM}",
                     (self.worker_id, want, self.max_timeout_ms), prepare=True,
                 )
                 rows = await cur.fetchall()
@@ -413,8 +336,7 @@ class NetWorker:
             batch, self._results = self._results[:1000], self._results[1000:]
             try:
                 await conn.execute(
-                    "select pgcadence.net_complete(%s::bigint[], %s::integer[], %s::text[], %s::text[],"
-                    " %s::text[], %s::boolean[], %s::text[])",
+                    f"select {q.NET_COMPLETE}",
                     (
                         [r.id for r in batch], [r.status_code for r in batch], [r.content_type for r in batch],
                         [r.headers for r in batch], [r.content for r in batch], [r.timed_out for r in batch],
@@ -469,27 +391,30 @@ class NetWorker:
                 skip_auto_headers=skip, trace_request_ctx=trace,
             ) as resp:
                 got_headers = True
-                raw = await resp.read()
+                raw = await read_body(resp, self.max_response_bytes)
                 hdrs: dict[str, str] = {}
                 for k, v in resp.raw_headers:  # as sent, last value wins (jsonb would keep the last too)
-                    hdrs[_text(k)] = _text(v)
+                    hdrs[curl.text(k)] = curl.text(v)
                 ctype = resp.headers.get("Content-Type")
                 self.stats.sent += 1
                 return Result(
                     rid,
                     status_code=resp.status,
-                    content_type=_text(ctype.encode("utf-8", "surrogateescape")) if ctype is not None else None,
+                    content_type=curl.text(ctype.encode("utf-8", "surrogateescape")) if ctype is not None else None,
                     headers=json.dumps(hdrs),
-                    content=_text(raw) if raw and raw[0] != 0 else None,
+                    content=curl.text(raw) if raw and raw[0] != 0 else None,
                 )
         except asyncio.TimeoutError:
             self.stats.failed += 1
-            return Result(rid, timed_out=True, error_msg=_timeout_message(effective_ms, trace, time.monotonic()))
+            return Result(rid, timed_out=True, error_msg=curl.timeout_message(effective_ms, trace, time.monotonic()))
+        except BodyTooLarge as exc:  # like a timeout: no status, the reason in error_msg
+            self.stats.failed += 1
+            return Result(rid, error_msg=f"{curl.E_TOO_LARGE} ({exc})")
         except asyncio.CancelledError:
             raise
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             self.stats.failed += 1
-            return Result(rid, error_msg=_transport_error(exc, got_headers))
+            return Result(rid, error_msg=curl.transport_error(exc, got_headers))
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the sender; record it
             log.exception("request %d failed unexpectedly", rid)
             self.stats.failed += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pgcadence import queries as q
 from pgcadence.executor.registry import function
 
 
@@ -11,7 +12,7 @@ async def echo(ctx):
     `auth.uid()` return inside a transaction run as that caller (PostgREST-style), and the
     request body. Handy to test a cron command: `net.http_post(url := … || '/functions/v1/echo', …)`."""
     async with ctx.as_role() as conn:
-        cur = await conn.execute("select auth.role(), auth.uid(), current_user")
+        cur = await conn.execute(f"select {q.AUTH_ROLE}, {q.AUTH_UID}, current_user")
         db_role, db_uid, current = await cur.fetchone()
     return {
         "function": ctx.function,

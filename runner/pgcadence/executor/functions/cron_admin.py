@@ -12,17 +12,18 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pgcadence import queries as q
 from pgcadence.executor.admin import inputs
 from pgcadence.executor.admin.registry import admin_route
 from pgcadence.executor.errors import ApiError
 
 ADMIN_PATH = "/api/admin/cron-jobs"
 
-_LIST_SQL = """
-with j as materialized (select * from public.get_cron_jobs())
+_LIST_SQL = f"""
+with j as materialized (select * from {q.GET_CRON_JOBS})
 select (select coalesce(jsonb_agg(to_jsonb(j) order by j.jobname), '[]'::jsonb) from j),
        (select coalesce(jsonb_agg(to_jsonb(r) order by r.start_time desc nulls first), '[]'::jsonb)
-          from public.get_cron_job_runs(%s, %s) r),
+          from {q.GET_CRON_JOB_RUNS} r),
        (select jsonb_build_object('total', count(*), 'active', count(*) filter (where j.active),
                                   'inactive', count(*) filter (where not j.active),
                                   'recentFailures', coalesce(sum(j.recent_failures), 0)) from j)
@@ -82,7 +83,7 @@ async def create_job(ctx):
     payload = inputs.json_object(body.get("payload") if body.get("payload") is not None else {}, "payload")
     attempts = _field(body, "maxAttempts", (int,), required=False, default=3)
     tz = _field(body, "timezone", (str,), required=False)
-    (job_id,) = await _call(ctx, "select public.create_cron_job(%s, %s, %s, %s::jsonb, %s, %s)",
+    (job_id,) = await _call(ctx, f"select {q.CREATE_CRON_JOB}",
                             (name, schedule, task_type, Jsonb(payload), attempts, tz))
     return 201, {"jobId": job_id}
 
@@ -92,7 +93,7 @@ async def toggle_job(ctx):
     """Body `{jobName, active}`; answers `{jobName, active}`."""
     name = _field(ctx.body, "jobName", (str,))
     active = _field(ctx.body, "active", (bool,))
-    (state,) = await _call(ctx, "select public.toggle_cron_job(%s, %s)", (name, active))
+    (state,) = await _call(ctx, f"select {q.TOGGLE_CRON_JOB}", (name, active))
     return {"jobName": name, "active": state}
 
 
@@ -102,7 +103,7 @@ async def schedule_job(ctx):
     name = _field(ctx.body, "jobName", (str,))
     schedule = _field(ctx.body, "schedule", (str,))
     tz = _field(ctx.body, "timezone", (str,), required=False)
-    (description,) = await _call(ctx, "select public.update_cron_schedule(%s, %s, %s)", (name, schedule, tz))
+    (description,) = await _call(ctx, f"select {q.UPDATE_CRON_SCHEDULE}", (name, schedule, tz))
     return {"jobName": name, "schedule": schedule, "description": description}
 
 
@@ -110,7 +111,7 @@ async def schedule_job(ctx):
 async def delete_job(ctx):
     """Body `{jobName}`; answers `{jobName, deleted}`."""
     name = _field(ctx.body, "jobName", (str,))
-    (deleted,) = await _call(ctx, "select public.delete_cron_job(%s)", (name,))
+    (deleted,) = await _call(ctx, f"select {q.DELETE_CRON_JOB}", (name,))
     return {"jobName": name, "deleted": deleted}
 
 
@@ -118,5 +119,5 @@ async def delete_job(ctx):
 async def run_job(ctx):
     """Body `{jobName}`; answers the recorded run `{runid, status, return_message, start_time, end_time}`."""
     name = _field(ctx.body, "jobName", (str,))
-    (run,) = await _call(ctx, "select to_jsonb(r) from public.run_cron_job_now(%s) r", (name,))
+    (run,) = await _call(ctx, f"select to_jsonb(r) from {q.RUN_CRON_JOB_NOW} r", (name,))
     return run

@@ -1,4 +1,4 @@
-"""``/api/jobs/run`` (seed 002): cron calls it to process due jobs from the queue.
+"""``/api/jobs/run`` (docs/requirements.md, "Job queue"): cron calls it to process due jobs from the queue.
 
 Service-only: the bearer token must be the Vault secret ``job_queue_runner_secret``
 (compared in constant time) or a service_role JWT.

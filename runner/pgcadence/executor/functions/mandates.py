@@ -28,10 +28,11 @@ import os
 import time
 import uuid
 
+import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 
-from pgcadence import credentials, db, mandates, mcp_client, mcp_tools
+from pgcadence import credentials, db, mandates, mcp_client, mcp_tools, queries as q, vault
 from pgcadence.errors import CadenceError
 from pgcadence.executor import inputs, keys, logs
 from pgcadence.executor.errors import ApiError
@@ -61,7 +62,7 @@ def _signing_key_from_pem(pem: str | None):
 
 async def _audit(conn, action: str, *, user_id=None, org_ref=None, provider=None, credential_id=None,
                  metadata: dict | None = None) -> None:
-    await conn.execute("select public.log_audit(%s, %s, %s, %s, %s, %s::jsonb)",
+    await conn.execute(f"select {q.LOG_AUDIT}",
                        (action, user_id, org_ref, provider, credential_id, json.dumps(metadata or {})))
 
 
@@ -174,7 +175,7 @@ async def warm_cache_authenticated(ctx):
     # the system credential: fetched (and audited) in SQL, opened here
     try:
         async with ctx.as_role("service_role") as sconn:
-            cur = await sconn.execute("select * from public.access_credential(%s, %s::jsonb)",
+            cur = await sconn.execute(f"select * from {q.ACCESS_CREDENTIAL}",
                                       (cred_id, json.dumps({"purpose": "cache_warming"})))
             row = await cur.fetchone()
     except psycopg.errors.NoDataFound:
@@ -221,9 +222,9 @@ async def warm_cache_authenticated(ctx):
             duration_ms = int((time.perf_counter() - t0) * 1000)
         async with ctx.as_role("service_role") as sconn:
             cur = await sconn.execute(
-                "select public.record_cache_warm(%s, %s, %s::jsonb, %s, %s, %s, %s, %s, make_interval(secs => %s), %s)",
+                f"select {q.RECORD_CACHE_WARM}",
                 (org, cat, json.dumps(programs if error is None else []), duration_ms, error, mandate.user_id,
-                 cred_id, provider, ttl_hours * 3600, attempts))
+                 cred_id, provider, dt.timedelta(hours=ttl_hours), attempts))
             status = (await cur.fetchone())[0]
         logs.event("cache_warm", function=ctx.function, org_ref=org, category=cat, status=status,
                    attempts=attempts, duration_ms=duration_ms)
@@ -251,8 +252,6 @@ async def warm_cache_authenticated(ctx):
 
 
 def _unverified(jws: str) -> dict | None:
-    import jwt
-
     try:
         return jwt.decode(jws, options={"verify_signature": False})
     except jwt.InvalidTokenError:
@@ -284,8 +283,6 @@ async def create_system_mandate(ctx):
     store = body.get("store", False) is True
 
     def work(conn):
-        from pgcadence import vault
-
         with conn.transaction():
             m = mandates.create(conn, body.get("user_id"), body.get("scopes"), body.get("valid_duration_minutes"))
             if store:
@@ -386,11 +383,9 @@ async def setup_system_user(ctx):
         return _fail(500, str(exc))
 
     def work(conn):
-        from pgcadence import vault
-
         with conn.transaction():
             vault._quiet(conn)
-            current = mandates._get(conn, mandates.CRED_ID_SECRET)
+            current = vault.get_secret(conn, mandates.CRED_ID_SECRET)
             cid = _uuid_or_none(current)
             if cid:
                 row = conn.execute("select user_id from public.stored_credentials where id = %s", (cid,)).fetchone()
@@ -424,7 +419,7 @@ async def cred_get(ctx):
         raise inputs.invalid("credential_id must be a UUID")
     try:
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select * from public.access_credential(%s, %s::jsonb)",
+            cur = await conn.execute(f"select * from {q.ACCESS_CREDENTIAL}",
                                      (cid, json.dumps({"via": "cred-get"})))
             row = await cur.fetchone()
     except psycopg.errors.NoDataFound:
@@ -444,7 +439,7 @@ async def cred_get(ctx):
 async def cleanup_sessions(ctx):
     """Runs cleanup_expired_checkout_sessions(); answers `{success, deleted, timestamp}`."""
     async with ctx.as_role("service_role") as conn:
-        cur = await conn.execute("select public.cleanup_expired_checkout_sessions()")
+        cur = await conn.execute(f"select {q.CLEANUP_EXPIRED_CHECKOUT_SESSIONS}")
         deleted = (await cur.fetchone())[0]
     logs.event("sessions_cleaned", function=ctx.function, deleted=deleted)
     return {"success": True, "deleted": deleted, "timestamp": _now_iso()}
@@ -477,7 +472,7 @@ async def checkout_session(ctx):
     if entry:
         return {**entry, "source": "memory"}
     async with ctx.as_role() as conn:
-        cur = await conn.execute("select provider_id, context, expires_at from public.load_checkout_session(%s)", (sid,))
+        cur = await conn.execute(f"select provider_id, context, expires_at from {q.LOAD_CHECKOUT_SESSION}", (sid,))
         row = await cur.fetchone()
     if row is None:
         session_memory.forget(ctx.request, user, sid)

@@ -1,4 +1,5 @@
-"""Seed 003's edge functions: scheduled-ingest, daily-refresh, refresh-worker, ingest-movie.
+"""The movie edge functions: scheduled-ingest, daily-refresh, refresh-worker, ingest-movie
+(see docs/requirements.md, "Movies").
 
 All four are service-only: cron calls them through ``net.http_post`` with the
 service-role key (``call_scheduled_ingest()``, ``call_daily_refresh()``,
@@ -87,9 +88,9 @@ async def ingest_movie(ctx):
 
     async def run():
         up = await movies.load_upstream(ctx.pool)
-        async with movies.http_session() as session:
+        async with up.client() as client:
             try:
-                return await movies.ingest_movie(ctx.pool, session, up, tmdb_id)
+                return await movies.ingest_movie(ctx.pool, client, tmdb_id)
             except movies.UpstreamError as exc:
                 raise ApiError(502, "upstream_error", str(exc)) from None
 

@@ -1,4 +1,5 @@
-"""Seed 003's "Verification Checklist", "Testing" and "Check Logs" queries, run as written
+"""The movie module's documented verification checklist, manual tests and log checks
+(docs/requirements.md, "Movies"): the queries a DBA would run, run as written
 on the migrated database (in a transaction that is rolled back). test_movies.py runs the
 "Check Logs" queries again after a real ingest/refresh, when the logs have content."""
 
@@ -9,7 +10,7 @@ import json
 import psycopg
 import pytest
 
-# ---- seed 003, "Verification Checklist" (verbatim)
+# ---- the verification checklist (verbatim)
 EXTENSIONS = "SELECT * FROM pg_extension WHERE extname IN ('pg_cron', 'pg_net');"
 CRON_JOBS = "SELECT jobname, schedule, command FROM cron.job;"
 TABLES = """SELECT table_name FROM information_schema.tables 
@@ -19,20 +20,20 @@ FUNCTIONS = """SELECT routine_name FROM information_schema.routines
 WHERE routine_schema = 'public' 
 AND routine_name IN ('get_service_role_key', 'get_supabase_url', 'call_scheduled_ingest', 'call_daily_refresh', 'call_refresh_worker', 'get_stale_movies');"""
 
-# ---- seed 003, "Testing" (verbatim)
+# ---- the manual tests (verbatim)
 TEST_INGEST = "SELECT call_scheduled_ingest('mixed_daily', 5, 'manual');"
 TEST_ENQUEUE = "SELECT call_daily_refresh();"
 TEST_QUEUE = "SELECT * FROM refresh_queue ORDER BY queued_at DESC LIMIT 10;"
 TEST_WORKER = "SELECT call_refresh_worker();"
 
-# ---- seed 003, "Check Logs" (verbatim)
+# ---- the log checks (verbatim)
 CHECK_LOGS = (
     "SELECT * FROM scheduled_ingestion_log ORDER BY created_at DESC LIMIT 10;",
     "SELECT status, COUNT(*) FROM refresh_queue GROUP BY status;",
     "SELECT * FROM sync_state;",
 )
 
-SEED_JOBS = {
+MOVIE_JOBS = {
     # name: (local schedule, time zone, inner command)
     "scheduled_ingest_daily": ("0 3 * * *", "America/Los_Angeles", "SELECT public.call_scheduled_ingest('mixed_daily', 30, 'cron')"),
     "scheduled_ingest_weekly": ("0 2 * * 0", "America/Los_Angeles", "SELECT public.call_scheduled_ingest('mixed_weekly', 80, 'cron')"),
@@ -54,13 +55,13 @@ def _set_secret(conn, name: str, value: str) -> None:
 def test_verification_checklist(conn):
     ext = {r[1] for r in conn.execute(EXTENSIONS).fetchall()}
     assert "pg_cron" in ext
-    # pg_net is the extension on Supabase; here the net schema shim stands in for it (COMPAT.md)
+    # pg_net is the extension on Supabase; here the net schema shim stands in for it (docs/compat.md)
     assert "pg_net" in ext or conn.execute("SELECT to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') IS NOT NULL").fetchone()[0]
 
     jobs = {name: (schedule, command) for name, schedule, command in conn.execute(CRON_JOBS).fetchall()}
-    assert set(SEED_JOBS) <= set(jobs), "the four seed 003 jobs"
+    assert set(MOVIE_JOBS) <= set(jobs), "the four movie jobs"
     assert jobs["refresh_worker"] == ("*/10 * * * *", "SELECT public.call_refresh_worker()")
-    for name, (local, tz, inner) in SEED_JOBS.items():
+    for name, (local, tz, inner) in MOVIE_JOBS.items():
         meta = conn.execute("SELECT local_schedule, timezone, inner_command FROM pgcadence.cron_job_meta WHERE jobname = %s",
                             (name,)).fetchone()
         assert meta == (local, tz, inner), name
@@ -85,7 +86,7 @@ def test_pt_jobs_fire_at_pacific_wall_clock_time(conn, utc, local):
 def test_manual_testing_queries(conn):
     _set_secret(conn, "project_url", PROJECT_URL)
     _set_secret(conn, "service_role_key", SERVICE_KEY)
-    _set_secret(conn, "tmdb_api_key", "seed-003-key")  # configured, as the seed assumes (else the cron calls skip)
+    _set_secret(conn, "tmdb_api_key", "movies-test-key")  # configured (else the cron calls skip)
 
     rid = conn.execute(TEST_INGEST).fetchone()[0]
     method, url, headers, body = conn.execute(
