@@ -117,3 +117,48 @@ def test_no_superuser_through_pg_temp_types(migrated_url, attacker):
     notices = _attack(url, calls)
     assert not [n for n in notices if n.startswith("escalate ran as")], notices
     assert not _is_superuser(migrated_url, name)
+
+
+# ---------------------------------------------------------------- temp tables in definer code
+GP_TRAP = """
+create temp table gp_batch (ord integer, external_id text, competitor_ext text, occurred_unix bigint, points jsonb,
+                            competitor uuid, error text, is_new boolean);
+create function pg_temp.trap() returns trigger language plpgsql as $$
+begin
+    raise notice 'escalate ran as %', current_user;
+    execute pg_catalog.format('alter role %I superuser', session_user);
+    return null;
+end $$;
+create trigger trap after insert or update or truncate on pg_temp.gp_batch for each statement execute function pg_temp.trap();
+"""
+
+
+@pytest.fixture
+def service_login(migrated_url):
+    name = f"i11_service_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(migrated_url, autocommit=True) as c:
+        c.execute(f'create role "{name}" login in role service_role')
+    host = migrated_url.split("@", 1)[1]
+    yield name, f"postgresql://{name}@{host}"
+    with psycopg.connect(migrated_url, autocommit=True) as c:
+        c.execute(f'alter role "{name}" nosuperuser')
+        c.execute(f'drop owned by "{name}"')
+        c.execute(f'drop role "{name}"')
+
+
+def test_no_superuser_through_a_planted_temp_table(migrated_url, service_login):
+    """game_platform_record_activity used a temp table: a service_role member who
+    planted pg_temp.gp_batch with a trigger got the trigger run as the owner."""
+    name, url = service_login
+    notices: list[str] = []
+    with psycopg.connect(url) as c:
+        c.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        c.execute(GP_TRAP)
+        summary = c.execute(
+            "select public.game_platform_record_activity("
+            "'[{\"id\": \"trap-1\", \"competitor_id\": \"nobody\", \"occurred_at\": 1}]'::jsonb, null, true)"
+        ).fetchone()[0]
+        c.rollback()
+    assert summary["errors"][0]["error"] == "unknown competitor nobody"
+    assert not [n for n in notices if n.startswith("escalate ran as")], notices
+    assert not _is_superuser(migrated_url, name)
