@@ -414,7 +414,9 @@ def test_upgrade_from_the_last_landed_layout_equals_a_fresh_install(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert _applied(url)[-1] == "0013.game_platform"
         res = migrate.run(url, progress=lambda m: None)
-        assert res.migrations == ["0014.sql_sources", "0015.module_skips", "0016.movies_search_path"]
+        newer = sorted(p.name[: -len(".sql")] for p in migrate.MIGRATIONS_DIR.glob("*.sql")
+                       if not p.name.endswith(".rollback.sql") and p.name > "0013.game_platform.sql")
+        assert res.migrations == newer and newer[:3] == ["0014.sql_sources", "0015.module_skips", "0016.movies_search_path"]
         upgraded, upgraded_cron = schema_dump.dump(url), _cron_rows(url)
         assert not migrate.run(url, progress=lambda m: None).changed
 
