@@ -14,7 +14,6 @@ handler. The whole request is bounded by the per-request timeout (504). Errors a
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 import uuid
@@ -31,11 +30,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pgcadence import __version__
-from pgcadence.executor import auth, keys, logs
+from pgcadence.executor import auth, body as body_mod, keys, logs
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
-from pgcadence.executor.registry import Function
+from pgcadence.executor.registry import ALL_METHODS, Function
 from pgcadence.executor.sqlctx import make_pool
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -166,12 +165,7 @@ def make_endpoint(fn: Function, settings: Settings):
                 state["role"] = role
                 state["auth"] = how
                 raw = await read_body(request, settings.max_body)
-                body = None
-                if raw.strip():
-                    try:
-                        body = json.loads(raw)
-                    except (UnicodeDecodeError, json.JSONDecodeError):
-                        raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
+                body = body_mod.parse(raw)
                 ctx = RequestContext(function=fn.name, request=request, request_id=state.get("request_id", ""),
                                      role=role, claims=claims, auth=how, body=body, raw_body=raw,
                                      pool=app_state.pool)
@@ -189,6 +183,8 @@ def make_endpoint(fn: Function, settings: Settings):
             return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
             return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
+        except psycopg.DataError as exc:  # bad input that reached SQL (22xxx, or text with NUL): the caller's fault
+            return error(400, "invalid_input", exc.diag.message_primary or str(exc).splitlines()[0])
         except psycopg.Error as exc:
             state["exception"] = type(exc).__name__
             logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
@@ -360,7 +356,9 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/openapi.json", openapi, methods=["GET"])]
     for fn in settings.registry.values():
-        routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(fn.methods), name=fn.name))
+        # every method reaches the endpoint, which answers 405 with Allow for the ones
+        # the function does not take (else /functions/v1/{name} below would say 404)
+        routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(ALL_METHODS), name=fn.name))
     routes.append(Route("/functions/v1/{name}", _unknown_function,
                         methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     app = Starlette(routes=routes, lifespan=lifespan,
