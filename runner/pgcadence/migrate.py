@@ -379,7 +379,8 @@ def rollback(dsn: str, steps: int | None = 1, progress: Progress = print) -> lis
 # ---------------------------------------------------------------- what a rollback would drop
 # Tables whose rows cannot be recreated: a rollback that would drop them while they
 # hold rows needs --force on top of --yes.
-PROTECTED_TABLES = ("public.mandate_audit", "public.stored_credentials", "vault.secrets")
+PROTECTED_TABLES = ("public.mandate_audit", "public.stored_credentials", "vault.secrets",
+                    "public.cache_operation_log")
 _DROP_TABLE = re.compile(r"(?i)\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)")
 
 

@@ -168,7 +168,8 @@ def import_(database: str | None, project: str, cache_type: str, file: Path) -> 
             entry = read_legacy_file(file)
     except CorruptCacheFile as exc:
         raise CadenceError(str(exc)) from None
-    with db.connect(db.resolve_dsn(database)) as conn:
+    with db.connect(db.resolve_dsn(database)) as conn, conn.transaction():
+        conn.execute("select set_config('pgcadence.cache_operation', 'import', true)")  # for the operation log
         row = conn.execute(
             "select written, data_size from public.cache_put(%s, %s, %s::jsonb, %s, %s)",
             (project, cache_type, encode_payload(entry.data).decode(), entry.last_fetch, entry.last_rich_fetch),

@@ -34,7 +34,7 @@ def _show_plan(plan: migrate_mod.RollbackPlan, force: bool) -> None:
             click.echo(f"  {table:<40} {rows:>10} row(s)")
     if plan.protected and not force:
         names = ", ".join(f"{t} ({n} rows)" for t, n in plan.protected)
-        raise CadenceError(f"refusing to drop {names}: audit, credential and Vault rows cannot be recreated; "
+        raise CadenceError(f"refusing to drop {names}: audit, credential, cache operation log and Vault rows cannot be recreated; "
                            "back them up, then pass --force (with --yes) to drop them anyway; nothing was changed")
 
 
@@ -55,7 +55,7 @@ def _rollback(database: str | None, steps: int | None, yes: bool, force: bool) -
 @click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True, help="How many migrations to undo.")
 @click.option("--all", "all_", is_flag=True, help="Undo every applied migration (the same as 'pgcadence uninstall').")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
-@click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
+@click.option("--force", is_flag=True, help="Also drop audit, credential, cache operation log and Vault tables that hold rows.")
 def rollback(database: str | None, steps: int, all_: bool, yes: bool, force: bool) -> None:
     """Undo the most recently applied migration(s).
 
@@ -69,7 +69,7 @@ def rollback(database: str | None, steps: int, all_: bool, yes: bool, force: boo
 @click.command()
 @database_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (required when stdin is not a terminal).")
-@click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
+@click.option("--force", is_flag=True, help="Also drop audit, credential, cache operation log and Vault tables that hold rows.")
 def uninstall(database: str | None, yes: bool, force: bool) -> None:
     """Remove everything pgcadence created in this database, and nothing else.
 
