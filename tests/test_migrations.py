@@ -176,7 +176,7 @@ def test_failed_migration_leaves_nothing_behind(migrated_url, tmp_path, monkeypa
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", bad_dir)
     sql = _sql_copy(tmp_path, monkeypatch)
     text = (sql / "manifest.toml").read_text()
-    (sql / "manifest.toml").write_text(text.replace('"0015.module_skips"]', '"0015.module_skips", "9999.broken"]'))
+    (sql / "manifest.toml").write_text(text.replace('"0015.module_skips"', '"0015.module_skips", "9999.broken"'))
     (sql / "queue" / "manage.sql").write_text((sql / "queue" / "manage.sql").read_text() + "\n-- changed\n")
     versions = _catalog_versions(migrated_url)
     with pytest.raises(CadenceError, match=r"^migrations/9999\.broken\.sql:4: division by zero$"):

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pgcadence import __version__
-from pgcadence.executor import auth, body as body_mod, keys, logs
+from pgcadence.executor import auth, body as body_mod, keys, logs, ratelimit
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
@@ -111,6 +111,11 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
     return claims["role"], claims, "jwt"
 
 
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    return header[7:].strip() or None if header[:7].lower() == "bearer " else None
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -164,6 +169,10 @@ def make_endpoint(fn: Function, settings: Settings):
                     return error(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
                 state["role"] = role
                 state["auth"] = how
+                limited = await ratelimit.check(app_state.pool, fn.name, role, claims, _bearer(request),
+                                                request.client.host if request.client else None)
+                if limited is not None:
+                    return limited
                 raw = await read_body(request, settings.max_body)
                 body = body_mod.parse(raw)
                 ctx = RequestContext(function=fn.name, request=request, request_id=state.get("request_id", ""),
