@@ -55,26 +55,41 @@ class Settings:
 
 
 class _Secrets:
-    """The project JWT secret, read from Vault and reused for JWT_SECRET_TTL seconds."""
+    """The project JWT secrets (current, and the previous one during a key rotation's
+    overlap window), read from Vault and reused for JWT_SECRET_TTL seconds; a token that
+    does not verify makes them be read again at once (at most once a second), so keys
+    from a rotation work as soon as it is committed."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool
-        self.value: str | None = None
+        self.values: list[str] = []
         self.loaded_at = 0.0
         self.lock = asyncio.Lock()
 
-    async def jwt_secret(self) -> str:
-        if self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL:
-            return self.value
+    async def _load(self, max_age: float) -> list[str]:
+        if self.values and time.monotonic() - self.loaded_at < max_age:
+            return self.values
         async with self.lock:
-            if not (self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL):
+            if not (self.values and time.monotonic() - self.loaded_at < max_age):
                 async with self.pool.connection() as conn:
-                    value = await keys.aget_secret(conn, keys.JWT_SECRET)
-                if not value:
+                    values = await keys.averify_secrets(conn)
+                if not values:
                     raise ApiError(503, "not_configured",
                                    f"no '{keys.JWT_SECRET}' in Vault: run 'pgcadence keys init'")
-                self.value, self.loaded_at = value, time.monotonic()
-        return self.value
+                self.values, self.loaded_at = values, time.monotonic()
+        return self.values
+
+    async def jwt_secret(self) -> str:
+        return (await self._load(JWT_SECRET_TTL))[0]
+
+    async def verify(self, token: str) -> dict:
+        """Claims of a token signed with any secret that verifies now, or AuthError."""
+        try:
+            return auth.verify_any(token, await self._load(JWT_SECRET_TTL))
+        except auth.AuthError as exc:
+            if exc.code != "invalid_jwt":
+                raise
+            return auth.verify_any(token, await self._load(1.0))
 
     async def get(self, name: str) -> str | None:
         async with self.pool.connection() as conn:
@@ -94,7 +109,7 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
     if not verify:
         # public function: hand over the caller's claims when a valid JWT came along
         try:
-            claims = auth.verify(auth.bearer_token(header), await secrets.jwt_secret())
+            claims = await secrets.verify(auth.bearer_token(header))
             return claims["role"], claims, "jwt"
         except (auth.AuthError, ApiError):
             return "anon", {}, "none"
@@ -105,7 +120,7 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
         if token.count(".") != 2:
             raise auth.AuthError("invalid_secret",
                                  f"the bearer token is neither the '{fn.secret_name}' secret nor a service_role JWT")
-    claims = auth.verify(token, await secrets.jwt_secret())
+    claims = await secrets.verify(token)
     if fn.service_only and claims["role"] != "service_role":
         raise auth.AuthError("service_role_required", f"'{fn.name}' requires the service_role key")
     return claims["role"], claims, "jwt"
