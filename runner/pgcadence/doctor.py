@@ -126,6 +126,9 @@ def run_checks(conn: psycopg.Connection, dsn: str) -> list[Check]:
             add(Check("PASS" if age[0] < 150 else "WARN", "scheduler heartbeat", f"last tick {age[0]} s ago",
                       "pg_cron is not ticking: check cron.job_run_details and the server log"))
 
+    from pgcadence import advisor
+
+    checks.extend(advisor.doctor_checks(conn))
     for extra in EXTRA_CHECKS:
         checks.extend(extra(conn))
     return checks
