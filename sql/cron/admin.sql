@@ -59,7 +59,7 @@ BEGIN
     IF job_name IS NOT NULL THEN
         SELECT g.jobid INTO jid FROM pgcadence.cron_managed_jobs() g WHERE g.jobname = job_name;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+            RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
         END IF;
         RETURN QUERY
         SELECT d.runid, d.jobid, job_name, d.status, d.return_message, d.start_time, d.end_time,
@@ -147,7 +147,7 @@ BEGIN
     PERFORM pgcadence.cron_require_admin('create_cron_job');
     PERFORM pgcadence.cron_check_name(job_name);
     IF job_name LIKE 'pgcadence\_%' THEN
-        RAISE EXCEPTION 'invalid job_name "%": names starting with pgcadence_ are reserved for pgcadence''s own jobs', job_name
+        RAISE EXCEPTION 'invalid job_name %: names starting with pgcadence_ are reserved for pgcadence''s own jobs', pgcadence.cron_show(job_name)
             USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = job_name) THEN

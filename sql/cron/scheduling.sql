@@ -73,7 +73,7 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'a DBA changes it as the database owner with cron.alter_job, or disables its module (docs/security.md, "Cron jobs")';
     ELSIF owner_of IS NULL THEN
-        RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
     END IF;
     SELECT * INTO j FROM cron.job c
      WHERE c.jobname = job_name AND c.database = pg_catalog.current_database() AND c.username = current_user;
@@ -100,8 +100,8 @@ BEGIN
         RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
     END IF;
     IF job_name !~ '^[a-z][a-z0-9_]{2,62}$' THEN
-        RAISE EXCEPTION 'invalid job_name "%": use 3-63 characters, lower-case letters, digits and _, starting with a letter',
-            pg_catalog.left(job_name, 64) USING ERRCODE = '22023';
+        RAISE EXCEPTION 'invalid job_name %: use 3-63 characters, lower-case letters, digits and _, starting with a letter',
+            pgcadence.cron_show(job_name) USING ERRCODE = '22023';
     END IF;
 END
 $$;
@@ -118,7 +118,7 @@ BEGIN
     END IF;
     SELECT * INTO j FROM cron.job c WHERE c.jobname = job_name ORDER BY c.jobid LIMIT 1;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
     END IF;
     RETURN j;
 END
@@ -178,7 +178,7 @@ BEGIN
         RAISE EXCEPTION 'task_type is required' USING ERRCODE = '22023';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = cron_schedule_task.task_type) THEN
-        RAISE EXCEPTION 'unknown task_type "%": registered handlers are %', pg_catalog.left(task_type, 64),
+        RAISE EXCEPTION 'unknown task_type %: registered handlers are %', pgcadence.cron_show(task_type),
             coalesce((SELECT pg_catalog.string_agg(h.task_type, ', ' ORDER BY h.task_type) FROM public.job_handlers h), '(none)')
             USING ERRCODE = '22023', HINT = 'The queue worker registers its handlers when it starts (register_job_handler).';
     END IF;
