@@ -21,6 +21,7 @@ from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.protocol import JsonErrorH11Protocol
 from pgcadence.executor.registry import load_builtin
+from tests.keys_helpers import project_keys
 
 ADMIN = str(uuid.uuid4())
 
@@ -28,17 +29,15 @@ ADMIN = str(uuid.uuid4())
 @pytest.fixture(scope="module")
 def hostile_db(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
-        created = keys.ensure_project_keys(conn, "http://127.0.0.1:1")
         conn.execute("insert into public.profiles (id, role) values (%s, 'admin')", (ADMIN,))
         conn.execute("select public.register_job_handler('hostile_echo', 'test')")
-    yield db_url
+    with project_keys(db_url):
+        yield db_url
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("select pgcadence.cron_unschedule(m.jobname) from pgcadence.cron_job_meta m "
                      "where m.task_type = 'hostile_echo'")
         conn.execute("delete from public.profiles where id = %s", (ADMIN,))
         conn.execute("delete from public.job_handlers where task_type = 'hostile_echo'")
-        if created:
-            conn.execute("delete from vault.secrets where name = any(%s)", (created,))
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.protocol import JsonErrorH11Protocol
 from pgcadence.executor.registry import load_builtin
+from tests.keys_helpers import project_keys
 
 ADMIN = str(uuid.uuid4())
 HANDLER = "prop_echo"
@@ -48,22 +49,20 @@ json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner,
 @pytest.fixture(scope="module")
 def prop_db(db_url):
     with psycopg.connect(db_url, autocommit=True) as c:
-        created = keys.ensure_project_keys(c, "http://127.0.0.1:1")
         c.execute("insert into public.profiles (id, role) values (%s, 'admin')", (ADMIN,))
         c.execute("select public.register_job_handler(%s, 'hypothesis')", (HANDLER,))
         # these tests send thousands of requests a minute on purpose
         for fn in ("admin-cron-jobs", "admin-cron-jobs-create", "admin-cron-jobs-toggle", "admin-cron-jobs-schedule",
                    "admin-cron-jobs-delete", "admin-cron-jobs-run", "echo"):
             c.execute("select pgcadence.set_rate_limit(%s, 100000, 100000)", (fn,))
-    yield db_url
+    with project_keys(db_url):
+        yield db_url
     with psycopg.connect(db_url, autocommit=True) as c:
         c.execute("select pgcadence.cron_unschedule(m.jobname) from pgcadence.cron_job_meta m where m.task_type = %s",
                   (HANDLER,))
         c.execute("delete from public.profiles where id = %s", (ADMIN,))
         c.execute("delete from public.job_handlers where task_type = %s", (HANDLER,))
         c.execute("delete from pgcadence.rate_limits where function_name <> '*'")
-        if created:
-            c.execute("delete from vault.secrets where name = any(%s)", (created,))
 
 
 def _state(c) -> tuple:

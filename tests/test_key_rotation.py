@@ -17,13 +17,15 @@ from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.registry import load_builtin
+from tests.keys_helpers import project_keys
 from tests.conftest import run_cli
 
 
 @pytest.fixture
 def executor(migrated_url):
+    keeper = project_keys(migrated_url)
+    keeper.__enter__()
     with psycopg.connect(migrated_url, autocommit=True) as c:
-        created = keys.ensure_project_keys(c, "http://127.0.0.1:1")
         c.execute("update pgcadence.key_rotations set finished_at = now() where finished_at is null")
     settings = Settings(dsn=migrated_url, registry=load_builtin(), config=ExecutorConfig(), request_timeout=30)
     srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=get_port(None),
@@ -40,8 +42,7 @@ def executor(migrated_url):
     with psycopg.connect(migrated_url, autocommit=True) as c:
         c.execute("update pgcadence.key_rotations set finished_at = now() where finished_at is null")
         c.execute("delete from vault.secrets where name = %s", (keys.PREVIOUS_JWT_SECRET,))
-        if created:
-            c.execute("delete from vault.secrets where name = any(%s)", (created,))
+    keeper.__exit__(None, None, None)
 
 
 def _echo(client, token: str) -> int:

@@ -18,6 +18,7 @@ from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.registry import load_builtin
+from tests.keys_helpers import project_keys
 
 
 def _fresh_window(conn) -> None:
@@ -72,8 +73,9 @@ def _server(dsn: str):
 @pytest.fixture
 def two_processes(migrated_url):
     """Two executors with their own pools: as two `pgcadence serve` processes would be."""
+    keeper = project_keys(migrated_url)
+    keeper.__enter__()
     with psycopg.connect(migrated_url, autocommit=True) as c:
-        created = keys.ensure_project_keys(c, "http://127.0.0.1:1")
         c.execute("select pgcadence.set_rate_limit('echo', anon_per_minute => 4, authenticated_per_minute => 6)")
         c.execute("select pgcadence.set_rate_limit('cleanup-sessions', anon_per_minute => 2)")
         c.execute("delete from pgcadence.rate_limit_hits")
@@ -91,8 +93,7 @@ def two_processes(migrated_url):
     with psycopg.connect(migrated_url, autocommit=True) as c:
         c.execute("delete from pgcadence.rate_limits where function_name in ('echo', 'cleanup-sessions')")
         c.execute("delete from pgcadence.rate_limit_hits")
-        if created:
-            c.execute("delete from vault.secrets where name = any(%s)", (created,))
+    keeper.__exit__(None, None, None)
 
 
 def test_limits_are_shared_by_every_process_and_answer_429(two_processes):

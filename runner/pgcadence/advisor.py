@@ -16,11 +16,10 @@ def findings(conn: psycopg.Connection, exposed: tuple[str, ...] = ("public",)) -
 def doctor_checks(conn: psycopg.Connection) -> list:
     from pgcadence.doctor import Check
 
+    if conn.execute("select to_regprocedure('pgcadence.security_advisor(text[])') is null").fetchone()[0]:
+        return [Check("WARN", "security advisor", "not installed in this database", "run 'pgcadence migrate'")]
     try:
         rows = findings(conn)
-    except psycopg.errors.UndefinedFunction:
-        conn.rollback()
-        return [Check("WARN", "security advisor", "not installed in this database", "run 'pgcadence migrate'")]
     except psycopg.errors.InsufficientPrivilege:
         conn.rollback()
         return [Check("WARN", "security advisor", "cannot run it (not the owner)", "run pgcadence doctor as the database owner")]
