@@ -98,7 +98,9 @@ def test_admin_routes_create_toggle_schedule_list(http, admin_db):
     assert mine["active"] is False and mine["timezone"] == "America/Los_Angeles"
     assert mine["schedule"] == "0 3 * * *" and mine["cron_schedule"] == "0 10-11 * * *"
     assert mine["payload"] == {"dryRun": False, "coachId": None} and mine["max_attempts"] == 4
-    assert {"game_platform_sync_incremental", "game_platform_totals_sweep_hourly", "cron_history_cleanup"} <= {j["jobname"] for j in data["jobs"]}
+    standing = {j["jobname"]: j for j in data["jobs"] if j["managed_by"] == "pgcadence"}
+    assert {"game_platform_sync_incremental", "game_platform_totals_sweep_hourly", "cron_history_cleanup"} <= set(standing)
+    assert all(j["command"] is None for j in standing.values()) and mine["managed_by"] == "admin" and mine["command"]
     assert data["summary"]["total"] == len(data["jobs"])
     assert data["summary"]["inactive"] >= 1 and data["summary"]["active"] + data["summary"]["inactive"] == data["summary"]["total"]
     assert len(data["runs"]) <= 5
@@ -139,11 +141,15 @@ def test_no_token_is_401(http):
     ("/create", {"jobName": "bad_payload", "schedule": "* * * * *", "taskType": "cron_http_echo", "payload": [1]}, 400, "'payload' must be a JSON object"),
     ("/create", {"jobName": "bad_attempts", "schedule": "* * * * *", "taskType": "cron_http_echo", "maxAttempts": 0}, 400, "max_attempts must be between 1 and 100"),
     ("/create", {"schedule": "* * * * *"}, 400, "'jobName' is required"),
-    ("/create", {"jobName": "pgcadence_heartbeat", "schedule": "* * * * *", "taskType": "cron_http_echo"}, 400, "already exists"),
+    ("/create", {"jobName": "cron_history_cleanup", "schedule": "* * * * *", "taskType": "cron_http_echo"}, 400, "already exists"),
+    ("/create", {"jobName": "pgcadence_heartbeat", "schedule": "* * * * *", "taskType": "cron_http_echo"}, 400,
+     "names starting with pgcadence_ are reserved"),
     ("/toggle", {"jobName": "pgcadence_heartbeat", "active": "yes"}, 400, "'active' must be true or false"),
     ("/toggle", {"jobName": "no_such_job", "active": True}, 404, 'no cron job named "no_such_job"'),
-    ("/schedule", {"jobName": "pgcadence_heartbeat", "schedule": "* * * * * *"}, 400, "6 fields"),
-    ("/schedule", {"jobName": "pgcadence_heartbeat", "schedule": "0 0 $ * *"}, 400, "needs pg_cron 1.6"),
+    ("/toggle", {"jobName": "pgcadence_heartbeat", "active": False}, 403, "is a standing job of pgcadence"),
+    ("/delete", {"jobName": "cron_history_cleanup"}, 403, "is a standing job of pgcadence"),
+    ("/schedule", {"jobName": JOB, "schedule": "* * * * * *"}, 400, "6 fields"),
+    ("/schedule", {"jobName": JOB, "schedule": "0 0 $ * *"}, 400, "needs pg_cron 1.6"),
 ])
 def test_bad_input_is_400_with_the_sql_message(http, path, body, status, message):
     r = http.post("/api/admin/cron-jobs" + path, json=body, headers=_as(http, "admin"))

@@ -20,6 +20,8 @@ def test_up_is_restartable_and_keeps_data():
         url = r.stdout.strip().splitlines()[-1]
         assert url.startswith(f"postgresql://postgres:") and url.endswith(f"@127.0.0.1:{port}/pgcadence")
         assert oct((base / "cluster.json").stat().st_mode & 0o777) == "0o600"
+        assert oct((base / "postgres.log").stat().st_mode & 0o777) == "0o600"
+        assert not (base / "pwfile.tmp").exists()
         with psycopg.connect(url, autocommit=True) as c:
             c.execute("create table public.survivor (v text)")
             c.execute("insert into public.survivor values ('still here')")
@@ -123,3 +125,22 @@ def test_a_second_run_never_disturbs_the_first(tmp_path):
         finally:
             run_cli("down", "--data-dir", str(base))
             shutil.rmtree(base, ignore_errors=True)
+
+
+def test_private_files_are_never_world_readable(tmp_path):
+    """The password file and the server log are created 0600, whatever the umask: no
+    window in which another local user could read them (they were written, then chmod'ed)."""
+    from pgcadence.embedded import create_private
+
+    old = os.umask(0)
+    try:
+        create_private(tmp_path / "pw", b"secret\n", None)
+        create_private(tmp_path / "log", b"", None, keep=True)
+        (tmp_path / "log").write_text("line 1\n")
+        (tmp_path / "log").chmod(0o644)
+        create_private(tmp_path / "log", b"", None, keep=True)  # an existing log is tightened, kept
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "pw").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "log").stat().st_mode & 0o777) == "0o600"
+    assert (tmp_path / "log").read_text() == "line 1\n"

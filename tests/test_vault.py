@@ -287,3 +287,33 @@ def test_up_generates_a_private_key_file_that_survives_restarts():
     finally:
         run_cli("down", "--data-dir", str(base))
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_session_cannot_point_vault_at_another_file(clean_secrets, key_file):
+    """The key-file setting is honoured only from the server configuration: a service_role
+    member who SETs it in its session (or for its role) learns nothing about server files."""
+    url = clean_secrets
+    name = f"vault_probe_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as c:
+        vault.set_secret(c, "probe_target", "still readable")
+        c.execute(f'create role "{name}" login in role service_role')
+    host = url.split("@", 1)[1]
+    try:
+        with psycopg.connect(f"postgresql://{name}@{host}") as c:
+            answers = set()
+            for probe in ("/etc/passwd", "/nonexistent/file", "/root/.bashrc", "relative/nothing"):
+                c.execute("select set_config('pgcadence.vault_key_file', %s, false)", (probe,))
+                # the session's setting is ignored: the real ring still decrypts
+                answers.add(c.execute("select decrypted_secret from vault.decrypted_secrets "
+                                      "where name = 'probe_target'").fetchone()[0])
+            assert answers == {"still readable"}
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(f'alter role "{name}" set pgcadence.vault_key_file = \'/etc/passwd\'')
+        with psycopg.connect(f"postgresql://{name}@{host}") as c:
+            with pytest.raises(psycopg.Error, match="honoured only in the server configuration") as exc:
+                c.execute("select decrypted_secret from vault.decrypted_secrets where name = 'probe_target'")
+            assert "/etc/passwd" not in str(exc.value)
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(f'drop owned by "{name}"')
+            c.execute(f'drop role "{name}"')

@@ -43,6 +43,7 @@ ENV_KEY = "CRED_SEAL_KEY"
 ENV_FILE = "CRED_SEAL_KEY_FILE"
 KEY_FILE_NAME = "cred_seal.keys"
 NONCE_BYTES = 12
+RETIRED_KEY = "PCR01"  # store_credential: sealed with a key a rotation pruned
 
 
 class SealError(Exception):
@@ -148,8 +149,17 @@ def store(conn: psycopg.Connection, ring: KeyRing, *, user_id: str, provider: st
     """Seal and store a credential through public.store_credential(); returns its id.
     ``audit``: what the credentials_submitted row's metadata adds (never a secret)."""
     cid = credential_id or str(uuid.uuid4())
-    ct, fp = seal(ring, cid, secret)
-    conn.execute(f"select {q.STORE_CREDENTIAL}", (cid, user_id, provider, alias, ct, fp, json.dumps(audit or {})))
+    for attempt in (1, 2):
+        ct, fp = seal(ring, cid, secret)
+        try:
+            with conn.transaction():  # a savepoint when the caller has a transaction open
+                conn.execute(f"select {q.STORE_CREDENTIAL}",
+                             (cid, user_id, provider, alias, ct, fp, json.dumps(audit or {})))
+            return cid
+        except psycopg.Error as exc:
+            if exc.sqlstate != RETIRED_KEY or attempt == 2:
+                raise
+            ring = load_ring()  # this process's ring is older than a rotation: read it again
     return cid
 
 
@@ -201,5 +211,29 @@ def rotate(conn: psycopg.Connection, path: Path, *, prune: bool = False) -> tupl
         conn.execute(f"select {q.LOG_AUDIT_METADATA}",
                      ("credentials_resealed", json.dumps({"count": count, "key_fp": ring.active})))
     if prune:
-        vault.write_ring(path, [new])
+        _prune(conn, path, ring, new)
     return ring.active, count
+
+
+def _prune(conn: psycopg.Connection, path: Path, ring: KeyRing, new) -> None:
+    """Drop every key but ``new`` from the ring file, without stranding a credential.
+
+    Under the rotation lock (stores take it shared): credentials stored since the
+    re-seal with an older key are re-sealed now, and the old fingerprints are retired
+    (store_credential refuses them from the commit on). The file is rewritten after
+    that commit: any row the database then holds opens with the new key.
+    """
+    old_fps = [fp for fp in ring.keys if fp != ring.active]
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.cred_seal_rotate'))")
+        late = conn.execute("select id::text, ciphertext, key_fp from public.stored_credentials "
+                            "where key_fp <> %s order by id for update", (ring.active,)).fetchall()
+        for cid, ct, fp in late:
+            try:
+                secret = unseal(ring, cid, ct, fp)
+            except SealError as exc:
+                raise CadenceError(f"prune aborted, the key file keeps every key: {exc}") from None
+            new_ct, new_fp = seal(ring, cid, secret)
+            conn.execute("select public.reseal_credential(%s, %s, %s)", (cid, new_ct, new_fp))
+        conn.execute("select pgcadence.retire_credential_keys(%s)", (old_fps,))
+    vault.write_ring(path, [new])

@@ -14,7 +14,7 @@ from typing import Callable
 
 import psycopg
 
-from pgcadence import health_checks, manifest, mandates, migrate, queries as q, vault
+from pgcadence import advisor, health_checks, manifest, mandates, migrate, queries as q, vault
 from pgcadence.check import Check
 from pgcadence.executor import keys
 
@@ -268,5 +268,6 @@ CHECKS: tuple[CheckFn, ...] = (
     cron_checks,
     movies_checks,
     mandates.doctor_checks,
+    advisor.doctor_checks,
     health_checks.doctor_checks,
 )

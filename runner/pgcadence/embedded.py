@@ -4,7 +4,7 @@ A private PostgreSQL with pg_cron preloaded, living in one directory:
 
     <base>/pgdata        the cluster (owned by the server's OS user)
     <base>/run           its unix socket (mode 0700: only that user and root get in)
-    <base>/postgres.log  the server log
+    <base>/postgres.log  the server log (mode 0600: it can hold failed statements with literals)
     <base>/cluster.json  port, database and the generated superuser password (mode 0600)
 
 PostgreSQL refuses to run as root, so when we are root every server-side command
@@ -84,6 +84,29 @@ def _run(cmd: list[str], what: str) -> str:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise CadenceError(f"{what} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
     return proc.stdout
+
+
+def _server_owner() -> tuple[int, int] | None:
+    """(uid, gid) of the server's OS user when we are root, else None (we are that user)."""
+    if not _is_root():
+        return None
+    pw = pwd.getpwnam(SERVER_USER)
+    return pw.pw_uid, pw.pw_gid
+
+
+def create_private(path: Path, data: bytes, owner: tuple[int, int] | None, *, keep: bool = False) -> None:
+    """Create ``path`` with mode 0600 from the first byte (never world-readable, whatever
+    the umask); ``keep``: an existing file keeps its content and is made 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if keep else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        if owner is not None:
+            os.fchown(fd, *owner)
+        if data:
+            os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _own(path: Path, mode: int) -> None:
@@ -226,11 +249,8 @@ class Cluster:
         password = secrets.token_urlsafe(24)
         _own(self.pgdata, 0o700)
         pwfile = self.base / "pwfile.tmp"
-        pwfile.write_text(password + "\n")
-        if _is_root():
-            pw = pwd.getpwnam(SERVER_USER)
-            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
-        pwfile.chmod(0o600)
+        pwfile.unlink(missing_ok=True)
+        create_private(pwfile, (password + "\n").encode(), _server_owner())
         try:
             _run(
                 [str(bindir / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "-E", "UTF8",
@@ -288,11 +308,9 @@ class Cluster:
         self._write_conf()
         state.update({"port": self.port, "dbname": self.dbname})
         self._save_state(state)
-        if _is_root():
-            # the log file must be writable by the server user
-            self.logfile.touch()
-            pw = pwd.getpwnam(SERVER_USER)
-            os.chown(self.logfile, pw.pw_uid, pw.pw_gid)
+        # the log can hold failed statements with their literals: 0600 from the start,
+        # writable by the server user
+        create_private(self.logfile, b"", _server_owner(), keep=True)
         progress(f"starting PostgreSQL on 127.0.0.1:{self.port} (log: {self.logfile})")
         try:
             _run([str(pg_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.pgdata),

@@ -134,8 +134,23 @@ def status_of(conn: psycopg.Connection) -> Status:
     )
 
 
+# The API roles that can write public.profiles.role (the query of
+# pgcadence.profiles_role_writers(), sql/base/security.sql, which may not exist yet).
+_PROFILES_ROLE_WRITERS = """
+SELECT coalesce(array_agg(r.rolname::text ORDER BY r.rolname), '{}')
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname IN ('anon', 'authenticated')
+   AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = pg_catalog.to_regclass('public.profiles') AND a.attname = 'role'
+                  AND NOT a.attisdropped AND a.attnum > 0)
+   AND (pg_catalog.has_column_privilege(r.oid, pg_catalog.to_regclass('public.profiles'), 'role', 'UPDATE')
+        OR pg_catalog.has_column_privilege(r.oid, pg_catalog.to_regclass('public.profiles'), 'role', 'INSERT'))
+"""
+
+
 def preflight(conn: psycopg.Connection) -> None:
-    """Refuse, before touching anything, a database where pg_cron cannot work."""
+    """Refuse, before touching anything, a database where pg_cron cannot work, or where
+    the admin check would trust a column every user can write."""
     row = conn.execute(
         """
         select current_setting('shared_preload_libraries'),
@@ -155,6 +170,13 @@ def preflight(conn: psycopg.Connection) -> None:
         raise CadenceError(
             "pg_cron is not preloaded: add pg_cron to shared_preload_libraries "
             f"and set cron.database_name = '{this_db}' in postgresql.conf, then restart PostgreSQL"
+        )
+    writers = conn.execute(_PROFILES_ROLE_WRITERS).fetchone()[0]
+    if writers:
+        raise CadenceError(
+            f"public.profiles.role is writable by {' and '.join(writers)}: any user could make themselves an "
+            "admin of pgcadence. Revoke it (REVOKE INSERT, UPDATE ON public.profiles FROM anon, authenticated; "
+            "then GRANT UPDATE (<the other columns>) back) and migrate again; see docs/security.md, \"Admins\""
         )
     if (cron_db or "postgres") != this_db:
         raise CadenceError(
@@ -362,7 +384,8 @@ def rollback(dsn: str, steps: int | None = 1, progress: Progress = print) -> lis
 # ---------------------------------------------------------------- what a rollback would drop
 # Tables whose rows cannot be recreated: a rollback that would drop them while they
 # hold rows needs --force on top of --yes.
-PROTECTED_TABLES = ("public.mandate_audit", "public.stored_credentials", "vault.secrets")
+PROTECTED_TABLES = ("public.mandate_audit", "public.stored_credentials", "vault.secrets",
+                    "public.cache_operation_log")
 _DROP_TABLE = re.compile(r"(?i)\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)")
 
 

@@ -46,9 +46,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     n integer;
 BEGIN
+    PERFORM pg_catalog.set_config('pgcadence.cache_operation', 'expire', true);  -- for the operation log
     DELETE FROM public.cache_storage c
     WHERE c.updated_at < pg_catalog.now() - pg_catalog.make_interval(days => c.retention_days);
     GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM pg_catalog.set_config('pgcadence.cache_operation', '', true);
     RETURN n;
 END
 $$;

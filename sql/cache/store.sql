@@ -105,12 +105,14 @@ BEGIN
     IF project IS NULL AND cache_type IS NOT NULL THEN
         RAISE EXCEPTION 'cache_purge: give the project when giving a cache_type' USING ERRCODE = '22023';
     END IF;
+    PERFORM pg_catalog.set_config('pgcadence.cache_operation', 'purge', true);  -- for the operation log
     DELETE FROM public.cache_storage c
     USING public.projects p
     WHERE p.id = c.project_id
       AND (cache_purge.project IS NULL OR p.project_name = cache_purge.project)
       AND (cache_purge.cache_type IS NULL OR c.cache_type = cache_purge.cache_type);
     GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM pg_catalog.set_config('pgcadence.cache_operation', '', true);
     DELETE FROM public.cache_stats s
     USING public.projects p
     WHERE p.id = s.project_id

@@ -1,27 +1,32 @@
--- The cron management functions (security definer, admin only), called from
--- a SQL editor, the executor's /api/admin routes and the CLI.
+-- The cron management functions (security definer, admin only), called from a SQL
+-- editor, the executor's /api/admin routes and the CLI. They see this database's jobs
+-- created through create_cron_job (changeable) and pgcadence's standing jobs
+-- (read-only, command hidden); nothing else (pgcadence.cron_managed_jobs).
 
--- All cron jobs with description, time zone, last run, next run and recent failures.
+-- The jobs an admin may see, with description, time zone, last run, next run and recent
+-- failures; managed_by says whether an admin may change it ('admin') or not ('pgcadence').
 CREATE OR REPLACE FUNCTION public.get_cron_jobs()
 RETURNS TABLE (
     jobid bigint, jobname text, schedule text, command text, database text, username text, active boolean,
     timezone text, cron_schedule text, description text, task_type text, payload jsonb, max_attempts integer,
     last_run_status text, last_run_started_at timestamptz, last_run_finished_at timestamptz,
-    next_run_at timestamptz, recent_failures bigint
+    next_run_at timestamptz, recent_failures bigint, managed_by text
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pgcadence.cron_require_admin('get_cron_jobs');
     RETURN QUERY
-    SELECT j.jobid, j.jobname::text, coalesce(m.local_schedule, j.schedule)::text, j.command::text,
+    SELECT j.jobid, j.jobname::text, coalesce(m.local_schedule, j.schedule)::text,
+           CASE WHEN g.managed_by = 'admin' THEN coalesce(m.inner_command, j.command)::text END,
            j.database::text, j.username::text, j.active,
            m.timezone, j.schedule::text,
            pgcadence.cron_describe_safe(coalesce(m.local_schedule, j.schedule), m.timezone),
            m.task_type, m.payload, m.max_attempts,
            lr.status, lr.start_time, lr.end_time,
            CASE WHEN j.active THEN pgcadence.cron_next_run_safe(coalesce(m.local_schedule, j.schedule), m.timezone) END,
-           coalesce(f.failures, 0)
-    FROM cron.job j
+           coalesce(f.failures, 0), g.managed_by
+    FROM pgcadence.cron_managed_jobs() g
+    JOIN cron.job j ON j.jobid = g.jobid
     LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
     -- ordered by (jobid, start_time): only the (jobid, start_time) index gives that order
     LEFT JOIN LATERAL (SELECT d.status, d.start_time, d.end_time FROM cron.job_run_details d
@@ -34,7 +39,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION public.get_cron_jobs() IS
-    'Every cron job: schedule (local when timezone is set), command, active, plain-English description, last run, next run (UTC), failures in the last 24 h. Admin only.';
+    'This database''s cron jobs created through create_cron_job (managed_by admin: command shown, changeable) and pgcadence''s standing jobs (managed_by pgcadence: read-only, command hidden): schedule (local when timezone is set), active, plain-English description, last run, next run (UTC), failures in the last 24 h. Admin only.';
 
 -- Latest runs from cron.job_run_details with job names; optionally one job only.
 CREATE OR REPLACE FUNCTION public.get_cron_job_runs(limit_count integer DEFAULT 50, job_name text DEFAULT NULL)
@@ -52,7 +57,10 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     IF job_name IS NOT NULL THEN
-        jid := (pgcadence.cron_find_job(job_name)).jobid;
+        SELECT g.jobid INTO jid FROM pgcadence.cron_managed_jobs() g WHERE g.jobname = job_name;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
+        END IF;
         RETURN QUERY
         SELECT d.runid, d.jobid, job_name, d.status, d.return_message, d.start_time, d.end_time,
                round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
@@ -63,14 +71,16 @@ BEGIN
         RETURN QUERY
         SELECT d.runid, d.jobid, j.jobname::text, d.status, d.return_message, d.start_time, d.end_time,
                round(extract(epoch FROM d.end_time - d.start_time) * 1000, 1), d.job_pid
-        FROM (SELECT * FROM cron.job_run_details x ORDER BY x.start_time DESC LIMIT limit_count) d
+        FROM (SELECT * FROM cron.job_run_details x
+               WHERE x.jobid IN (SELECT g.jobid FROM pgcadence.cron_managed_jobs() g)
+               ORDER BY x.start_time DESC LIMIT limit_count) d
         LEFT JOIN cron.job j ON j.jobid = d.jobid
         ORDER BY d.start_time DESC;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION public.get_cron_job_runs(integer, text) IS
-    'Latest runs (default 50, at most 1000) from cron.job_run_details joined to job names; job_name limits to one job. Admin only.';
+    'Latest runs (default 50, at most 1000) of the jobs get_cron_jobs shows, from cron.job_run_details with job names; job_name limits to one job. Admin only.';
 
 -- Enable or disable a job by name; returns the new state.
 CREATE OR REPLACE FUNCTION public.toggle_cron_job(job_name text, new_active boolean)
@@ -83,12 +93,12 @@ BEGIN
     IF new_active IS NULL THEN
         RAISE EXCEPTION 'new_active must be true or false' USING ERRCODE = '22023';
     END IF;
-    j := pgcadence.cron_find_job(job_name);
+    j := pgcadence.cron_admin_job(job_name, 'toggle_cron_job');
     PERFORM cron.alter_job(job_id => j.jobid, active => new_active);
     RETURN new_active;
 END
 $$;
-COMMENT ON FUNCTION public.toggle_cron_job(text, boolean) IS 'Enable (true) or disable (false) the cron job of that name. Admin only.';
+COMMENT ON FUNCTION public.toggle_cron_job(text, boolean) IS 'Enable (true) or disable (false) a cron job created through create_cron_job. Admin only.';
 
 -- Change a job's schedule (validated first); timezone NULL keeps the job's zone, 'UTC' clears it.
 CREATE OR REPLACE FUNCTION public.update_cron_schedule(job_name text, new_schedule text, timezone text DEFAULT NULL)
@@ -103,7 +113,7 @@ DECLARE
     inner_cmd text;
 BEGIN
     PERFORM pgcadence.cron_require_admin('update_cron_schedule');
-    j := pgcadence.cron_find_job(job_name);
+    j := pgcadence.cron_admin_job(job_name, 'update_cron_schedule');
     spec := pgcadence.cron_parse(new_schedule);
     local_text := pg_catalog.array_to_string(spec.fields, ' ');
     SELECT * INTO m FROM pgcadence.cron_job_meta x WHERE x.jobname = job_name;
@@ -131,21 +141,30 @@ CREATE OR REPLACE FUNCTION public.create_cron_job(job_name text, job_schedule te
                                        timezone text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    jid bigint;
 BEGIN
     PERFORM pgcadence.cron_require_admin('create_cron_job');
     PERFORM pgcadence.cron_check_name(job_name);
+    IF job_name LIKE 'pgcadence\_%' THEN
+        RAISE EXCEPTION 'invalid job_name %: names starting with pgcadence_ are reserved for pgcadence''s own jobs', pgcadence.cron_show(job_name)
+            USING ERRCODE = '22023';
+    END IF;
     IF EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = job_name) THEN
         RAISE EXCEPTION 'a cron job named "%" already exists', job_name USING ERRCODE = '23505';
     END IF;
     PERFORM pgcadence.cron_parse(job_schedule);
-    RETURN pgcadence.cron_schedule_task(job_name, job_schedule, task_type, coalesce(task_payload, '{}'),
+    jid := pgcadence.cron_schedule_task(job_name, job_schedule, task_type, coalesce(task_payload, '{}'),
                                         max_attempts, timezone);
+    -- ownership: this job is the admins' to see and change
+    UPDATE pgcadence.cron_job_meta m SET created_via = 'admin' WHERE m.jobname = job_name;
+    RETURN jid;
 END
 $$;
 COMMENT ON FUNCTION public.create_cron_job(text, text, text, jsonb, integer, text) IS
     'Create a cron job that enqueues task_type (a registered handler) with task_payload (a JSON object) and max_attempts into job_queue; optional IANA timezone. Returns the jobid. Admin only.';
 
--- Delete a job by name (pgcadence's own pgcadence_* jobs are refused: pause them instead).
+-- Delete a job created through create_cron_job.
 CREATE OR REPLACE FUNCTION public.delete_cron_job(job_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -153,15 +172,11 @@ DECLARE
     j cron.job;
 BEGIN
     PERFORM pgcadence.cron_require_admin('delete_cron_job');
-    j := pgcadence.cron_find_job(job_name);
-    IF j.jobname LIKE 'pgcadence\_%' THEN
-        RAISE EXCEPTION '"%" belongs to pgcadence itself and cannot be deleted; disable it with toggle_cron_job', j.jobname
-            USING ERRCODE = '42501';
-    END IF;
-    RETURN pgcadence.cron_unschedule(job_name);
+    j := pgcadence.cron_admin_job(job_name, 'delete_cron_job');
+    RETURN pgcadence.cron_unschedule(j.jobname);
 END
 $$;
-COMMENT ON FUNCTION public.delete_cron_job(text) IS 'Unschedule the cron job of that name. Admin only.';
+COMMENT ON FUNCTION public.delete_cron_job(text) IS 'Unschedule a cron job created through create_cron_job. Admin only.';
 
 -- Run a job's command once, now, and record the run in cron.job_run_details.
 CREATE OR REPLACE FUNCTION public.run_cron_job_now(job_name text)
@@ -178,7 +193,7 @@ DECLARE
     default_path text;
 BEGIN
     PERFORM pgcadence.cron_require_admin('run_cron_job_now');
-    j := pgcadence.cron_find_job(job_name);
+    j := pgcadence.cron_admin_job(job_name, 'run_cron_job_now');
     IF j.database <> pg_catalog.current_database() THEN
         RAISE EXCEPTION 'job "%" runs in database "%"; run it from there', j.jobname, j.database USING ERRCODE = '0A000';
     END IF;
@@ -206,7 +221,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION public.run_cron_job_now(text) IS
-    'Run the job''s command once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
+    'Run the command of a job created through create_cron_job once now (ignoring schedule, time zone and active flag), in this transaction, and record it in cron.job_run_details ("manual run by ..."). Admin only.';
 REVOKE ALL ON FUNCTION public.get_cron_jobs() FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.get_cron_job_runs(integer, text) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.toggle_cron_job(text, boolean) FROM PUBLIC, anon, authenticated;

@@ -36,7 +36,7 @@ BEGIN
             USING ERRCODE = '42501';
     END IF;
     IF task_type IS NULL OR task_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$' THEN
-        RAISE EXCEPTION 'invalid task_type "%" (letters, digits, _ . : - ; at most 100 characters)', pg_catalog.left(task_type, 120)
+        RAISE EXCEPTION 'invalid task_type % (letters, digits, _ . : - ; at most 100 characters)', pgcadence.cron_show(task_type, 120)
             USING ERRCODE = '22023';
     END IF;
     INSERT INTO public.job_handlers AS h (task_type, description, registered_by)

@@ -1,6 +1,8 @@
 -- Run-history hygiene and cron_health(): what the troubleshooting checklist checks.
 
--- Delete run history older than "keep" (default: the configured retention, 7 days).
+-- Delete run history older than "keep" (default: the configured retention, 7 days): this
+-- database's runs for the owner (the standing job), only the admin-visible jobs' runs
+-- for anyone else; never another database's history.
 CREATE OR REPLACE FUNCTION public.cron_history_cleanup(keep interval DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -14,13 +16,16 @@ BEGIN
         RAISE EXCEPTION 'keep must be at least 1 hour (got %)', keep USING ERRCODE = '22023';
     END IF;
     cutoff := pg_catalog.now() - keep;
-    DELETE FROM cron.job_run_details d WHERE d.start_time < cutoff;
+    DELETE FROM cron.job_run_details d
+     WHERE d.start_time < cutoff
+       AND d.database = pg_catalog.current_database()
+       AND (pgcadence.cron_caller_is_owner() OR d.jobid IN (SELECT g.jobid FROM pgcadence.cron_managed_jobs() g));
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
 $$;
 COMMENT ON FUNCTION public.cron_history_cleanup(interval) IS
-    'Delete cron.job_run_details rows that started more than keep ago (default: set_cron_history_retention, 7 days). Returns the count. Admin only.';
+    'Delete cron.job_run_details rows of this database that started more than keep ago (default: set_cron_history_retention, 7 days); admins and service_role delete only the runs of the jobs get_cron_jobs shows. Returns the count. Admin only.';
 
 -- Set how long cron_history_cleanup keeps run history.
 CREATE OR REPLACE FUNCTION public.set_cron_history_retention(keep interval)
@@ -46,8 +51,11 @@ DECLARE
     n bigint;
     oldest_id bigint;
     oldest timestamptz;
+    -- the owner sees every job of this database; admins and service_role the ones get_cron_jobs shows
+    everything boolean;
 BEGIN
     PERFORM pgcadence.cron_require_admin('cron_health');
+    everything := pgcadence.cron_caller_is_owner();
 
     -- active jobs whose latest run failed
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('job', x.jobname, 'at', x.start_time, 'message', pg_catalog.left(x.return_message, 200)) ORDER BY x.jobname)
@@ -56,7 +64,8 @@ BEGIN
               FROM cron.job j
               JOIN LATERAL (SELECT r.status, r.start_time, r.return_message FROM cron.job_run_details r
                              WHERE r.jobid = j.jobid ORDER BY r.jobid DESC, r.start_time DESC LIMIT 1) lr ON true
-             WHERE j.active) x
+             WHERE j.active AND j.database = pg_catalog.current_database()
+               AND (everything OR j.jobid IN (SELECT g.jobid FROM pgcadence.cron_managed_jobs() g))) x
      WHERE x.status = 'failed';
     check_name := 'last run failed'; data := coalesce(d, '[]');
     level := CASE WHEN d IS NULL THEN 'ok' ELSE 'fail' END;
@@ -71,6 +80,8 @@ BEGIN
       FROM cron.job j
       LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
      WHERE j.active AND NOT EXISTS (SELECT 1 FROM cron.job_run_details r WHERE r.jobid = j.jobid)
+       AND j.database = pg_catalog.current_database()
+       AND (everything OR j.jobid IN (SELECT g.jobid FROM pgcadence.cron_managed_jobs() g))
        AND CASE WHEN m.jobname IS NOT NULL
                 THEN pgcadence.cron_next_run_safe(m.local_schedule, m.timezone, m.updated_at) < pg_catalog.now() - interval '2 minutes'
                 ELSE pgcadence.cron_next_run_safe(j.schedule, NULL, pg_catalog.now() - interval '1 day') < pg_catalog.now() - interval '2 minutes'
@@ -105,6 +116,8 @@ BEGIN
                      WHERE l.status IN ('starting', 'running') AND l.start_time < pg_catalog.now() - interval '10 minutes') r
               JOIN cron.job j ON j.jobid = r.jobid
               LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+             WHERE j.database = pg_catalog.current_database()
+               AND (everything OR j.jobid IN (SELECT g.jobid FROM pgcadence.cron_managed_jobs() g))
            ) x
      WHERE x.secs > 600 OR x.overlap
      LIMIT 50;

@@ -1,6 +1,16 @@
 -- Cron expressions in SQL: parse and validate a 5-field expression the way pg_cron
 -- 1.4 reads it, with errors that name the field.
 
+-- A value from the caller as an error message shows it: double-quoted, cut to n
+-- characters, control characters and quotes escaped (JSON style), so that every error
+-- stays one line however hostile the input.
+CREATE OR REPLACE FUNCTION pgcadence.cron_show(v text, n integer DEFAULT 64)
+RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.to_jsonb(pg_catalog.left(coalesce(v, ''), n))::text
+$$;
+REVOKE ALL ON FUNCTION pgcadence.cron_show(text, integer) FROM PUBLIC, anon, authenticated;
+
 -- Expand one cron field into its sorted set of values; raise 22023 naming the field.
 CREATE OR REPLACE FUNCTION pgcadence.cron_field(field text, label text, lo integer, hi integer,
                                      names text[] DEFAULT NULL, name_base integer DEFAULT 0)
@@ -15,20 +25,20 @@ DECLARE
     step integer;
     i integer;
     vals integer[] := '{}';
-    shown text := pg_catalog.left(field, 40);
+    shown text := pgcadence.cron_show(field, 40);
 BEGIN
     FOREACH item IN ARRAY pg_catalog.string_to_array(field, ',') LOOP
         IF item = '' THEN
-            RAISE EXCEPTION 'invalid % field "%": empty element in a list', label, shown USING ERRCODE = '22023';
+            RAISE EXCEPTION 'invalid % field %: empty element in a list', label, shown USING ERRCODE = '22023';
         END IF;
         IF item ~ '[?#]' OR item ~ '^[0-9]*[lw]$' THEN
-            RAISE EXCEPTION 'invalid % field "%": Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
+            RAISE EXCEPTION 'invalid % field %: Quartz syntax (L, W, #, ?) is not cron; pg_cron 1.4 cannot run it',
                 label, shown USING ERRCODE = '22023';
         END IF;
         m := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]+)(-([0-9]+|[a-z]+))?)(/([0-9]+))?$');
         IF m IS NULL THEN
-            RAISE EXCEPTION 'invalid % field "%": "%" is not a number, a range (a-b), * or a step (*/n, a-b/n)',
-                label, shown, pg_catalog.left(item, 20) USING ERRCODE = '22023';
+            RAISE EXCEPTION 'invalid % field %: % is not a number, a range (a-b), * or a step (*/n, a-b/n)',
+                label, shown, pgcadence.cron_show(item, 20) USING ERRCODE = '22023';
         END IF;
         IF m[1] = '*' THEN
             a := lo;
@@ -39,11 +49,11 @@ BEGIN
                 CONTINUE WHEN parts[i] IS NULL;
                 IF parts[i] ~ '^[0-9]+$' THEN
                     IF pg_catalog.length(parts[i]) > 4 OR parts[i]::integer NOT BETWEEN lo AND hi THEN
-                        RAISE EXCEPTION 'invalid % field "%": % is out of range %-%', label, shown,
+                        RAISE EXCEPTION 'invalid % field %: % is out of range %-%', label, shown,
                             pg_catalog.left(parts[i], 12), lo, hi USING ERRCODE = '22023';
                     END IF;
                 ELSIF names IS NULL OR pg_catalog.array_position(names, parts[i]) IS NULL THEN
-                    RAISE EXCEPTION 'invalid % field "%": unknown name "%"%', label, shown, pg_catalog.left(parts[i], 12),
+                    RAISE EXCEPTION 'invalid % field %: unknown name %', label, shown, pgcadence.cron_show(parts[i], 12) ||
                         CASE WHEN names IS NULL THEN ' (only month and weekday accept names)'
                              ELSE ' (use ' || pg_catalog.array_to_string(names, ', ') || ')' END
                         USING ERRCODE = '22023';
@@ -55,16 +65,16 @@ BEGIN
                       WHEN m[4] ~ '^[0-9]+$' THEN m[4]::integer
                       ELSE pg_catalog.array_position(names, m[4]) - 1 + name_base END;
             IF m[4] IS NULL AND m[6] IS NOT NULL THEN
-                RAISE EXCEPTION 'invalid % field "%": a step needs a range or *: write %-%/% or */%', label, shown,
+                RAISE EXCEPTION 'invalid % field %: a step needs a range or *: write %-%/% or */%', label, shown,
                     m[2], hi, m[6], m[6] USING ERRCODE = '22023';
             END IF;
             IF a > b THEN
-                RAISE EXCEPTION 'invalid % field "%": range %-% runs backwards', label, shown, a, b USING ERRCODE = '22023';
+                RAISE EXCEPTION 'invalid % field %: range %-% runs backwards', label, shown, a, b USING ERRCODE = '22023';
             END IF;
         END IF;
         IF m[6] IS NOT NULL THEN
             IF pg_catalog.length(m[6]) > 4 OR m[6]::integer NOT BETWEEN 1 AND hi - lo + 1 THEN
-                RAISE EXCEPTION 'invalid % field "%": step % must be between 1 and %', label, shown,
+                RAISE EXCEPTION 'invalid % field %: step % must be between 1 and %', label, shown,
                     pg_catalog.left(m[6], 12), hi - lo + 1 USING ERRCODE = '22023';
             END IF;
             step := m[6]::integer;
@@ -139,24 +149,24 @@ BEGIN
         RAISE EXCEPTION 'cron schedule is too long (% characters; at most 120)', pg_catalog.length(s) USING ERRCODE = '22023';
     END IF;
     IF s ~ '^[0-9]+\s*(s|sec|secs|second|seconds)$' THEN
-        RAISE EXCEPTION 'cron schedule "%": seconds schedules need pg_cron 1.5 or newer; pg_cron 1.4 runs whole minutes only: use 5 fields such as "* * * * *"', s
+        RAISE EXCEPTION 'cron schedule %: seconds schedules need pg_cron 1.5 or newer; pg_cron 1.4 runs whole minutes only: use 5 fields such as "* * * * *"', pgcadence.cron_show(s, 40)
             USING ERRCODE = '22023';
     END IF;
     IF s ~ '^@' THEN
-        RAISE EXCEPTION 'cron schedule "%": macros are not accepted; write 5 fields (@hourly = "0 * * * *", @daily = "0 0 * * *", @weekly = "0 0 * * 0", @monthly = "0 0 1 * *"; @reboot has no equivalent)',
-            pg_catalog.left(s, 20) USING ERRCODE = '22023';
+        RAISE EXCEPTION 'cron schedule %: macros are not accepted; write 5 fields (@hourly = "0 * * * *", @daily = "0 0 * * *", @weekly = "0 0 * * 0", @monthly = "0 0 1 * *"; @reboot has no equivalent)',
+            pgcadence.cron_show(s, 20) USING ERRCODE = '22023';
     END IF;
     f := pg_catalog.regexp_split_to_array(s, '\s+');
     IF pg_catalog.strpos(s, '$') > 0 THEN
-        RAISE EXCEPTION 'cron schedule "%": "$" (last day of the month) needs pg_cron 1.6; pg_cron 1.4 cannot run it', pg_catalog.left(s, 40)
+        RAISE EXCEPTION 'cron schedule %: "$" (last day of the month) needs pg_cron 1.6; pg_cron 1.4 cannot run it', pgcadence.cron_show(s, 40)
             USING ERRCODE = '22023';
     END IF;
     IF pg_catalog.cardinality(f) = 6 THEN
-        RAISE EXCEPTION 'cron schedule "%" has 6 fields: a seconds field is not supported (pg_cron 1.4 runs whole minutes); use 5 fields: minute hour day month weekday', s
+        RAISE EXCEPTION 'cron schedule % has 6 fields: a seconds field is not supported (pg_cron 1.4 runs whole minutes); use 5 fields: minute hour day month weekday', pgcadence.cron_show(s, 40)
             USING ERRCODE = '22023';
     END IF;
     IF pg_catalog.cardinality(f) <> 5 THEN
-        RAISE EXCEPTION 'cron schedule "%" has % field(s); it needs 5: minute hour day month weekday', pg_catalog.left(s, 40),
+        RAISE EXCEPTION 'cron schedule % has % field(s); it needs 5: minute hour day month weekday', pgcadence.cron_show(s, 40),
             pg_catalog.cardinality(f) USING ERRCODE = '22023';
     END IF;
     spec.minutes  := pgcadence.cron_field(f[1], 'minute', 0, 59);
@@ -168,7 +178,7 @@ BEGIN
     spec.dow_star := f[5] LIKE '*%';
     spec.fields   := f;
     IF check_fires AND pgcadence.cron_next_naive(spec, '2000-01-01 00:00'::timestamp) IS NULL THEN
-        RAISE EXCEPTION 'cron schedule "%" never fires: no date has day % in month %', s, f[3], f[4] USING ERRCODE = '22023';
+        RAISE EXCEPTION 'cron schedule % never fires: no date has day % in month %', pgcadence.cron_show(s, 40), f[3], f[4] USING ERRCODE = '22023';
     END IF;
     RETURN spec;
 END

@@ -25,6 +25,63 @@ END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(text) FROM PUBLIC, anon, authenticated;
 
+-- True when the caller is the role owning these functions (the DBA in psql, pg_cron
+-- running the standing jobs), not an API role or an admin.
+CREATE OR REPLACE FUNCTION pgcadence.cron_caller_is_owner()
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.caller NOT IN ('anon', 'authenticated', 'service_role')
+           AND pg_catalog.pg_has_role(c.caller, current_user, 'MEMBER')
+      FROM (SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END AS caller) c
+$$;
+REVOKE ALL ON FUNCTION pgcadence.cron_caller_is_owner() FROM PUBLIC, anon, authenticated;
+
+-- The jobs the admin functions may show: this database's jobs created through
+-- create_cron_job (managed_by 'admin', changeable) and pgcadence's standing jobs
+-- (managed_by 'pgcadence', read-only). Other databases' jobs and jobs scheduled
+-- any other way are the DBA's and never appear.
+CREATE OR REPLACE FUNCTION pgcadence.cron_managed_jobs()
+RETURNS TABLE (jobid bigint, jobname text, managed_by text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT j.jobid, j.jobname::text,
+           CASE WHEN m.created_via = 'admin' AND j.username = current_user THEN 'admin' ELSE 'pgcadence' END
+      FROM cron.job j
+      LEFT JOIN pgcadence.cron_job_meta m ON m.jobname = j.jobname
+     WHERE j.database = pg_catalog.current_database()
+       AND ((m.created_via = 'admin' AND j.username = current_user)
+            OR EXISTS (SELECT 1 FROM pgcadence.source_objects o WHERE o.kind = 'cron job' AND o.identity = j.jobname))
+$$;
+REVOKE ALL ON FUNCTION pgcadence.cron_managed_jobs() FROM PUBLIC, anon, authenticated;
+
+-- The cron.job row of a job the admin functions may change (created through
+-- create_cron_job in this database); a standing job raises 42501 with the DBA's way,
+-- any other name P0002 (whether such a job exists elsewhere is not disclosed).
+CREATE OR REPLACE FUNCTION pgcadence.cron_admin_job(job_name text, fn text)
+RETURNS cron.job
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    j cron.job;
+    owner_of text;
+BEGIN
+    IF job_name IS NULL OR job_name = '' THEN
+        RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
+    END IF;
+    SELECT g.managed_by INTO owner_of FROM pgcadence.cron_managed_jobs() g WHERE g.jobname = job_name;
+    IF owner_of = 'pgcadence' THEN
+        RAISE EXCEPTION '%: "%" is a standing job of pgcadence; admins cannot change it', fn, job_name
+            USING ERRCODE = '42501',
+                  HINT = 'a DBA changes it as the database owner with cron.alter_job, or disables its module (docs/security.md, "Cron jobs")';
+    ELSIF owner_of IS NULL THEN
+        RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
+    END IF;
+    SELECT * INTO j FROM cron.job c
+     WHERE c.jobname = job_name AND c.database = pg_catalog.current_database() AND c.username = current_user;
+    RETURN j;
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.cron_admin_job(text, text) FROM PUBLIC, anon, authenticated;
+
 -- Who is calling, for the history of manual runs.
 CREATE OR REPLACE FUNCTION pgcadence.cron_caller()
 RETURNS text
@@ -43,8 +100,8 @@ BEGIN
         RAISE EXCEPTION 'job_name is required' USING ERRCODE = '22023';
     END IF;
     IF job_name !~ '^[a-z][a-z0-9_]{2,62}$' THEN
-        RAISE EXCEPTION 'invalid job_name "%": use 3-63 characters, lower-case letters, digits and _, starting with a letter',
-            pg_catalog.left(job_name, 64) USING ERRCODE = '22023';
+        RAISE EXCEPTION 'invalid job_name %: use 3-63 characters, lower-case letters, digits and _, starting with a letter',
+            pgcadence.cron_show(job_name) USING ERRCODE = '22023';
     END IF;
 END
 $$;
@@ -61,7 +118,7 @@ BEGIN
     END IF;
     SELECT * INTO j FROM cron.job c WHERE c.jobname = job_name ORDER BY c.jobid LIMIT 1;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no cron job named "%"', pg_catalog.left(job_name, 64) USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'no cron job named %', pgcadence.cron_show(job_name) USING ERRCODE = 'P0002';
     END IF;
     RETURN j;
 END
@@ -121,7 +178,7 @@ BEGIN
         RAISE EXCEPTION 'task_type is required' USING ERRCODE = '22023';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM public.job_handlers h WHERE h.task_type = cron_schedule_task.task_type) THEN
-        RAISE EXCEPTION 'unknown task_type "%": registered handlers are %', pg_catalog.left(task_type, 64),
+        RAISE EXCEPTION 'unknown task_type %: registered handlers are %', pgcadence.cron_show(task_type),
             coalesce((SELECT pg_catalog.string_agg(h.task_type, ', ' ORDER BY h.task_type) FROM public.job_handlers h), '(none)')
             USING ERRCODE = '22023', HINT = 'The queue worker registers its handlers when it starts (register_job_handler).';
     END IF;

@@ -25,8 +25,8 @@ BEGIN
         END IF;
     END IF;
     IF canon IS NULL THEN
-        RAISE EXCEPTION 'unknown time zone "%": use an IANA name such as America/Los_Angeles or Europe/Berlin (abbreviations like PST are ambiguous and have no DST rules)',
-            pg_catalog.left(tz, 64) USING ERRCODE = '22023';
+        RAISE EXCEPTION 'unknown time zone %: use an IANA name such as America/Los_Angeles or Europe/Berlin (abbreviations like PST are ambiguous and have no DST rules)',
+            pgcadence.cron_show(tz, 64) USING ERRCODE = '22023';
     END IF;
     RETURN canon;
 END

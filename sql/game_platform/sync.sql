@@ -47,62 +47,61 @@ BEGIN
         v_after := public.game_platform_sync_window(coach_id);
     END IF;
 
-    IF pg_catalog.to_regclass('pg_temp.gp_batch') IS NULL THEN
-        CREATE TEMP TABLE gp_batch (
-            ord integer, external_id text, competitor_ext text, occurred_unix bigint, points jsonb,
-            competitor uuid, error text, is_new boolean
-        ) ON COMMIT DROP;
-    END IF;
-    TRUNCATE pg_temp.gp_batch;
-
-    INSERT INTO pg_temp.gp_batch (ord, external_id, competitor_ext, occurred_unix, points, error)
-    SELECT e.ord::integer, e.v ->> 'id', e.v ->> 'competitor_id',
-           CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') = 'number'
-                THEN pg_catalog.floor((e.v ->> 'occurred_at')::numeric)::bigint END,
-           CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'points') = 'object' THEN e.v -> 'points' ELSE '{}'::jsonb END,
-           CASE WHEN pg_catalog.jsonb_typeof(e.v) <> 'object' THEN 'not an object'
-                WHEN COALESCE(e.v ->> 'id', '') = '' THEN 'missing id'
-                WHEN COALESCE(e.v ->> 'competitor_id', '') = '' THEN 'missing competitor_id'
-                WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') IS DISTINCT FROM 'number'
-                     OR (e.v ->> 'occurred_at')::numeric < 0 THEN 'occurred_at must be unix seconds' END
-      FROM pg_catalog.jsonb_array_elements(activities) WITH ORDINALITY AS e(v, ord);
-
-    UPDATE pg_temp.gp_batch b SET competitor = c.id
-      FROM public.competitors c
-     WHERE b.error IS NULL AND c.external_id = b.competitor_ext
-       AND (game_platform_record_activity.coach_id IS NULL OR c.coach_id = game_platform_record_activity.coach_id);
-    UPDATE pg_temp.gp_batch b SET error = 'unknown competitor ' || b.competitor_ext
-     WHERE b.error IS NULL AND b.competitor IS NULL;
-    -- new: not stored yet, and the first of its id in this batch
-    UPDATE pg_temp.gp_batch b SET is_new = true
-     WHERE b.error IS NULL
-       AND NOT EXISTS (SELECT 1 FROM public.game_platform_activity a WHERE a.external_id = b.external_id)
-       AND b.ord = (SELECT min(b2.ord) FROM pg_temp.gp_batch b2 WHERE b2.external_id = b.external_id AND b2.error IS NULL);
-
-    SELECT pg_catalog.jsonb_array_length(activities),
-           count(*) FILTER (WHERE b.is_new),
-           count(DISTINCT b.competitor) FILTER (WHERE b.is_new),
-           GREATEST(v_after, COALESCE(max(b.occurred_unix) FILTER (WHERE b.occurred_unix IS NOT NULL
-                                                                     AND b.error IS DISTINCT FROM 'occurred_at must be unix seconds'), 0)),
-           COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('index', b.ord - 1, 'id', b.external_id, 'error', b.error)
-                                         ORDER BY b.ord) FILTER (WHERE b.error IS NOT NULL), '[]'::jsonb)
-      INTO v_fetched, v_new, v_flagged, v_next, v_errors
-      FROM pg_temp.gp_batch b;
-    v_fetched := COALESCE(v_fetched, 0);
-
-    IF NOT dry_run THEN
+    -- One statement, no temporary table: a temp table in definer code can be pre-created
+    -- by the caller (pg_temp is theirs) with a trigger that then runs as the owner.
+    -- Every CTE reads the same snapshot, so "new" means "not stored before this call".
+    WITH raw AS (
+        SELECT e.ord::integer AS ord, e.v ->> 'id' AS external_id, e.v ->> 'competitor_id' AS competitor_ext,
+               CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') = 'number'
+                    THEN pg_catalog.floor((e.v ->> 'occurred_at')::numeric)::bigint END AS occurred_unix,
+               CASE WHEN pg_catalog.jsonb_typeof(e.v -> 'points') = 'object' THEN e.v -> 'points' ELSE '{}'::jsonb END AS points,
+               CASE WHEN pg_catalog.jsonb_typeof(e.v) <> 'object' THEN 'not an object'
+                    WHEN COALESCE(e.v ->> 'id', '') = '' THEN 'missing id'
+                    WHEN COALESCE(e.v ->> 'competitor_id', '') = '' THEN 'missing competitor_id'
+                    WHEN pg_catalog.jsonb_typeof(e.v -> 'occurred_at') IS DISTINCT FROM 'number' THEN 'occurred_at must be unix seconds'
+                    WHEN (e.v ->> 'occurred_at')::numeric < 0 THEN 'occurred_at must be unix seconds' END AS error
+          FROM pg_catalog.jsonb_array_elements(activities) WITH ORDINALITY AS e(v, ord)
+    ), checked AS (
+        SELECT r.ord, r.external_id, r.competitor_ext, r.occurred_unix, r.points, c.id AS competitor,
+               COALESCE(r.error, CASE WHEN c.id IS NULL THEN 'unknown competitor ' || r.competitor_ext END) AS error,
+               r.error AS shape_error
+          FROM raw r
+          LEFT JOIN public.competitors c
+                 ON r.error IS NULL AND c.external_id = r.competitor_ext
+                AND (game_platform_record_activity.coach_id IS NULL OR c.coach_id = game_platform_record_activity.coach_id)
+    ), batch AS (
+        -- new: not stored yet, and the first of its id in this batch
+        SELECT k.*,
+               (k.error IS NULL
+                AND NOT EXISTS (SELECT 1 FROM public.game_platform_activity a WHERE a.external_id = k.external_id)
+                AND k.ord = min(k.ord) FILTER (WHERE k.error IS NULL) OVER (PARTITION BY k.external_id)) AS is_new
+          FROM checked k
+    ), stored AS (
         INSERT INTO public.game_platform_activity (competitor_id, external_id, occurred_at, points)
         SELECT b.competitor, b.external_id, pg_catalog.to_timestamp(b.occurred_unix), b.points
-          FROM pg_temp.gp_batch b WHERE b.is_new
-        ON CONFLICT (external_id) DO NOTHING;
+          FROM batch b WHERE b.is_new AND NOT dry_run
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING 1
+    ), flagged AS (
         UPDATE public.competitors c
            SET needs_totals_refresh = true,
                last_activity_at = GREATEST(c.last_activity_at, n.latest),
                updated_at = pg_catalog.now()
           FROM (SELECT b.competitor, pg_catalog.to_timestamp(max(b.occurred_unix)) AS latest
-                  FROM pg_temp.gp_batch b WHERE b.is_new GROUP BY b.competitor) n
-         WHERE c.id = n.competitor;
-    END IF;
+                  FROM batch b WHERE b.is_new AND NOT dry_run GROUP BY b.competitor) n
+         WHERE c.id = n.competitor
+        RETURNING 1
+    )
+    SELECT pg_catalog.jsonb_array_length(activities),
+           count(*) FILTER (WHERE b.is_new),
+           count(DISTINCT b.competitor) FILTER (WHERE b.is_new),
+           GREATEST(v_after, COALESCE(max(b.occurred_unix) FILTER (WHERE b.occurred_unix IS NOT NULL
+                                                                     AND b.shape_error IS DISTINCT FROM 'occurred_at must be unix seconds'), 0)),
+           COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('index', b.ord - 1, 'id', b.external_id, 'error', b.error)
+                                         ORDER BY b.ord) FILTER (WHERE b.error IS NOT NULL), '[]'::jsonb)
+      INTO v_fetched, v_new, v_flagged, v_next, v_errors
+      FROM batch b;
+    v_fetched := COALESCE(v_fetched, 0);
 
     v_summary := pg_catalog.jsonb_build_object(
         'fetched', v_fetched, 'new_activities', v_new, 'flagged', v_flagged, 'dry_run', dry_run,
@@ -114,7 +113,6 @@ BEGIN
                updated_at = pg_catalog.now()
          WHERE s.scope = v_scope;
     END IF;
-    TRUNCATE pg_temp.gp_batch;
     RETURN v_summary;
 END
 $$;

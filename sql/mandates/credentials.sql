@@ -14,6 +14,13 @@ BEGIN
     IF pgcadence.request_role() NOT IN ('service_role', 'owner') AND p_user_id IS DISTINCT FROM auth.uid() THEN
         RAISE EXCEPTION 'a user may only store their own credentials' USING ERRCODE = '42501';
     END IF;
+    -- the rotation lock, shared: a key rotation (exclusive) never runs between this
+    -- store and its commit, so it re-seals this row too, and a pruned key is refused
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('pgcadence.cred_seal_rotate'));
+    IF EXISTS (SELECT 1 FROM pgcadence.retired_credential_keys r WHERE r.key_fp = p_key_fp) THEN
+        RAISE EXCEPTION 'credential sealed with key % which was retired by a key rotation; reload the key ring and seal it again', p_key_fp
+            USING ERRCODE = 'PCR01';
+    END IF;
     SELECT c.user_id INTO v_owner FROM public.stored_credentials c WHERE c.id = p_id FOR UPDATE;
     IF FOUND AND v_owner <> p_user_id THEN
         RAISE EXCEPTION 'credential % belongs to another user', p_id USING ERRCODE = '42501';
@@ -56,6 +63,16 @@ COMMENT ON FUNCTION public.access_credential(uuid, jsonb) IS
     'Sealed credential for its owner (authenticated) or service_role; writes credentials_accessed '
     '(credential_id, provider, metadata accessed_at + credential_alias).';
 REVOKE ALL ON FUNCTION public.access_credential(uuid, jsonb) FROM PUBLIC, anon, authenticated;
+
+-- Retire key fingerprints pruned from the ring (pgcadence credentials rotate-key --prune,
+-- which holds the rotation lock): stores sealed with them are refused from now on.
+CREATE OR REPLACE FUNCTION pgcadence.retire_credential_keys(p_key_fps text[]) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO pgcadence.retired_credential_keys (key_fp)
+    SELECT DISTINCT f FROM pg_catalog.unnest(p_key_fps) f WHERE f IS NOT NULL
+    ON CONFLICT (key_fp) DO NOTHING
+$$;
+REVOKE ALL ON FUNCTION pgcadence.retire_credential_keys(text[]) FROM PUBLIC, anon, authenticated;
 
 -- Re-seal: replace the ciphertext of one credential (used by pgcadence credentials rotate-key).
 CREATE OR REPLACE FUNCTION public.reseal_credential(p_id uuid, p_ciphertext bytea, p_key_fp text) RETURNS void

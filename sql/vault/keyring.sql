@@ -17,13 +17,35 @@
 -- The file is read at call time by functions owned by the migrating superuser.
 
 -- ======================================================== functions (key ring)
--- Absolute path of the key ring file (the setting holds only a path).
+-- Absolute path of the key ring file (the setting holds only a path). Only the server
+-- configuration (postgresql.conf, ALTER SYSTEM, the command line) names it: a value set
+-- in the caller's session, or for their role or database, is not honoured -- it would let
+-- whoever may call the vault functions probe which server files exist and are readable.
 CREATE OR REPLACE FUNCTION vault._key_file() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $f$
-    SELECT CASE WHEN p LIKE '/%' THEN p
-                ELSE pg_catalog.current_setting('data_directory') || '/' || p END
-      FROM (SELECT coalesce(nullif(pg_catalog.current_setting('pgcadence.vault_key_file', true), ''),
-                            'pgcadence_vault.keys') AS p) AS setting
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE
+    p text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c
+                WHERE c LIKE 'pgcadence.vault\_key\_file=%'
+                  AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+                  AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user))) THEN
+        RAISE EXCEPTION 'pgcadence.vault_key_file is set for a role or database; it is honoured only in the server configuration'
+            USING HINT = 'remove it (ALTER ROLE/DATABASE ... RESET pgcadence.vault_key_file) and set it in postgresql.conf',
+                  ERRCODE = '42501';
+    END IF;
+    -- the value the server configuration gives, whatever this session SET: reset it in a
+    -- subtransaction, read it, and roll the subtransaction (and the reset) back
+    BEGIN
+        PERFORM pg_catalog.set_config('pgcadence.vault_key_file', NULL, true);
+        p := pg_catalog.current_setting('pgcadence.vault_key_file', true);
+        RAISE SQLSTATE 'PCK01';
+    EXCEPTION WHEN SQLSTATE 'PCK01' THEN
+        NULL;
+    END;
+    p := coalesce(nullif(p, ''), 'pgcadence_vault.keys');
+    RETURN CASE WHEN p LIKE '/%' THEN p ELSE pg_catalog.current_setting('data_directory') || '/' || p END;
+END
 $f$;
 
 -- Every key of the ring with its derived encryption and MAC keys; the last line is active.

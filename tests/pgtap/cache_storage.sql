@@ -1,6 +1,6 @@
 -- The persistent cache store (migration 0009): schema, RLS and privileges, the SQL API,
 -- size limit, data_size, refresh timing, retention.
-SELECT plan(82);
+SELECT plan(83);
 
 -- ------------------------------------------------------------ schema
 SELECT has_table('public', 'projects', 'projects exists');

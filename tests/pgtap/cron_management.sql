@@ -2,7 +2,7 @@
 -- every function, the admin check, every validation error, hostile inputs that change
 -- nothing, the behaviour of each function, and the DST guard for America/Los_Angeles
 -- and Europe/Berlin.
-SELECT plan(334);
+SELECT plan(339);
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
 GRANT ALL ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO anon, authenticated, service_role;
@@ -12,6 +12,8 @@ INSERT INTO public.profiles (id, role) VALUES
     ('00000000-0000-0000-0000-0000000000a1', 'admin'),
     ('00000000-0000-0000-0000-0000000000a2', 'user');
 SELECT public.register_job_handler('cron_test_echo', 'pgTAP test handler');
+-- a job created through the admin functions (the owner may create one too): the one the calls below touch
+SELECT public.create_cron_job('admin_echo', '0 0 1 1 *', 'cron_test_echo');
 
 CREATE TABLE public.cron_sentinel (x integer);
 INSERT INTO public.cron_sentinel VALUES (1);
@@ -24,11 +26,11 @@ INSERT INTO public.cron_test_fns VALUES
     ('describe_cron_schedule', ARRAY['text', 'text'], $q$SELECT public.describe_cron_schedule('0 * * * *')$q$, true),
     ('get_cron_jobs', '{}', $q$SELECT * FROM public.get_cron_jobs()$q$, true),
     ('get_cron_job_runs', ARRAY['integer', 'text'], $q$SELECT * FROM public.get_cron_job_runs()$q$, true),
-    ('toggle_cron_job', ARRAY['text', 'boolean'], $q$SELECT public.toggle_cron_job('pgcadence_heartbeat', true)$q$, true),
-    ('update_cron_schedule', ARRAY['text', 'text', 'text'], $q$SELECT public.update_cron_schedule('cron_history_cleanup', '45 3 * * *')$q$, true),
+    ('toggle_cron_job', ARRAY['text', 'boolean'], $q$SELECT public.toggle_cron_job('admin_echo', true)$q$, true),
+    ('update_cron_schedule', ARRAY['text', 'text', 'text'], $q$SELECT public.update_cron_schedule('admin_echo', '0 0 1 1 *')$q$, true),
     ('create_cron_job', ARRAY['text', 'text', 'text', 'jsonb', 'integer', 'text'], $q$SELECT public.create_cron_job('refused_job', '0 0 * * *', 'cron_test_echo')$q$, true),
     ('delete_cron_job', ARRAY['text'], $q$SELECT public.delete_cron_job('cron_history_cleanup')$q$, true),
-    ('run_cron_job_now', ARRAY['text'], $q$SELECT * FROM public.run_cron_job_now('pgcadence_heartbeat')$q$, true),
+    ('run_cron_job_now', ARRAY['text'], $q$SELECT * FROM public.run_cron_job_now('admin_echo')$q$, true),
     ('list_job_handlers', '{}', $q$SELECT * FROM public.list_job_handlers()$q$, true),
     ('cron_history_cleanup', ARRAY['interval'], $q$SELECT public.cron_history_cleanup()$q$, true),
     ('set_cron_history_retention', ARRAY['interval'], $q$SELECT public.set_cron_history_retention('7 days')$q$, true),
@@ -176,13 +178,17 @@ INSERT INTO cron_errors VALUES
     ($q$SELECT public.create_cron_job('valid_name', '0 0 * * *', 'cron_test_echo', '{}', 3, 'UTC+8')$q$, 'unknown time zone "UTC+8"%'),
     -- the other functions
     ($q$SELECT public.toggle_cron_job('no_such_job', false)$q$, 'no cron job named "no_such_job"'),
-    ($q$SELECT public.toggle_cron_job('pgcadence_heartbeat', NULL)$q$, 'new_active must be true or false'),
+    ($q$SELECT public.toggle_cron_job('admin_echo', NULL)$q$, 'new_active must be true or false'),
     ($q$SELECT public.toggle_cron_job(NULL, true)$q$, 'job_name is required'),
     ($q$SELECT public.update_cron_schedule('no_such_job', '0 0 * * *')$q$, 'no cron job named "no_such_job"'),
-    ($q$SELECT public.update_cron_schedule('cron_history_cleanup', '0 0 * * * *')$q$, '%has 6 fields%'),
-    ($q$SELECT public.update_cron_schedule('cron_history_cleanup', '0 0 * * *', 'Nowhere/Town')$q$, 'unknown time zone "Nowhere/Town"%'),
+    ($q$SELECT public.update_cron_schedule('admin_echo', '0 0 * * * *')$q$, '%has 6 fields%'),
+    ($q$SELECT public.update_cron_schedule('admin_echo', '0 0 * * *', 'Nowhere/Town')$q$, 'unknown time zone "Nowhere/Town"%'),
     ($q$SELECT public.delete_cron_job('no_such_job')$q$, 'no cron job named "no_such_job"'),
-    ($q$SELECT public.delete_cron_job('pgcadence_heartbeat')$q$, '"pgcadence_heartbeat" belongs to pgcadence itself and cannot be deleted; disable it with toggle_cron_job'),
+    ($q$SELECT public.delete_cron_job('pgcadence_heartbeat')$q$, 'delete_cron_job: "pgcadence_heartbeat" is a standing job of pgcadence; admins cannot change it'),
+    ($q$SELECT public.toggle_cron_job('cron_history_cleanup', false)$q$, 'toggle_cron_job: "cron_history_cleanup" is a standing job of pgcadence; admins cannot change it'),
+    ($q$SELECT public.update_cron_schedule('cron_history_cleanup', '0 0 * * *')$q$, 'update_cron_schedule: "cron_history_cleanup" is a standing job of pgcadence%'),
+    ($q$SELECT * FROM public.run_cron_job_now('pgcadence_heartbeat')$q$, 'run_cron_job_now: "pgcadence_heartbeat" is a standing job of pgcadence%'),
+    ($q$SELECT public.create_cron_job('pgcadence_mine', '0 0 * * *', 'cron_test_echo')$q$, 'invalid job_name "pgcadence_mine": names starting with pgcadence_ are reserved for pgcadence''s own jobs'),
     ($q$SELECT * FROM public.run_cron_job_now('no_such_job')$q$, 'no cron job named "no_such_job"'),
     ($q$SELECT * FROM public.get_cron_job_runs(0)$q$, 'limit_count must be between 1 and 1000 (got 0)'),
     ($q$SELECT * FROM public.get_cron_job_runs(1001)$q$, 'limit_count must be between 1 and 1000 (got 1001)'),
@@ -253,9 +259,9 @@ FROM unnest(ARRAY[
     repeat('A/', 5120)
 ]) v;
 INSERT INTO hostile VALUES
-    ('toggle quoted name', format('SELECT public.toggle_cron_job(%L, false)', $h$pgcadence_heartbeat'; --$h$)),
-    ('update hostile schedule', format('SELECT public.update_cron_schedule(%L, %L)', 'cron_history_cleanup', $h$* * * * *'; DROP TABLE public.cron_sentinel; --$h$)),
-    ('update hostile timezone', format('SELECT public.update_cron_schedule(%L, %L, %L)', 'cron_history_cleanup', '0 3 * * *', $h$Europe/Berlin'); DROP TABLE public.cron_sentinel; --$h$)),
+    ('toggle quoted name', format('SELECT public.toggle_cron_job(%L, false)', $h$admin_echo'; --$h$)),
+    ('update hostile schedule', format('SELECT public.update_cron_schedule(%L, %L)', 'admin_echo', $h$* * * * *'; DROP TABLE public.cron_sentinel; --$h$)),
+    ('update hostile timezone', format('SELECT public.update_cron_schedule(%L, %L, %L)', 'admin_echo', '0 3 * * *', $h$Europe/Berlin'); DROP TABLE public.cron_sentinel; --$h$)),
     ('delete OR 1=1', format('SELECT public.delete_cron_job(%L)', $h$x' OR '1'='1$h$)),
     ('run quoted name', format('SELECT * FROM public.run_cron_job_now(%L)', $h$pgcadence_heartbeat' --$h$));
 
@@ -341,6 +347,9 @@ SELECT results_eq($q$SELECT last_run_status FROM public.get_cron_jobs() WHERE jo
 
 -- a failing command is recorded as failed, not raised
 SELECT cron.schedule('failing_job', '0 0 1 1 *', 'SELECT 1/0');
+-- as if created through create_cron_job (which only schedules queue tasks, never a failing command)
+INSERT INTO pgcadence.cron_job_meta (jobname, local_schedule, inner_command, created_via)
+VALUES ('failing_job', '0 0 1 1 *', 'SELECT 1/0', 'admin');
 SET LOCAL request.jwt.claims = '{"sub": "00000000-0000-0000-0000-0000000000a1", "role": "authenticated"}';
 SELECT results_eq($q$SELECT status, return_message LIKE '%ERROR: division by zero' FROM public.run_cron_job_now('failing_job')$q$,
                   $q$VALUES ('failed'::text, true)$q$, 'a failing manual run is recorded as failed');
@@ -400,13 +409,16 @@ CREATE ROLE cron_test_other_owner NOLOGIN;
 INSERT INTO cron.job (schedule, command, nodename, nodeport, database, username, jobname)
 VALUES ('0 0 1 1 *', 'SELECT 1', 'localhost', 5432, current_database(), 'cron_test_other_owner', 'other_owner_job');
 SELECT throws_like($q$SELECT * FROM public.run_cron_job_now('other_owner_job')$q$,
-                   'job "other_owner_job" runs as role "cron_test_other_owner"; run_cron_job_now only runs jobs owned by%',
-                   'run_cron_job_now refuses a job of another role');
+                   'no cron job named "other_owner_job"', 'run_cron_job_now does not know a job of another role');
+INSERT INTO pgcadence.cron_job_meta (jobname, local_schedule, inner_command, created_via)
+VALUES ('other_owner_job', '0 0 1 1 *', 'SELECT 1', 'admin');
+SELECT throws_like($q$SELECT * FROM public.run_cron_job_now('other_owner_job')$q$,
+                   'no cron job named "other_owner_job"', 'not even when its name is recorded as an admin job: it does not run as the owner');
 
 -- history cleanup (start from a history without old rows; all of this is rolled back)
 DELETE FROM cron.job_run_details WHERE start_time < now() - interval '30 minutes';
-INSERT INTO cron.job_run_details (jobid, runid, status, return_message, start_time, end_time)
-SELECT (SELECT jobid FROM cron.job WHERE jobname = 'failing_job'), nextval('cron.runid_seq'), 'succeeded', 'old',
+INSERT INTO cron.job_run_details (jobid, runid, database, status, return_message, start_time, end_time)
+SELECT (SELECT jobid FROM cron.job WHERE jobname = 'failing_job'), nextval('cron.runid_seq'), current_database(), 'succeeded', 'old',
        now() - make_interval(days => d), now() - make_interval(days => d)
 FROM generate_series(1, 20) d;
 SELECT is(public.cron_history_cleanup(), 13::bigint, 'cron_history_cleanup keeps 7 days by default');

@@ -140,7 +140,8 @@ def import_(database: str | None, project: str, cache_type: str, file: Path) -> 
         entry = read_any_file(file)
     except CorruptCacheFile as exc:
         raise CadenceError(str(exc)) from None
-    with connect(database) as conn:
+    with connect(database) as conn, conn.transaction():
+        conn.execute("select set_config('pgcadence.cache_operation', 'import', true)")  # for the operation log
         row = conn.execute(
             f"select written, data_size from {q.CACHE_PUT}",
             (project, cache_type, encode_payload(entry.data).decode(), entry.last_fetch, entry.last_rich_fetch, None),

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pgcadence import db, embedded, error_reporting
-from pgcadence.cli.common import connect, database_option, dsn, emit_object, json_option
+from pgcadence.cli.common import confirm, connect, database_option, dsn, emit_object, json_option, yes_option
 from pgcadence.errors import CadenceError
 from pgcadence.executor import REGISTRY, auth, keys, logs
 from pgcadence.executor.app import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
@@ -128,6 +128,8 @@ def keys_cmd(ctx: click.Context, database: str | None, as_json: bool) -> None:
     pgcadence keys                      project URL, anon key, service_role key
     pgcadence keys mint --sub UUID      a user token, as an auth server would mint it
     pgcadence keys init                 create missing keys (pgcadence up does this)
+    pgcadence keys rotate [--overlap 24h]   new secret and keys; old keys verify meanwhile
+    pgcadence keys rotate --finish      retire the old secret
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -179,6 +181,34 @@ def init(database: str | None, project_url: str | None) -> None:
     for line in changes:
         click.echo(f"  {line}")
     click.echo("keys ready" if changes else "keys already in place")
+
+
+@keys_cmd.command()
+@database_option
+@click.option("--overlap", default="24h", show_default=True, callback=_ttl,
+              help="How long keys signed with the old secret still verify: 15m, 1h, 7d … (at most 30 days).")
+@click.option("--finish", is_flag=True, help="Retire the old secret of the open rotation now.")
+@yes_option
+def rotate(database: str | None, overlap: int, finish: bool, yes: bool) -> None:
+    """Rotate the project JWT secret and the anon / service_role keys.
+
+    A new secret and new keys go to Vault in one transaction (cron commands read the new
+    service_role_key at their next run); keys signed with the old secret keep working
+    for the --overlap window, so clients can move over. Then 'keys rotate --finish'
+    retires the old secret. Every rotation is recorded in pgcadence.key_rotations.
+    """
+    with connect(database) as conn:
+        if finish:
+            done = keys.finish_rotation(conn)
+            click.echo(f"rotation {done['rotation']} finished: the old secret ({done['retired_fingerprint']}) "
+                       "is retired; keys signed with it no longer verify")
+            return
+        confirm(f"issue new anon and service_role keys (old keys verify for {overlap} s more)?", yes)
+        done = keys.rotate(conn, overlap)
+    click.echo(f"rotation {done['rotation']}: new secret {done['new_fingerprint']} replaces {done['old_fingerprint']}")
+    click.echo(f"old keys verify until {done['old_keys_verify_until']:%Y-%m-%d %H:%M:%S %Z}; "
+               "the new keys are in Vault ('pgcadence keys' prints them)")
+    click.echo("hand the new anon key to clients, then run 'pgcadence keys rotate --finish'")
 
 
 COMMANDS = (serve, keys_cmd)

@@ -87,7 +87,7 @@ def _show_plan(plan: migrate_mod.RollbackPlan, force: bool) -> None:
             click.echo(f"  {table:<40} {rows:>10} row(s)")
     if plan.protected and not force:
         names = ", ".join(f"{t} ({n} rows)" for t, n in plan.protected)
-        raise CadenceError(f"refusing to drop {names}: audit, credential and Vault rows cannot be recreated; "
+        raise CadenceError(f"refusing to drop {names}: audit, credential, cache operation log and Vault rows cannot be recreated; "
                            "back them up, then pass --force (with --yes) to drop them anyway; nothing was changed")
 
 
@@ -104,7 +104,7 @@ def _rollback(database: str | None, steps: int | None, yes: bool, force: bool) -
     click.echo(f"{len(done)} migration(s) rolled back")
 
 
-force_option = click.option("--force", is_flag=True, help="Also drop audit, credential and Vault tables that hold rows.")
+force_option = click.option("--force", is_flag=True, help="Also drop audit, credential, cache operation log and Vault tables that hold rows.")
 
 
 @click.command()

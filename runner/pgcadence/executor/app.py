@@ -15,7 +15,6 @@ handler. The whole request is bounded by the per-request timeout (504). Errors a
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 import uuid
@@ -32,12 +31,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pgcadence import __version__
-from pgcadence.executor import auth, cors, keys, logs
+from pgcadence.executor import auth, body as body_mod, cors, keys, logs, ratelimit
 from pgcadence.executor.admin import routes as admin_console
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
-from pgcadence.executor.registry import Function
+from pgcadence.executor.registry import ALL_METHODS, Function
 from pgcadence.executor.sqlctx import make_pool
 from pgcadence.metrics.requests import RequestMetrics
 
@@ -60,26 +59,41 @@ class Settings:
 
 
 class _Secrets:
-    """The project JWT secret, read from Vault and reused for JWT_SECRET_TTL seconds."""
+    """The project JWT secrets (current, and the previous one during a key rotation's
+    overlap window), read from Vault and reused for JWT_SECRET_TTL seconds; a token that
+    does not verify makes them be read again at once (at most once a second), so keys
+    from a rotation work as soon as it is committed."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool
-        self.value: str | None = None
+        self.values: list[str] = []
         self.loaded_at = 0.0
         self.lock = asyncio.Lock()
 
-    async def jwt_secret(self) -> str:
-        if self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL:
-            return self.value
+    async def _load(self, max_age: float) -> list[str]:
+        if self.values and time.monotonic() - self.loaded_at < max_age:
+            return self.values
         async with self.lock:
-            if not (self.value and time.monotonic() - self.loaded_at < JWT_SECRET_TTL):
+            if not (self.values and time.monotonic() - self.loaded_at < max_age):
                 async with self.pool.connection() as conn:
-                    value = await keys.aget_secret(conn, keys.JWT_SECRET)
-                if not value:
+                    values = await keys.averify_secrets(conn)
+                if not values:
                     raise ApiError(503, "not_configured",
                                    f"no '{keys.JWT_SECRET}' in Vault: run 'pgcadence keys init'")
-                self.value, self.loaded_at = value, time.monotonic()
-        return self.value
+                self.values, self.loaded_at = values, time.monotonic()
+        return self.values
+
+    async def jwt_secret(self) -> str:
+        return (await self._load(JWT_SECRET_TTL))[0]
+
+    async def verify(self, token: str) -> dict:
+        """Claims of a token signed with any secret that verifies now, or AuthError."""
+        try:
+            return auth.verify_any(token, await self._load(JWT_SECRET_TTL))
+        except auth.AuthError as exc:
+            if exc.code != "invalid_jwt":
+                raise
+            return auth.verify_any(token, await self._load(1.0))
 
     async def get(self, name: str) -> str | None:
         async with self.pool.connection() as conn:
@@ -99,7 +113,7 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
     if not verify:
         # public function: hand over the caller's claims when a valid JWT came along
         try:
-            claims = auth.verify(auth.bearer_token(header), await secrets.jwt_secret())
+            claims = await secrets.verify(auth.bearer_token(header))
             return claims["role"], claims, "jwt"
         except (auth.AuthError, ApiError):
             return "anon", {}, "none"
@@ -110,10 +124,15 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
         if token.count(".") != 2:
             raise auth.AuthError("invalid_secret",
                                  f"the bearer token is neither the '{fn.secret_name}' secret nor a service_role JWT")
-    claims = auth.verify(token, await secrets.jwt_secret())
+    claims = await secrets.verify(token)
     if fn.service_only and claims["role"] != "service_role":
         raise auth.AuthError("service_role_required", f"'{fn.name}' requires the service_role key")
     return claims["role"], claims, "jwt"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    return header[7:].strip() or None if header[:7].lower() == "bearer " else None
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -171,15 +190,12 @@ def make_endpoint(fn: Function, settings: Settings):
                     return error(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
                 state["role"] = role
                 state["auth"] = how
+                limited = await ratelimit.check(app_state.pool, fn.name, role, claims, _bearer(request),
+                                                request.client.host if request.client else None)
+                if limited is not None:
+                    return limited
                 raw = await read_body(request, settings.max_body)
-                body = None
-                if raw.strip():
-                    try:
-                        body = json.loads(raw)
-                    except (UnicodeDecodeError, json.JSONDecodeError):
-                        raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
-                    except RecursionError:
-                        raise ApiError(400, "invalid_json", "the request body is nested too deeply") from None
+                body = body_mod.parse(raw)
                 ctx = RequestContext(function=fn.name, request=request, request_id=state.get("request_id", ""),
                                      role=role, claims=claims, auth=how, body=body, raw_body=raw,
                                      pool=app_state.pool)
@@ -197,6 +213,8 @@ def make_endpoint(fn: Function, settings: Settings):
             return error(503, "database_unavailable", "no database connection available; try again")
         except psycopg.errors.InsufficientPrivilege as exc:
             return error(403, "permission_denied", exc.diag.message_primary or "permission denied")
+        except psycopg.DataError as exc:  # bad input that reached SQL (22xxx, or text with NUL): the caller's fault
+            return error(400, "invalid_input", exc.diag.message_primary or str(exc).splitlines()[0])
         except psycopg.Error as exc:
             state["exception"] = type(exc).__name__
             logs.event("handler_error", 40, exc_info=exc, function=fn.name, request_id=state.get("request_id"))
@@ -371,7 +389,9 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/openapi.json", openapi, methods=["GET"])]
     routes += admin_console.routes()
     for fn in settings.registry.values():
-        routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(fn.methods), name=fn.name))
+        # every method reaches the endpoint, which answers 405 with Allow for the ones
+        # the function does not take (else /functions/v1/{name} below would say 404)
+        routes.append(Route(fn.path, make_endpoint(fn, settings), methods=list(ALL_METHODS), name=fn.name))
     routes.append(Route("/functions/v1/{name}", _unknown_function,
                         methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     app = Starlette(routes=routes, lifespan=lifespan,

@@ -102,6 +102,20 @@ def verify(token: str, secret: str) -> dict:
     return claims
 
 
+def verify_any(token: str, secrets: list[str]) -> dict:
+    """``verify`` against each secret in turn (a key rotation's overlap window); the error
+    of the first (current) secret when none matches."""
+    first: AuthError | None = None
+    for secret in secrets:
+        try:
+            return verify(token, secret)
+        except AuthError as exc:
+            if exc.code != "invalid_jwt" or "signature" not in exc.message:
+                raise
+            first = first or exc
+    raise first or AuthError("invalid_jwt", "the JWT signature does not match this project")
+
+
 def secret_matches(token: str, secret: str | None) -> bool:
     """Constant-time comparison of a presented token with a shared secret."""
     if not secret:

@@ -21,6 +21,7 @@ from pgcadence.executor import auth
 from pgcadence.vault import get_secret, set_secret  # the Vault API (works on real supabase_vault too)
 
 JWT_SECRET = "project_jwt_secret"
+PREVIOUS_JWT_SECRET = "project_jwt_secret_previous"  # verifies during a rotation's overlap window
 ANON_KEY = "anon_key"
 SERVICE_ROLE_KEY = "service_role_key"
 PROJECT_URL = "project_url"
@@ -92,6 +93,59 @@ def project_keys(conn: psycopg.Connection) -> dict[str, str | None]:
             raise CadenceError(f"Vault secret '{name}' is missing or not signed with {JWT_SECRET}: run 'pgcadence keys init'")
         out[name] = token
     return out
+
+
+def fingerprint(secret: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def rotate(conn: psycopg.Connection, overlap_seconds: int) -> dict:
+    """A new project JWT secret and new anon / service_role keys, in one transaction.
+
+    The old secret stays in Vault as ``project_jwt_secret_previous`` and keys signed with
+    it verify until the overlap window ends (or ``finish_rotation``); cron commands read
+    the new ``service_role_key`` from Vault at their next run. Recorded in
+    pgcadence.key_rotations (fingerprints only). Never returns or prints a secret.
+    """
+    _require_vault(conn)
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.project_keys'))")
+        old = jwt_secret(conn)
+        new = _secrets.token_urlsafe(48)
+        row = conn.execute(
+            "select id, rotated_at, overlap_until from pgcadence.record_key_rotation(%s, %s, make_interval(secs => %s))",
+            (fingerprint(old), fingerprint(new), overlap_seconds)).fetchone()
+        set_secret(conn, PREVIOUS_JWT_SECRET, old, "the project JWT secret before the open rotation (keys rotate --finish removes it)")
+        set_secret(conn, JWT_SECRET, new, "HS256 secret the project JWTs (anon, service_role, users) are signed with")
+        for name, role in ((ANON_KEY, "anon"), (SERVICE_ROLE_KEY, "service_role")):
+            set_secret(conn, name, auth.mint(new, role), f"project JWT with role {role}")
+    return {"rotation": row[0], "rotated_at": row[1], "old_keys_verify_until": row[2],
+            "old_fingerprint": fingerprint(old), "new_fingerprint": fingerprint(new)}
+
+
+def finish_rotation(conn: psycopg.Connection) -> dict:
+    """Retire the previous secret: keys signed with it stop verifying now."""
+    _require_vault(conn)
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.project_keys'))")
+        row = conn.execute("select id, old_fingerprint from pgcadence.finish_key_rotation()").fetchone()
+        conn.execute("delete from vault.secrets where name = %s", (PREVIOUS_JWT_SECRET,))
+    return {"rotation": row[0], "retired_fingerprint": row[1]}
+
+
+async def averify_secrets(conn: psycopg.AsyncConnection) -> list[str]:
+    """The secrets a JWT may be signed with now (current first; the previous one during a
+    rotation's overlap window). Falls back to the current one on a database migrated
+    before key rotation existed."""
+    try:
+        async with conn.transaction():
+            cur = await conn.execute("select * from pgcadence.project_jwt_secrets()")
+            return [r[0] for r in await cur.fetchall() if r[0]]
+    except psycopg.errors.UndefinedFunction:
+        current = await aget_secret(conn, JWT_SECRET)
+        return [current] if current else []
 
 
 async def aget_secret(conn: psycopg.AsyncConnection, name: str) -> str | None:

@@ -21,6 +21,7 @@ from pgcadence import db
 from pgcadence.errors import CadenceError
 from pgcadence.executor import app as app_mod, config as config_mod, keys, load_builtin, logs
 from pgcadence.executor.registry import REGISTRY
+from pgcadence.executor.protocol import JsonErrorH11Protocol
 from pgcadence.executor.services import SERVICES, Supervisor
 
 DEFAULT_HOST = "127.0.0.1"
@@ -99,7 +100,7 @@ async def serve(opts: ServeOptions, extra: list[tuple[str, Callable[[], Any]]] =
         check_database(opts.dsn)
         application = build_app(opts, service_status=lambda: dict(supervisor.status))
         config = uvicorn.Config(application, host=opts.host, port=opts.port, log_config=None, access_log=False,
-                                lifespan="on", server_header=False,
+                                lifespan="on", server_header=False, http=JsonErrorH11Protocol,
                                 timeout_graceful_shutdown=int(opts.request_timeout) + 5)
         server = _Server(config)
 

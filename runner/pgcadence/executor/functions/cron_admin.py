@@ -30,6 +30,9 @@ select (select coalesce(jsonb_agg(to_jsonb(j) order by j.jobname), '[]'::jsonb) 
 """
 
 
+INT4 = (-(2**31), 2**31 - 1)  # what an SQL integer argument holds
+
+
 def _field(body, name: str, kinds: tuple[type, ...], *, required: bool = True, default=None):
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_input", "the request body must be a JSON object")
@@ -41,6 +44,8 @@ def _field(body, name: str, kinds: tuple[type, ...], *, required: bool = True, d
     if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
         wanted = " or ".join({str: "a string", bool: "true or false", int: "an integer", dict: "a JSON object"}[k] for k in kinds)
         raise ApiError(400, "invalid_input", f"'{name}' must be {wanted}")
+    if isinstance(value, int) and not isinstance(value, bool) and not INT4[0] <= value <= INT4[1]:
+        raise ApiError(400, "invalid_input", f"'{name}' is out of range (an integer between {INT4[0]} and {INT4[1]})")
     return value
 
 
@@ -63,11 +68,13 @@ async def _call(ctx, sql: str, params: tuple):
 async def list_jobs(ctx):
     """`{jobs, runs, summary: {total, active, inactive, recentFailures}}`; query `limit` (runs, default 50)
     and `job` (runs of one job)."""
-    try:
-        limit = int(ctx.query.get("limit", "50"))
-    except ValueError:
-        raise ApiError(400, "invalid_input", "'limit' must be an integer") from None
-    jobs, runs, summary = await _call(ctx, _LIST_SQL, (limit, ctx.query.get("job") or None))
+    text = ctx.query.get("limit", "50")
+    if not (text.lstrip("-").isdigit() and len(text) <= 11 and INT4[0] <= int(text) <= INT4[1]):
+        raise ApiError(400, "invalid_input", "'limit' must be an integer")
+    job = ctx.query.get("job") or None
+    if job is not None and "\x00" in job:
+        raise ApiError(400, "invalid_input", "'job' contains a NUL character")
+    jobs, runs, summary = await _call(ctx, _LIST_SQL, (int(text), job))
     return {"jobs": jobs, "runs": runs, "summary": summary}
 
 
