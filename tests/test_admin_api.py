@@ -22,7 +22,7 @@ from pgcadence.executor.admin import render
 from pgcadence.executor.admin.registry import API_ROUTES
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from tests.conftest import run_cli
 
 ADMIN = str(uuid.uuid4())

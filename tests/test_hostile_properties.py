@@ -20,7 +20,7 @@ from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.protocol import JsonErrorH11Protocol
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from tests.keys_helpers import project_keys
 
 ADMIN = str(uuid.uuid4())

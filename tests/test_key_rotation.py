@@ -16,7 +16,7 @@ from port_for import get_port
 from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from tests.keys_helpers import project_keys
 from tests.conftest import run_cli
 

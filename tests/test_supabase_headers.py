@@ -20,7 +20,7 @@ from port_for import get_port
 
 from pgcadence.executor import auth, cors, keys
 from pgcadence.executor.app import Settings, create_app
-from pgcadence.executor.registry import load_builtin
+from pgcadence.executor import load_builtin
 from tests.conftest import run_cli
 
 SUPABASE_HEADERS = "authorization, x-client-info, apikey, content-type"
