@@ -311,8 +311,10 @@ async def openapi(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     codes = {404: "not_found", 405: "method_not_allowed"}
-    return error(exc.status_code, codes.get(exc.status_code, "http_error"),
-                 "no such function or route" if exc.status_code == 404 else str(exc.detail))
+    allow = (exc.headers or {}).get("Allow")
+    message = {404: "no such function or route",
+               405: f"{request.url.path} accepts {allow}" if allow else None}.get(exc.status_code) or str(exc.detail)
+    return error(exc.status_code, codes.get(exc.status_code, "http_error"), message, headers=exc.headers)
 
 
 async def _unknown_function(request: Request) -> Response:

@@ -9,7 +9,6 @@ and what is valid (22xxx, 23xxx → 400, P0002 → 404, 55xxx → 409), and its 
 from __future__ import annotations
 
 import asyncio
-import json
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -17,7 +16,7 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from pgcadence.executor import auth, logs
+from pgcadence.executor import auth, body as json_body, logs
 from pgcadence.executor.admin import inputs, queries as q, signin
 from pgcadence.executor.admin.registry import ApiRoute, admin_route
 from pgcadence.executor.context import RequestContext
@@ -29,15 +28,15 @@ MAX_BODY = 1024 * 1024
 def sql_error(exc: psycopg.Error) -> ApiError:
     """An SQL error as the HTTP answer the console shows verbatim."""
     state = exc.sqlstate or ""
-    message = (exc.diag.message_primary if exc.diag else None) or type(exc).__name__
+    message = (exc.diag.message_primary if exc.diag else None) or (str(exc).splitlines() or [type(exc).__name__])[0]
     if state == "42501":
         return ApiError(403, "permission_denied", message)
     if state == "P0002":
         return ApiError(404, "not_found", message)
     if state == "28000":
         return ApiError(401, "not_signed_in", message)
-    if state[:2] in ("22", "23"):
-        return ApiError(400, "invalid_input", message)
+    if state[:2] in ("22", "23") or (not state and isinstance(exc, psycopg.DataError)):
+        return ApiError(400, "invalid_input", message)  # (no state: psycopg refused a value, e.g. text with NUL)
     if state[:2] == "55":
         return ApiError(409, "conflict", message)
     return ApiError(500, "database_error", message)
@@ -59,12 +58,7 @@ async def _body(request: Request) -> tuple[bytes, object]:
         raw += chunk
         if len(raw) > MAX_BODY:
             raise ApiError(413, "payload_too_large", f"request body over the {MAX_BODY}-byte limit")
-    if not raw.strip():
-        return raw, None
-    try:
-        return raw, json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
+    return raw, json_body.parse(raw)
 
 
 def make_endpoint(route: ApiRoute):

@@ -3,13 +3,14 @@ names the field."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any, Mapping
 
+from pgcadence.executor import body as json_body
 from pgcadence.executor.errors import ApiError
 
 MAX_TEXT = 1000
+INT4 = (-(2**31), 2**31 - 1)  # what an SQL integer argument holds
 
 
 def bad(message: str) -> ApiError:
@@ -21,7 +22,10 @@ def text(query: Mapping[str, str], name: str, *, max_len: int = 200) -> str | No
     value = query.get(name)
     if value is None or value == "":
         return None
-    if "\x00" in value or len(value) > max_len:
+    why = json_body.bad_text(value)
+    if why:
+        raise bad(f"'{name}' {why}")
+    if len(value) > max_len:
         raise bad(f"'{name}' must be text of at most {max_len} characters")
     return value
 
@@ -49,14 +53,10 @@ def job_id(value: str) -> str:
 def json_object(value: Any, name: str) -> dict:
     """A JSON object given as an object or as its text (straight from a textarea)."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise bad(f"'{name}' must not contain NUL characters")
         try:
-            value = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise bad(f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-        except RecursionError:
-            raise bad(f"'{name}' is nested too deeply") from None
+            value = json_body.loads(value, [name], f"'{name}'") if value.strip() else {}
+        except ApiError as exc:  # the field's content, not the request body: invalid_input
+            raise bad(exc.message) from None
     if not isinstance(value, dict):
         raise bad(f"'{name}' must be a JSON object")
     return value
@@ -74,8 +74,8 @@ def field(body: Any, name: str, kinds: tuple[type, ...], *, required: bool = Tru
     if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
         names = {str: "a string", bool: "true or false", int: "an integer", dict: "a JSON object", float: "a number"}
         raise bad(f"'{name}' must be " + " or ".join(names[k] for k in kinds))
-    if isinstance(value, str) and ("\x00" in value or len(value) > MAX_TEXT) and dict not in kinds:
-        raise bad(f"'{name}' must be text of at most {MAX_TEXT} characters without NUL")
-    if isinstance(value, int) and not isinstance(value, bool) and not -2**31 < value < 2**31:
-        raise bad(f"'{name}' is out of range")
+    if isinstance(value, str) and len(value) > MAX_TEXT and dict not in kinds:
+        raise bad(f"'{name}' must be text of at most {MAX_TEXT} characters")
+    if isinstance(value, int) and not isinstance(value, bool) and not INT4[0] <= value <= INT4[1]:
+        raise bad(f"'{name}' is out of range (an integer between {INT4[0]} and {INT4[1]})")
     return value
