@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import psycopg
 
+from pgcadence import queries as q
 from pgcadence.check import Check
 
 
 def findings(conn: psycopg.Connection, exposed: tuple[str, ...] = ("public",)) -> list[tuple[str, str, str, str, str]]:
     """(level, lint, object, detail, fix) rows; empty when clean."""
-    return conn.execute("select level, lint, object, detail, fix from pgcadence.security_advisor(%s)",
-                        (list(exposed),)).fetchall()
+    return conn.execute(f"select level, lint, object, detail, fix from {q.SECURITY_ADVISOR}", (list(exposed),)).fetchall()
 
 
 def doctor_checks(conn: psycopg.Connection) -> list:
-    if conn.execute("select to_regprocedure('pgcadence.security_advisor(text[])') is null").fetchone()[0]:
+    if conn.execute("select to_regprocedure(%s) is null", (q.SECURITY_ADVISOR.regprocedure,)).fetchone()[0]:
         return [Check("WARN", "security advisor", "not installed in this database", "run 'pgcadence migrate'")]
     try:
         rows = findings(conn)

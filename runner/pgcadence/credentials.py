@@ -234,6 +234,6 @@ def _prune(conn: psycopg.Connection, path: Path, ring: KeyRing, new) -> None:
             except SealError as exc:
                 raise CadenceError(f"prune aborted, the key file keeps every key: {exc}") from None
             new_ct, new_fp = seal(ring, cid, secret)
-            conn.execute("select public.reseal_credential(%s, %s, %s)", (cid, new_ct, new_fp))
-        conn.execute("select pgcadence.retire_credential_keys(%s)", (old_fps,))
+            conn.execute(f"select {q.RESEAL_CREDENTIAL}", (cid, new_ct, new_fp))
+        conn.execute(f"select {q.RETIRE_CREDENTIAL_KEYS}", (old_fps,))
     vault.write_ring(path, [new])

@@ -7,8 +7,11 @@ words the lines. Each line is ``(level, name, detail, fix)``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 
+from pgcadence import queries as q
 from pgcadence.check import Check
 from pgcadence.redact import scrub_text
 
@@ -22,10 +25,11 @@ def _names(items: list[str]) -> str:
 
 
 def recent_failures(conn: psycopg.Connection) -> list[Line]:
-    if conn.execute("select to_regprocedure('pgcadence.recent_failures(interval)') is null").fetchone()[0]:
+    if conn.execute("select to_regprocedure(%s) is null", (q.RECENT_FAILURES.regprocedure,)).fetchone()[0]:
         return []
     try:
-        rows = conn.execute("select source, name, failures, last_error from pgcadence.recent_failures('24 hours')").fetchall()
+        rows = conn.execute(f"select source, name, failures, last_error from {q.RECENT_FAILURES}",
+                            (dt.timedelta(hours=24),)).fetchall()
     except psycopg.errors.InsufficientPrivilege:
         conn.rollback()
         return [("WARN", "failures (24 h)", "cannot read them (not the owner or service_role)",

@@ -215,9 +215,9 @@ def rotate(conn: psycopg.Connection, user_id=None, scopes=None, minutes=None, pu
         with conn.transaction():
             m = create(conn, user_id, scopes, minutes, purpose=purpose)
             vault.set_secret(conn, MANDATE_SECRET, m.jws, "system mandate (JWS) for warm-cache-authenticated")
-            if conn.execute("select to_regprocedure('public.record_mandate_renewal(text, text, jsonb)') "
-                            "is not null").fetchone()[0]:
-                conn.execute("select public.record_mandate_renewal('renewed')")  # a failed renewal is over
+            if conn.execute("select to_regprocedure(%s) is not null",
+                            (q.RECORD_MANDATE_RENEWAL_FAILED.regprocedure,)).fetchone()[0]:
+                conn.execute(f"select {q.RECORD_MANDATE_RENEWAL}", ("renewed",))  # a failed renewal is over
     except ValueError as exc:
         raise CadenceError(str(exc)) from None
     return m
@@ -254,11 +254,11 @@ def doctor_checks(conn: psycopg.Connection) -> list:
 
 def renewal_checks(conn: psycopg.Connection) -> list:
     """FAIL while the last renewal of the system mandate failed (until one succeeds)."""
-    if conn.execute("select to_regprocedure('public.mandate_renewal_status()') is null").fetchone()[0]:
+    if conn.execute("select to_regprocedure(%s) is null", (q.MANDATE_RENEWAL_STATUS.regprocedure,)).fetchone()[0]:
         return []
     try:
         row = conn.execute("select failing, last_failure_at, last_error, last_success_at, renew_before "
-                           "from public.mandate_renewal_status()").fetchone()
+                           f"from {q.MANDATE_RENEWAL_STATUS}").fetchone()
     except psycopg.Error:
         conn.rollback()
         return []

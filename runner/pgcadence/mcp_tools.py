@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from pgcadence import mcp_client, mcp_mock
+from pgcadence import mcp_client, mcp_mock, queries as q
 from pgcadence.queue.worker import JobContext, handler
 
 log = logging.getLogger("pgcadence.mcp")
@@ -125,8 +125,7 @@ async def load_mode(conn: psycopg.AsyncConnection) -> McpMode:
 
 
 async def tool_spec(conn: psycopg.AsyncConnection, name: str) -> ToolSpec | None:
-    cur = await conn.execute("select tool, internal_name, read_only, needs_login, scopes from public.mcp_tool(%s)",
-                             (name,))
+    cur = await conn.execute(f"select tool, internal_name, read_only, needs_login, scopes from {q.MCP_TOOL}", (name,))
     row = await cur.fetchone()
     return ToolSpec(*row[:4], list(row[4])) if row else None
 
@@ -188,7 +187,7 @@ async def mcp_tool_task(payload: dict, ctx: JobContext) -> dict:
         if payload.get("credential_id"):
             async with conn.transaction():
                 await conn.execute("select set_config('role', 'service_role', true)")
-                cur = await conn.execute("select * from public.access_credential(%s, %s::jsonb)",
+                cur = await conn.execute(f"select * from {q.ACCESS_CREDENTIAL}",
                                          (payload["credential_id"], '{"via": "queue"}'))
                 _cid, _owner, _provider, _alias, ct, fp = await cur.fetchone()
             arguments = {**arguments, "credentials": credentials.unseal(credentials.load_ring(),

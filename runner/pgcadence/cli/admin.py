@@ -4,13 +4,14 @@ it as the database owner."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import click
 import psycopg
 
-from pgcadence import db
+from pgcadence import db, queries as q
 from pgcadence.cli.common import confirm, database_option, dsn, yes_option
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth, keys
@@ -40,7 +41,7 @@ def _ttl(ctx, param, value):
 
 def default_admin(conn: psycopg.Connection) -> str:
     """The admin a link is for when --user is not given: the local admin, else the only one."""
-    rows = conn.execute("select user_id, is_local from pgcadence.admin_users()").fetchall()
+    rows = conn.execute(f"select user_id, is_local from {q.ADMIN_USERS}").fetchall()
     local = [str(u) for u, is_local in rows if is_local]
     if local:
         return local[0]
@@ -54,8 +55,8 @@ def default_admin(conn: psycopg.Connection) -> str:
 
 def login_link(conn: psycopg.Connection, user: str, base_url: str, ttl_seconds: int | None = None) -> tuple[str, object]:
     """A one-time login link for ``user`` and its expiry."""
-    token, expires = conn.execute("select * from pgcadence.admin_login_link(%s, make_interval(secs => %s))",
-                                  (user, ttl_seconds)).fetchone()
+    ttl = None if ttl_seconds is None else dt.timedelta(seconds=ttl_seconds)
+    token, expires = conn.execute(f"select * from {q.ADMIN_LOGIN_LINK}", (user, ttl)).fetchone()
     conn.commit()
     return f"{base_url.rstrip('/')}/admin/login?token={token}", expires
 
@@ -110,7 +111,7 @@ def create_cmd(database: str | None) -> None:
     """Create the local admin (a new profiles row with role 'admin'), or print the existing one."""
     with db.connect(dsn(database)) as conn:
         before = conn.execute("select local_admin from pgcadence.admin_settings").fetchone()[0]
-        uid = conn.execute("select pgcadence.admin_local_user()").fetchone()[0]
+        uid = conn.execute(f"select {q.ADMIN_LOCAL_USER}").fetchone()[0]
         conn.commit()
     click.echo(f"{'local admin' if str(uid) == str(before) else 'created the local admin'} {uid}")
 
@@ -121,7 +122,7 @@ def create_cmd(database: str | None) -> None:
 def list_cmd(database: str | None, as_json: bool) -> None:
     """Admins (profiles.role = 'admin'), which one is local, open sessions, last activity."""
     with db.connect(dsn(database)) as conn:
-        rows = conn.execute("select user_id, is_local, sessions, last_seen_at from pgcadence.admin_users()").fetchall()
+        rows = conn.execute(f"select user_id, is_local, sessions, last_seen_at from {q.ADMIN_USERS}").fetchall()
     if as_json:
         click.echo(json.dumps([{"user_id": str(u), "local": loc, "sessions": n, "last_seen_at": t.isoformat() if t else None}
                                for u, loc, n, t in rows], indent=2))
@@ -144,7 +145,7 @@ def logout_cmd(database: str | None, user: str | None, everyone: bool) -> None:
     if bool(user) == everyone:
         raise click.UsageError("pass exactly one of --user UUID or --all")
     with db.connect(dsn(database)) as conn:
-        n = conn.execute("select pgcadence.admin_sessions_end(%s)", (user,)).fetchone()[0]
+        n = conn.execute(f"select {q.ADMIN_SESSIONS_END}", (user,)).fetchone()[0]
         conn.commit()
     click.echo(f"ended {n} session(s)")
 
@@ -170,7 +171,7 @@ def _summary(doc: dict) -> str:
 def demo_load(database: str | None) -> None:
     """Fill the database with sample data for the console (refuses when already loaded)."""
     with db.connect(dsn(database)) as conn:
-        doc = conn.execute("select pgcadence.admin_demo_load()").fetchone()[0]
+        doc = conn.execute(f"select {q.ADMIN_DEMO_LOAD}").fetchone()[0]
         conn.commit()
     click.echo(f"demo data loaded: {_summary(doc)}; remove it with `pgcadence demo clear`")
 
@@ -182,7 +183,7 @@ def demo_clear(database: str | None, yes: bool) -> None:
     """Remove exactly the sample data `demo load` added (and the jobs and runs its cron jobs made)."""
     confirm("remove the console's demo data?", yes)
     with db.connect(dsn(database)) as conn:
-        doc = conn.execute("select pgcadence.admin_demo_clear()").fetchone()[0]
+        doc = conn.execute(f"select {q.ADMIN_DEMO_CLEAR}").fetchone()[0]
         conn.commit()
     click.echo(f"demo data removed: {_summary(doc)}")
 
@@ -195,7 +196,7 @@ def announce_console(url: str, serve_port: int) -> None:
     try:
         with db.connect(url) as conn:
             first = conn.execute("select local_admin is null from pgcadence.admin_settings").fetchone()[0]
-            uid = str(conn.execute("select pgcadence.admin_local_user()").fetchone()[0])
+            uid = str(conn.execute(f"select {q.ADMIN_LOCAL_USER}").fetchone()[0])
             conn.commit()
             link, _ = login_link(conn, uid, base)
     except (psycopg.Error, CadenceError) as exc:
@@ -209,7 +210,7 @@ def announce_console(url: str, serve_port: int) -> None:
     if first:
         if sys.stdin.isatty() and click.confirm("load demo data so the console has something to show?", default=False):
             with db.connect(url) as conn:
-                doc = conn.execute("select pgcadence.admin_demo_load()").fetchone()[0]
+                doc = conn.execute(f"select {q.ADMIN_DEMO_LOAD}").fetchone()[0]
                 conn.commit()
             click.echo(f"demo data loaded: {_summary(doc)} (`pgcadence demo clear` removes it)")
         else:

@@ -11,10 +11,12 @@ it never rewrites a valid key, so keys printed once stay valid.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets as _secrets
 
 import psycopg
 
+from pgcadence import queries as q
 from pgcadence.check import Check
 from pgcadence.errors import CadenceError
 from pgcadence.executor import auth
@@ -115,8 +117,8 @@ def rotate(conn: psycopg.Connection, overlap_seconds: int) -> dict:
         old = jwt_secret(conn)
         new = _secrets.token_urlsafe(48)
         row = conn.execute(
-            "select id, rotated_at, overlap_until from pgcadence.record_key_rotation(%s, %s, make_interval(secs => %s))",
-            (fingerprint(old), fingerprint(new), overlap_seconds)).fetchone()
+            f"select id, rotated_at, overlap_until from {q.RECORD_KEY_ROTATION}",
+            (fingerprint(old), fingerprint(new), dt.timedelta(seconds=overlap_seconds))).fetchone()
         set_secret(conn, PREVIOUS_JWT_SECRET, old, "the project JWT secret before the open rotation (keys rotate --finish removes it)")
         set_secret(conn, JWT_SECRET, new, "HS256 secret the project JWTs (anon, service_role, users) are signed with")
         for name, role in ((ANON_KEY, "anon"), (SERVICE_ROLE_KEY, "service_role")):
@@ -130,7 +132,7 @@ def finish_rotation(conn: psycopg.Connection) -> dict:
     _require_vault(conn)
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('pgcadence.project_keys'))")
-        row = conn.execute("select id, old_fingerprint from pgcadence.finish_key_rotation()").fetchone()
+        row = conn.execute(f"select id, old_fingerprint from {q.FINISH_KEY_ROTATION}").fetchone()
         conn.execute("delete from vault.secrets where name = %s", (PREVIOUS_JWT_SECRET,))
     return {"rotation": row[0], "retired_fingerprint": row[1]}
 
@@ -141,7 +143,7 @@ async def averify_secrets(conn: psycopg.AsyncConnection) -> list[str]:
     before key rotation existed."""
     try:
         async with conn.transaction():
-            cur = await conn.execute("select * from pgcadence.project_jwt_secrets()")
+            cur = await conn.execute(f"select * from {q.PROJECT_JWT_SECRETS}")
             return [r[0] for r in await cur.fetchall() if r[0]]
     except psycopg.errors.UndefinedFunction:
         current = await aget_secret(conn, JWT_SECRET)

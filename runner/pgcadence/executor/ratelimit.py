@@ -14,6 +14,7 @@ import logging
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from pgcadence import queries as q
 from pgcadence.executor import logs
 from pgcadence.executor.errors import JSON, error
 
@@ -34,7 +35,7 @@ async def check(pool: AsyncConnectionPool, function: str, role: str, claims: dic
     global _missing_logged
     try:
         async with pool.connection() as conn:
-            cur = await conn.execute("select pgcadence.rate_limit_hit(%s, %s, %s, %s)",
+            cur = await conn.execute(f"select {q.RATE_LIMIT_HIT}",
                                      (function, role, caller_key(role, claims, token), address))
             wait = (await cur.fetchone())[0]
     except psycopg.errors.UndefinedFunction:

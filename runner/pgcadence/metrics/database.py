@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from prometheus_client import Metric
 from psycopg_pool import AsyncConnectionPool
 
+from pgcadence import queries as q
 log = logging.getLogger("pgcadence.metrics")
 
-QUERY = "SELECT metric, kind, help, labels, value FROM pgcadence.metrics()"
+QUERY = f"SELECT metric, kind, help, labels, value FROM {q.METRICS}"
 TIMEOUT = 5.0  # seconds a scrape waits for the database (Prometheus gives up on a scrape after 10 s)
 
 

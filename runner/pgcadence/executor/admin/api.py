@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from pgcadence.executor import auth, body as json_body, logs
-from pgcadence.executor.admin import inputs, queries as q, signin
+from pgcadence.executor.admin import inputs, statements as sql, signin
 from pgcadence.executor.admin.registry import ApiRoute, admin_route
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, error
@@ -42,10 +42,10 @@ def sql_error(exc: psycopg.Error) -> ApiError:
     return ApiError(500, "database_error", message)
 
 
-async def one(ctx: RequestContext, sql: str, params: tuple = ()):
+async def one(ctx: RequestContext, statement: str, params: tuple = ()):
     """The first column of the first row of one statement run as the caller."""
     async with ctx.as_role() as conn:
-        row = await (await conn.execute(sql, params)).fetchone()
+        row = await (await conn.execute(statement, params)).fetchone()
     return row[0] if row else None
 
 
@@ -121,7 +121,7 @@ def _job(ctx) -> str:
 @admin_route("/api/admin/overview")
 async def overview(ctx):
     """Cron and queue counts, the processing switch, net backlog, throughput of the last hour."""
-    return await one(ctx, q.OVERVIEW)
+    return await one(ctx, sql.OVERVIEW)
 
 
 # ------------------------------------------------------------------ cron
@@ -129,13 +129,13 @@ async def overview(ctx):
 async def cron_runs(ctx):
     """Execution history, newest first: query `job`, `status` (succeeded, failed, running), `page`, `per_page`."""
     page, size = _page(ctx)
-    return await one(ctx, q.CRON_RUNS, (inputs.text(ctx.query, "job"), inputs.text(ctx.query, "status"), page, size))
+    return await one(ctx, sql.CRON_RUNS, (inputs.text(ctx.query, "job"), inputs.text(ctx.query, "status"), page, size))
 
 
 @admin_route("/api/admin/cron/runs/{runid:int}")
 async def cron_run(ctx):
     """One run with its full return message, start, end, duration, status and PID."""
-    return await one(ctx, q.CRON_RUN, (ctx.request.path_params["runid"],))
+    return await one(ctx, sql.CRON_RUN, (ctx.request.path_params["runid"],))
 
 
 @admin_route("/api/admin/cron/preview")
@@ -144,19 +144,19 @@ async def cron_preview(ctx):
     schedule = inputs.text(ctx.query, "schedule")
     if schedule is None:
         raise inputs.bad("'schedule' is required")
-    return await one(ctx, q.CRON_PREVIEW, (schedule, inputs.text(ctx.query, "timezone")))
+    return await one(ctx, sql.CRON_PREVIEW, (schedule, inputs.text(ctx.query, "timezone")))
 
 
 @admin_route("/api/admin/cron/health")
 async def cron_health(ctx):
     """cron_health(): one row per check with level ok/warn/fail."""
-    return {"checks": await one(ctx, q.CRON_HEALTH)}
+    return {"checks": await one(ctx, sql.CRON_HEALTH)}
 
 
 @admin_route("/api/admin/handlers")
 async def handlers(ctx):
     """The registered task types (the create dialog's dropdown)."""
-    return {"handlers": await one(ctx, q.HANDLERS)}
+    return {"handlers": await one(ctx, sql.HANDLERS)}
 
 
 # ------------------------------------------------------------------ job queue
@@ -164,7 +164,7 @@ async def handlers(ctx):
 async def jobs(ctx):
     """Jobs, newest first: query `status`, `task_type`, `q` (text in payload or error), `page`, `per_page`."""
     page, size = _page(ctx)
-    return await one(ctx, q.JOBS, (inputs.text(ctx.query, "status"), inputs.text(ctx.query, "task_type"),
+    return await one(ctx, sql.JOBS, (inputs.text(ctx.query, "status"), inputs.text(ctx.query, "task_type"),
                                    inputs.text(ctx.query, "q"), page, size))
 
 
@@ -176,7 +176,7 @@ async def jobs_enqueue(ctx):
     attempts = inputs.field(ctx.body, "maxAttempts", (int,), required=False, default=3)
     delay = inputs.field(ctx.body, "delaySeconds", (int,), required=False, default=0)
     priority = inputs.field(ctx.body, "priority", (int,), required=False, default=0)
-    job = await one(ctx, q.JOB_ENQUEUE, (task_type, Jsonb(payload), delay, attempts, priority))
+    job = await one(ctx, sql.JOB_ENQUEUE, (task_type, Jsonb(payload), delay, attempts, priority))
     return 201, {"id": job}
 
 
@@ -189,49 +189,49 @@ async def jobs_bulk(ctx):
     task_type = inputs.field(ctx.body, "taskType", (str,), required=False) or None
     search = inputs.field(ctx.body, "q", (str,), required=False) or None
     dry_run = inputs.field(ctx.body, "dryRun", (bool,), required=False, default=True)
-    return await one(ctx, q.JOB_BULK, (action, status or None, task_type, search, dry_run))
+    return await one(ctx, sql.JOB_BULK, (action, status or None, task_type, search, dry_run))
 
 
 @admin_route("/api/admin/jobs/{id}")
 async def job(ctx):
     """One job with payload, result, last error and its attempt history."""
-    return await one(ctx, q.JOB, (_job(ctx),))
+    return await one(ctx, sql.JOB, (_job(ctx),))
 
 
 @admin_route("/api/admin/jobs/{id}/retry", methods=("POST",), name="job_retry")
 async def job_retry(ctx):
     """Run a finished job again (one more attempt); a pending one becomes due now."""
-    return {"id": _job(ctx), "status": await one(ctx, q.JOB_RETRY, (_job(ctx),))}
+    return {"id": _job(ctx), "status": await one(ctx, sql.JOB_RETRY, (_job(ctx),))}
 
 
 @admin_route("/api/admin/jobs/{id}/cancel", methods=("POST",), name="job_cancel")
 async def job_cancel(ctx):
     """Cancel a pending or running job."""
-    return {"id": _job(ctx), "status": await one(ctx, q.JOB_CANCEL, (_job(ctx),))}
+    return {"id": _job(ctx), "status": await one(ctx, sql.JOB_CANCEL, (_job(ctx),))}
 
 
 @admin_route("/api/admin/jobs/{id}/run-now", methods=("POST",), name="job_run_now")
 async def job_run_now(ctx):
     """Make a pending job due now."""
-    return {"id": _job(ctx), "status": await one(ctx, q.JOB_RUN_NOW, (_job(ctx),))}
+    return {"id": _job(ctx), "status": await one(ctx, sql.JOB_RUN_NOW, (_job(ctx),))}
 
 
 @admin_route("/api/admin/queue/metrics")
 async def queue_metrics(ctx):
     """job_queue_metrics per task type, and whether processing is paused."""
-    return await one(ctx, q.QUEUE_METRICS)
+    return await one(ctx, sql.QUEUE_METRICS)
 
 
 @admin_route("/api/admin/queue/pause", methods=("POST",), name="queue_pause")
 async def queue_pause(ctx):
     """Pause processing: claims return nothing, enqueue still works."""
-    return {"paused": await one(ctx, q.QUEUE_PAUSE)}
+    return {"paused": await one(ctx, sql.QUEUE_PAUSE)}
 
 
 @admin_route("/api/admin/queue/resume", methods=("POST",), name="queue_resume")
 async def queue_resume(ctx):
     """Resume processing and wake the workers."""
-    return {"paused": await one(ctx, q.QUEUE_RESUME)}
+    return {"paused": await one(ctx, sql.QUEUE_RESUME)}
 
 
 # ------------------------------------------------------------------ audit, net, caches
@@ -253,29 +253,29 @@ async def audit(ctx):
               inputs.text(ctx.query, "provider"), user, inputs.text(ctx.query, "since", max_len=40),
               inputs.text(ctx.query, "until", max_len=40), inputs.text(ctx.query, "sort") or "created_at",
               direction == "desc", page, size)
-    return await one(ctx, q.AUDIT, params)
+    return await one(ctx, sql.AUDIT, params)
 
 
 @admin_route("/api/admin/audit/facets")
 async def audit_facets(ctx):
     """Action names, orgs and providers for the audit filters."""
-    return await one(ctx, q.AUDIT_FACETS)
+    return await one(ctx, sql.AUDIT_FACETS)
 
 
 @admin_route("/api/admin/net")
 async def net(ctx):
     """HTTP requests from SQL: backlog, queued requests, responses (query `outcome`: ok, http_error, timeout, error)."""
     page, size = _page(ctx)
-    return await one(ctx, q.NET, (inputs.text(ctx.query, "outcome"), page, size))
+    return await one(ctx, sql.NET, (inputs.text(ctx.query, "outcome"), page, size))
 
 
 @admin_route("/api/admin/net/{id:int}")
 async def net_request(ctx):
     """One request and its response, secret-bearing headers redacted."""
-    return await one(ctx, q.NET_REQUEST, (ctx.request.path_params["id"],))
+    return await one(ctx, sql.NET_REQUEST, (ctx.request.path_params["id"],))
 
 
 @admin_route("/api/admin/caches")
 async def caches(ctx):
     """The persistent cache store per project and type, with per-tier hit statistics."""
-    return await one(ctx, q.CACHES)
+    return await one(ctx, sql.CACHES)

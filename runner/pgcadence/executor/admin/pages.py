@@ -15,22 +15,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from pgcadence.executor import auth
-from pgcadence.executor.admin import inputs, queries as q, signin
+from pgcadence.executor.admin import inputs, statements as sql, signin
 from pgcadence.executor.admin.api import one, sql_error
 from pgcadence.executor.admin.render import render, secure
 from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import ApiError
 
 PAGES: list[tuple[str, object]] = []  # (path, endpoint)
-
-CRON_PAGE = """
-with j as materialized (select * from public.get_cron_jobs())
-select (select coalesce(jsonb_agg(to_jsonb(j) order by j.jobname), '[]'::jsonb) from j),
-       (select jsonb_build_object('total', count(*), 'active', count(*) filter (where j.active),
-                                  'inactive', count(*) filter (where not j.active),
-                                  'recent_failures', coalesce(sum(j.recent_failures), 0)) from j)
-"""
-
 
 def page(path: str, template: str, nav: str, fragments: tuple[str, ...] = ()):
     """Register a page: ``handler(request, ctx) -> dict`` fills ``template`` (or a fragment ``_NAME.html``)."""
@@ -53,7 +44,7 @@ def page(path: str, template: str, nav: str, fragments: tuple[str, ...] = ()):
             if fragment is not None and fragment not in fragments:
                 return _error(request, caller, 404, f"no fragment '{fragment[:40]}' on this page")
             try:
-                if not await one(ctx, q.IS_ADMIN):
+                if not await one(ctx, sql.IS_ADMIN):
                     return _error(request, caller, 403, "You are signed in, but you are not an admin: the console is "
                                                          "for users whose profiles.role is 'admin'.")
                 context = await handler(request, ctx)
@@ -96,15 +87,15 @@ def _filters(request: Request, *names: str) -> dict:
 # ------------------------------------------------------------------ pages
 @page("/admin", "overview.html", "overview", fragments=("overview_cards",))
 async def overview(request, ctx):
-    return {"o": await one(ctx, q.OVERVIEW)}
+    return {"o": await one(ctx, sql.OVERVIEW)}
 
 
 @page("/admin/cron", "cron.html", "cron", fragments=("cron_table",))
 async def cron(request, ctx):
     async with ctx.as_role() as conn:
-        jobs, summary = await (await conn.execute(CRON_PAGE)).fetchone()
-    runs = await one(ctx, q.CRON_RUNS, (None, None, 1, 5))
-    handlers = await one(ctx, q.HANDLERS)
+        jobs, summary = await (await conn.execute(sql.CRON_PAGE)).fetchone()
+    runs = await one(ctx, sql.CRON_RUNS, (None, None, 1, 5))
+    handlers = await one(ctx, sql.HANDLERS)
     return {"jobs": jobs, "summary": summary, "runs": runs["runs"], "handlers": handlers}
 
 
@@ -112,34 +103,34 @@ async def cron(request, ctx):
 async def history(request, ctx):
     f = _filters(request, "job", "status")
     p = inputs.integer(request.query_params, "page", 1, 1, 100000)
-    data = await one(ctx, q.CRON_RUNS, (f["job"] or None, f["status"] or None, p, 25))
-    names = [j["jobname"] for j in await one(ctx, q.CRON_JOBS)]
+    data = await one(ctx, sql.CRON_RUNS, (f["job"] or None, f["status"] or None, p, 25))
+    names = [j["jobname"] for j in await one(ctx, sql.CRON_JOBS)]
     return {"runs": data["runs"], "f": f, "names": names, "pager": _page_links(request, data["total"], p, 25)}
 
 
 @page("/admin/cron/runs/{runid:int}", "run.html", "history", fragments=("run_detail",))
 async def run_detail(request, ctx):
-    return {"run": await one(ctx, q.CRON_RUN, (request.path_params["runid"],))}
+    return {"run": await one(ctx, sql.CRON_RUN, (request.path_params["runid"],))}
 
 
 @page("/admin/cron/health", "health.html", "cron", fragments=("health",))
 async def health(request, ctx):
-    return {"checks": await one(ctx, q.CRON_HEALTH)}
+    return {"checks": await one(ctx, sql.CRON_HEALTH)}
 
 
 @page("/admin/jobs", "jobs.html", "jobs", fragments=("jobs_table", "queue_metrics"))
 async def jobs(request, ctx):
     f = _filters(request, "status", "task_type", "q")
     p = inputs.integer(request.query_params, "page", 1, 1, 100000)
-    data = await one(ctx, q.JOBS, (f["status"] or None, f["task_type"] or None, f["q"] or None, p, 25))
-    return {"jobs": data["jobs"], "f": f, "metrics": await one(ctx, q.QUEUE_METRICS),
-            "task_types": await one(ctx, q.JOB_TASK_TYPES), "handlers": await one(ctx, q.HANDLERS),
+    data = await one(ctx, sql.JOBS, (f["status"] or None, f["task_type"] or None, f["q"] or None, p, 25))
+    return {"jobs": data["jobs"], "f": f, "metrics": await one(ctx, sql.QUEUE_METRICS),
+            "task_types": await one(ctx, sql.JOB_TASK_TYPES), "handlers": await one(ctx, sql.HANDLERS),
             "pager": _page_links(request, data["total"], p, 25), "capped": data["total_capped"]}
 
 
 @page("/admin/jobs/{id}", "job.html", "jobs", fragments=("job_detail",))
 async def job_detail(request, ctx):
-    return {"job": await one(ctx, q.JOB, (inputs.job_id(request.path_params["id"]),))}
+    return {"job": await one(ctx, sql.JOB, (inputs.job_id(request.path_params["id"]),))}
 
 
 @page("/admin/audit", "audit.html", "audit", fragments=("audit_table",))
@@ -152,10 +143,10 @@ async def audit(request, ctx):
             user = inputs.job_id(user)
         except ApiError:
             raise inputs.bad("'user' must be a user id (uuid)") from None
-    data = await one(ctx, q.AUDIT, (f["action"] or None, f["org"] or None, f["provider"] or None, user,
+    data = await one(ctx, sql.AUDIT, (f["action"] or None, f["org"] or None, f["provider"] or None, user,
                                     f["since"] or None, f["until"] or None, f["sort"] or "created_at",
                                     (f["dir"] or "desc") != "asc", p, 50))
-    return {"data": data, "rows": data["rows"], "f": f, "facets": await one(ctx, q.AUDIT_FACETS),
+    return {"data": data, "rows": data["rows"], "f": f, "facets": await one(ctx, sql.AUDIT_FACETS),
             "pager": _page_links(request, data["total"], p, 50)}
 
 
@@ -163,15 +154,15 @@ async def audit(request, ctx):
 async def net(request, ctx):
     f = _filters(request, "outcome")
     p = inputs.integer(request.query_params, "page", 1, 1, 100000)
-    data = await one(ctx, q.NET, (f["outcome"] or None, p, 25))
+    data = await one(ctx, sql.NET, (f["outcome"] or None, p, 25))
     return {"net": data, "f": f, "pager": _page_links(request, data.get("total", 0), p, 25)}
 
 
 @page("/admin/net/{id:int}", "net_request.html", "net", fragments=("net_detail",))
 async def net_request(request, ctx):
-    return {"r": await one(ctx, q.NET_REQUEST, (request.path_params["id"],))}
+    return {"r": await one(ctx, sql.NET_REQUEST, (request.path_params["id"],))}
 
 
 @page("/admin/caches", "caches.html", "caches", fragments=("caches_table",))
 async def caches(request, ctx):
-    return {"data": await one(ctx, q.CACHES)}
+    return {"data": await one(ctx, sql.CACHES)}

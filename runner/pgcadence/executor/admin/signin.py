@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from pgcadence.executor import auth
-from pgcadence.executor.admin import queries as q
+from pgcadence.executor.admin import statements as sql
 from pgcadence.executor.admin.render import render, secure
 from pgcadence.executor.errors import ApiError
 
@@ -60,7 +60,7 @@ async def caller_from(request: Request) -> Caller | None:
     if not token or len(token) > 200:
         return None
     async with _pool(request).connection() as conn:
-        row = await (await conn.execute(q.SESSION_GET, (token,))).fetchone()
+        row = await (await conn.execute(sql.SESSION_GET, (token,))).fetchone()
     if row is None:
         return None
     session_id, user_id, _expires, csrf = row
@@ -132,7 +132,7 @@ async def login_get(request: Request) -> Response:
         return _login_page(request, info=info)
     try:
         async with _pool(request).connection() as conn:
-            row = await (await conn.execute(q.LOGIN_REDEEM, (token[:200], request.headers.get("user-agent")))).fetchone()
+            row = await (await conn.execute(sql.LOGIN_REDEEM, (token[:200], request.headers.get("user-agent")))).fetchone()
     except psycopg.Error as exc:
         status = 403 if exc.sqlstate == "42501" else 401
         return _login_page(request, error=_sql_message(exc), status=status)
@@ -170,7 +170,8 @@ async def login_post(request: Request) -> Response:
     not_after = datetime.fromtimestamp(claims["exp"], timezone.utc) if "exp" in claims else None
     try:
         async with _pool(request).connection() as conn:
-            row = await (await conn.execute(q.SESSION_OPEN, (claims["sub"], request.headers.get("user-agent"), not_after))).fetchone()
+            row = await (await conn.execute(sql.SESSION_OPEN, (claims["sub"], "jwt", request.headers.get("user-agent"),
+                                                               not_after))).fetchone()
     except psycopg.Error as exc:
         status = 403 if exc.sqlstate == "42501" else 400 if (exc.sqlstate or "").startswith("22") else 401
         return _login_page(request, error=_sql_message(exc), status=status)
@@ -193,7 +194,7 @@ async def logout(request: Request) -> Response:
         return render(request, "error.html", {"status": getattr(exc, "status", 401), "message": exc.message},
                       status=getattr(exc, "status", 401))
     async with _pool(request).connection() as conn:
-        await conn.execute(q.SESSION_END, (caller.session_token,))
+        await conn.execute(sql.SESSION_END, (caller.session_token,))
     resp = secure(RedirectResponse("/admin/login?signed_out=1", status_code=303))
     resp.delete_cookie(COOKIE, path="/")
     return resp

@@ -115,8 +115,9 @@ FORCE_COOLDOWN_MINUTES = 15  # a force_refresh without the service key refreshes
 async def _plan(ctx, org_ref, category, targets_only: bool, refresh_after_minutes: int | None = None) -> list:
     async with ctx.as_role("service_role") as sconn:
         cur = await sconn.execute(
-            "select org_ref, category, fresh from public.cache_warm_plan(%s, %s, %s, make_interval(mins => %s))",
-            (org_ref, category, targets_only, refresh_after_minutes))
+            f"select org_ref, category, fresh from {q.CACHE_WARM_PLAN}",
+            (org_ref, category, targets_only,
+             None if refresh_after_minutes is None else dt.timedelta(minutes=refresh_after_minutes)))
         return await cur.fetchall()
 
 
@@ -310,16 +311,15 @@ async def renew_system_mandate(ctx):
 
     def work(conn):
         due, minutes, expires = conn.execute(
-            "select due, duration_minutes, expires_at from public.mandate_renewal_plan()").fetchone()
+            f"select due, duration_minutes, expires_at from {q.MANDATE_RENEWAL_PLAN}").fetchone()
         if not (due or force):
-            conn.execute("select public.record_mandate_renewal('skipped')")
+            conn.execute(f"select {q.RECORD_MANDATE_RENEWAL}", ("skipped",))
             return 200, {"renewed": False, "reason": "not due", "expires_at": expires}
         try:
             m = mandates.rotate(conn, minutes=minutes, purpose="renewal")
         except (CadenceError, psycopg.Error) as exc:
             message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
-            conn.execute("select public.record_mandate_renewal('failed', %s, %s::jsonb)",
-                         (message, json.dumps({"source": source})))
+            conn.execute(f"select {q.RECORD_MANDATE_RENEWAL_FAILED}", ("failed", message, json.dumps({"source": source})))
             return 500, {"error": "renewal_failed", "message": message}
         return 200, {"renewed": True, "mandate_id": m.claims["jti"], "user_id": m.user_id,
                      "scopes": m.claims["scopes"], "expires_at": m.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -460,11 +460,11 @@ async def checkout_session(ctx):
             raise inputs.invalid("context must be a JSON object")
         provider_id = inputs.text(body, "provider_id", required=False, max_len=200)
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select public.save_checkout_session(%s, %s::jsonb, %s)",
+            cur = await conn.execute(f"select {q.SAVE_CHECKOUT_SESSION}",
                                      (sid, json.dumps(context), provider_id))
             expires = (await cur.fetchone())[0]
             if provider_id is None:  # the stored one stays
-                cur = await conn.execute("select provider_id from public.load_checkout_session(%s)", (sid,))
+                cur = await conn.execute(f"select provider_id from {q.LOAD_CHECKOUT_SESSION}", (sid,))
                 provider_id = (await cur.fetchone())[0]
         entry = session_memory.remember(ctx.request, user, sid, context, provider_id, expires)
         return {**entry, "source": "saved"}

@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager
 
 import psycopg
 
-from pgcadence import credentials, mandates, mcp_tools
+from pgcadence import credentials, mandates, mcp_tools, queries as q
 from pgcadence.executor import inputs, logs
 from pgcadence.executor.errors import JSON, ApiError
 from pgcadence.executor.functions import session_memory
@@ -40,8 +40,8 @@ _ACTION_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 
 # ------------------------------------------------------------------ friendly errors
 async def _friendly(conn, tool: str | None, kind: str, sent: bool = True) -> tuple[int, dict]:
-    cur = await conn.execute("select code, message, retryable, action, http_status "
-                             "from public.mcp_friendly_error(%s, %s, %s)", (tool, kind, sent))
+    cur = await conn.execute(f"select code, message, retryable, action, http_status from {q.MCP_FRIENDLY_ERROR}",
+                             (tool, kind, sent))
     code, message, retryable, action, status = await cur.fetchone()
     return status, {"error": {"code": code, "message": message, "retryable": retryable, "action": action}}
 
@@ -107,7 +107,7 @@ async def _audit(ctx, user: str | None, action: str, *, org_ref=None, provider=N
     """An audit row in the caller's name (service_role: no user)."""
     role = ctx.as_role() if user else ctx.as_role("service_role")
     async with role as conn:
-        await conn.execute("select public.log_audit(%s, %s, %s, %s, %s, %s::jsonb)",
+        await conn.execute(f"select {q.LOG_AUDIT}",
                            (action, user, org_ref, provider, credential_id, json.dumps(metadata)))
 
 
@@ -116,8 +116,7 @@ async def _open_credential(ctx, user: str | None, credential_id: str, meta: dict
     role = ctx.as_role() if user else ctx.as_role("service_role")
     try:
         async with role as conn:
-            cur = await conn.execute("select * from public.access_credential(%s, %s::jsonb)",
-                                     (credential_id, json.dumps(meta)))
+            cur = await conn.execute(f"select * from {q.ACCESS_CREDENTIAL}", (credential_id, json.dumps(meta)))
             _cid, _owner, _provider, _alias, ciphertext, key_fp = await cur.fetchone()
     except psycopg.errors.NoDataFound:
         raise ApiError(409, "out_of_order", "the session's credential no longer exists: connect the account again") \
@@ -213,7 +212,7 @@ async def _load_session(ctx, user: str, sid: str) -> dict:
     if entry:
         return entry
     async with ctx.as_role() as conn:
-        cur = await conn.execute("select provider_id, context, expires_at from public.load_checkout_session(%s)", (sid,))
+        cur = await conn.execute(f"select provider_id, context, expires_at from {q.LOAD_CHECKOUT_SESSION}", (sid,))
         row = await cur.fetchone()
     if row is None:
         raise ApiError(404, "session_not_found", f"no checkout session {sid!r} (or it expired)")
@@ -250,7 +249,7 @@ async def signup_action(ctx):
                                                                                             max_len=1000)}
     async with _sql_errors():
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select public.signup_step(%s, %s, %s::jsonb)", (sid, action, json.dumps(args)))
+            cur = await conn.execute(f"select {q.SIGNUP_STEP}", (sid, action, json.dumps(args)))
             step = (await cur.fetchone())[0]
     meta = {"sessionId": sid, "provider": step.get("provider"), "org_ref": step.get("org_ref")}
     extra: dict = {}
@@ -283,12 +282,12 @@ async def signup_action(ctx):
         extra = {"source": run.source}
     async with _sql_errors():
         async with ctx.as_role() as conn:
-            cur = await conn.execute("select context, expires_at from public.signup_record(%s, %s, %s::jsonb, %s::jsonb)",
+            cur = await conn.execute(f"select context, expires_at from {q.SIGNUP_RECORD}",
                                      (sid, action, json.dumps(args), json.dumps(result)))
             context, expires = await cur.fetchone()
             if action == "connect_account":  # in the same transaction as the context and its audit row
                 ct, fp = credentials.seal(ring, result["credential_id"], secret)
-                await conn.execute("select public.store_credential(%s, %s, %s, %s, %s, %s, %s::jsonb)",
+                await conn.execute(f"select {q.STORE_CREDENTIAL}",
                                    (result["credential_id"], user, step["provider"], step["alias"], ct, fp,
                                     json.dumps(meta)))
     session_memory.remember(ctx.request, user, sid, context, step.get("provider"), expires)
@@ -318,11 +317,11 @@ async def audit_trail(ctx):
     `until` for the next page)."""
     if not ((ctx.role == "authenticated" and ctx.sub) or ctx.role == "service_role"):
         raise ApiError(403, "user_required", "the audit trail is read with the user's JWT (or the service_role key)")
-    q = ctx.query
-    for name in q.keys():
+    query = ctx.query
+    for name in query.keys():
         if name not in ("action", "session_id", "provider", "org_ref", "since", "until", "user_id", "limit"):
             raise inputs.invalid(f"unknown parameter {name[:60]!r}")
-    params = {name: inputs.text(dict(q), name, required=False, max_len=200)
+    params = {name: inputs.text(dict(query), name, required=False, max_len=200)
               for name in ("action", "session_id", "provider", "org_ref", "since", "until", "user_id", "limit")}
     actions = None
     if params["action"]:
@@ -343,8 +342,7 @@ async def audit_trail(ctx):
         raise inputs.invalid("limit must be an integer from 1 to 1000")
     async with ctx.as_role() as conn:
         cur = await conn.execute(
-            "select id, created_at, user_id, action, org_ref, provider, credential_id, metadata "
-            "from public.audit_trail(%s, %s, %s, %s, %s, %s, %s, %s)",
+            f"select id, created_at, user_id, action, org_ref, provider, credential_id, metadata from {q.AUDIT_TRAIL}",
             (actions, params["session_id"], params["provider"], params["org_ref"], _when(params["since"], "since"),
              _when(params["until"], "until"), user_id, limit))
         rows = await cur.fetchall()
