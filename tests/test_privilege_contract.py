@@ -10,6 +10,8 @@ DEFINER, into pgcadence.api_function_allowlist() in sql/base/advisor.sql) with i
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 
@@ -17,6 +19,7 @@ from pgcadence import migrate
 from tests.supabase_profile import start_supabase_cluster
 
 ADMIN_CHECKED = "admin console: refuses non-admins inside"
+ADMINS_ONLY = "admins only: refuses everyone else inside"
 # identity (as regprocedure prints it with search_path = pg_catalog) -> (roles, why)
 ALLOWLIST: dict[str, tuple[frozenset[str], str]] = {
     # the auth helpers RLS policies call as whoever queries (pgcadence's only where the project has none)
@@ -40,15 +43,39 @@ ALLOWLIST: dict[str, tuple[frozenset[str], str]] = {
     **{sig: (frozenset({"authenticated"}), ADMIN_CHECKED) for sig in (
         "public.job_queue_enqueue(text,jsonb,timestamp with time zone,integer,integer,text)",
         "public.job_queue_enqueue_batch(jsonb)", "public.job_queue_retry(uuid,integer)", "public.job_queue_cancel(uuid)",
-        "public.job_queue_pause()", "public.job_queue_resume()", "public.job_queue_paused()",
+        "public.job_queue_pause()", "public.job_queue_resume()",
         "public.job_queue_cleanup(interval,text[])", "public.job_queue_list(text,text,integer)",
-        "public.job_queue_get(uuid)", "public.job_queue_retry_delay(integer,double precision)")},
+        "public.job_queue_get(uuid)")},
+    "public.job_queue_paused()": (frozenset({"authenticated"}), "reads one boolean: whether processing is paused"),
+    "public.job_queue_retry_delay(integer,double precision)": (frozenset({"authenticated"}),
+                                                                "the backoff formula over the queue's settings"),
+    # the admin console's own reads and actions (admin check inside: pgcadence.admin_require)
+    **{sig: (frozenset({"authenticated"}), ADMIN_CHECKED) for sig in (
+        "public.admin_overview()", "public.admin_throughput(integer)", "public.admin_cron_runs(text,text,integer,integer)",
+        "public.admin_cron_run(bigint)", "public.admin_cron_preview(text,text,integer)",
+        "public.admin_queue_jobs(text,text,text,integer,integer)", "public.admin_queue_metrics()",
+        "public.admin_queue_task_types()", "public.admin_queue_bulk(text,text,text,text,boolean,integer)",
+        "public.admin_queue_run_now(uuid)",
+        "public.admin_audit(text,text,text,uuid,timestamp with time zone,timestamp with time zone,text,boolean,integer,integer)",
+        "public.admin_audit_facets()", "public.admin_net(text,integer,integer)", "public.admin_net_request(bigint)",
+        "public.admin_caches()")},
+    # alert rules and cache warming schedule (admin check inside)
+    **{sig: (frozenset({"authenticated"}), ADMINS_ONLY) for sig in (
+        "public.alert_rule_update(text,boolean,jsonb,interval)", "public.alert_rule_silence(text,timestamp with time zone)",
+        "public.alert_events_cleanup(interval)", "public.configure_cache_warming(boolean,time without time zone,integer)")},
     # a user acting on their own rows (checked inside)
     "public.log_audit(text,uuid,text,text,uuid,jsonb)": (frozenset({"authenticated"}), "audit rows about oneself only"),
-    "public.store_credential(uuid,uuid,text,text,bytea,text)": (frozenset({"authenticated"}), "one's own sealed credential"),
+    "public.store_credential(uuid,uuid,text,text,bytea,text,jsonb)": (frozenset({"authenticated"}), "one's own sealed credential"),
     "public.access_credential(uuid,jsonb)": (frozenset({"authenticated"}), "one's own sealed credential, audited"),
     "public.save_checkout_session(text,jsonb,text,uuid,interval)": (frozenset({"authenticated"}), "invoker: RLS keeps it to the owner"),
-    "public.load_checkout_session(text)": (frozenset({"authenticated"}), "invoker: RLS keeps it to the owner"),
+    "public.load_checkout_session(text,uuid)": (frozenset({"authenticated"}), "invoker: RLS keeps it to the owner"),
+    "public.signup_step(text,text,jsonb)": (frozenset({"authenticated"}), "the caller's own session only (auth.uid())"),
+    "public.signup_record(text,text,jsonb,jsonb)": (frozenset({"authenticated"}), "the caller's own session, audited in their name"),
+    "public.audit_trail(text[],text,text,text,timestamp with time zone,timestamp with time zone,uuid,integer)": (
+        frozenset({"authenticated"}), "invoker: RLS shows a user their own audit rows (admins all)"),
+    # the MCP tool catalogue and its user-facing error messages (invoker; the tables are readable by authenticated)
+    "public.mcp_tool(text)": (frozenset({"authenticated"}), "invoker: reads the tool catalogue"),
+    "public.mcp_friendly_error(text,text,boolean)": (frozenset({"authenticated"}), "invoker: reads the public error messages"),
     # pure movie staleness rule, invoker (movies are readable by authenticated)
     "public.movie_refresh_interval(date,double precision,date)": (frozenset({"authenticated"}), "pure function of a movie's columns"),
     "public.movie_stale_at(date,double precision,timestamp with time zone,timestamp with time zone)": (
@@ -123,6 +150,28 @@ def test_contract_under_supabase_default_privileges(supabase_url):
     expected = {fn: roles for fn, (roles, _) in ALLOWLIST.items() if not fn.startswith("auth.")}
     _check_contract(url, before, expected)
     assert _advisor(url) == []
+
+
+def test_admin_checked_functions_refuse_a_signed_in_non_admin(migrated_url):
+    """What the allowlist says is admin-checked is: a signed-in user who is not an admin
+    gets 42501 from each of them, whatever the arguments."""
+    checked = sorted(sig for sig, (_, why) in ALLOWLIST.items() if why in (ADMIN_CHECKED, ADMINS_ONLY))
+    assert len(checked) >= 40
+    allowed = []
+    with psycopg.connect(migrated_url, autocommit=True) as c:
+        for sig in checked:
+            name, args = sig[:-1].split("(", 1)
+            call = f"select {name}(" + ", ".join(f"null::{t}" for t in args.split(",") if t) + ")"
+            try:
+                with c.transaction():
+                    c.execute("set local role authenticated")
+                    c.execute("select set_config('request.jwt.claims', %s, true)",
+                              (f'{{"role": "authenticated", "sub": "{uuid.uuid4()}"}}',))
+                    c.execute(call)
+                allowed.append(sig)
+            except psycopg.errors.InsufficientPrivilege:
+                pass
+    assert allowed == [], "allowlisted as admin-checked, but a non-admin may call them"
 
 
 def test_no_api_role_can_write_a_table_of_pgcadence_directly(supabase_url):
