@@ -147,6 +147,9 @@ def test_destructive_verbs_ask_and_refuse_without_a_terminal(migrated_url):
     d = ["--database", migrated_url]
     with psycopg.connect(migrated_url, autocommit=True) as conn:
         conn.execute("select cron.schedule('cli_doomed_job', '0 0 1 1 *', 'select 1')")
+        # as if created through create_cron_job: the cron verbs change only such jobs
+        conn.execute("insert into pgcadence.cron_job_meta (jobname, local_schedule, inner_command, created_via) "
+                     "values ('cli_doomed_job', '0 0 1 1 *', 'select 1', 'admin')")
     try:
         for verb in (["cron", "delete", "cli_doomed_job"], ["cache", "purge"], ["jobs", "cleanup"],
                      ["modules", "disable", "movies"], ["rollback"], ["uninstall"]):
@@ -158,6 +161,7 @@ def test_destructive_verbs_ask_and_refuse_without_a_terminal(migrated_url):
     finally:
         with psycopg.connect(migrated_url, autocommit=True) as conn:
             conn.execute("select cron.unschedule(jobid) from cron.job where jobname = 'cli_doomed_job'")
+            conn.execute("delete from pgcadence.cron_job_meta where jobname = 'cli_doomed_job'")
 
 
 def test_long_work_shows_a_progress_bar_on_a_terminal(migrated_url):

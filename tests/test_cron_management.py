@@ -217,9 +217,13 @@ def test_queue_worker_registers_its_handlers(admin_db):
 def test_failed_runs_show_in_history_with_their_whole_error(admin_db):
     env = {"DATABASE_URL": admin_db}
     message = "a failure message well over sixty characters long, so nothing may cut it short: THE END"
+    command = f"DO $$BEGIN RAISE EXCEPTION '{message}'; END$$"
     with psycopg.connect(admin_db, autocommit=True) as conn:
-        conn.execute("select cron.schedule('cli_failing_job', '0 0 1 1 *', %s)",
-                     (f"DO $$BEGIN RAISE EXCEPTION '{message}'; END$$",))
+        conn.execute("select cron.schedule('cli_failing_job', '0 0 1 1 *', %s)", (command,))
+        # as if created through create_cron_job (the cron verbs, like the admin console, see
+        # and run only those; it schedules queue tasks, never a failing command)
+        conn.execute("insert into pgcadence.cron_job_meta (jobname, local_schedule, inner_command, created_via) "
+                     "values ('cli_failing_job', '0 0 1 1 *', %s, 'admin')", (command,))
     try:
         r = run_cli("cron", "run", "cli_failing_job", env=env)
         assert r.returncode == 1 and "cli_failing_job failed" in r.stderr
@@ -231,4 +235,4 @@ def test_failed_runs_show_in_history_with_their_whole_error(admin_db):
         assert runs and all(x["status"] == "failed" for x in runs) and message in runs[0]["return_message"]
     finally:
         with psycopg.connect(admin_db, autocommit=True) as conn:
-            conn.execute("select cron.unschedule('cli_failing_job')")
+            conn.execute("select pgcadence.cron_unschedule('cli_failing_job')")

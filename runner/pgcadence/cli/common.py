@@ -61,13 +61,18 @@ def one(database: str | None, sql: str, params: Sequence = ()) -> tuple:
 
 
 # ---------------------------------------------------------------- consent
+def refuse_without_terminal(yes: bool) -> None:
+    """Without --yes and without a terminal to ask at, refuse (exit 1): nothing changes."""
+    if not yes and (sys.stdin is None or not sys.stdin.isatty()):
+        raise CadenceError("refusing without --yes (stdin is not a terminal); nothing was changed")
+
+
 def confirm(question: str, yes: bool) -> None:
     """Go on only with consent: --yes, or 'y' typed at a terminal. Without a terminal
     and without --yes, refuse (exit 1) and change nothing."""
     if yes:
         return
-    if sys.stdin is None or not sys.stdin.isatty():
-        raise CadenceError("refusing without --yes (stdin is not a terminal); nothing was changed")
+    refuse_without_terminal(yes)
     if not click.confirm(question, default=False, err=True):
         raise CadenceError("cancelled; nothing was changed")
 

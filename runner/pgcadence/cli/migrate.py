@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from pgcadence import db, doctor as doctor_mod, manifest, migrate as migrate_mod, schema_dump
-from pgcadence.cli.common import Progress, confirm, database_option, dsn, emit, interactive, json_option, lines, to_json, \
-    yes_option
+from pgcadence.cli.common import Progress, confirm, database_option, dsn, emit, interactive, json_option, lines, \
+    refuse_without_terminal, to_json, yes_option
 from pgcadence.errors import CadenceError
 
 
@@ -78,13 +78,16 @@ def migrate(database: str | None, dry_run: bool, modules: str | None) -> None:
 
 
 # ---------------------------------------------------------------- rollback / uninstall
-def _show_plan(plan: migrate_mod.RollbackPlan, force: bool) -> None:
+def _show_plan(plan: migrate_mod.RollbackPlan) -> None:
     click.echo(f"this would roll back {len(plan.migrations)} migration(s): {', '.join(plan.migrations)}")
     click.echo(f"and first drop the functions and jobs of module(s): {', '.join(plan.modules)}")
     if plan.tables:
         click.echo("tables dropped, with every row in them:")
         for table, rows in plan.tables:
             click.echo(f"  {table:<40} {rows:>10} row(s)")
+
+
+def _refuse_protected(plan: migrate_mod.RollbackPlan, force: bool) -> None:
     if plan.protected and not force:
         names = ", ".join(f"{t} ({n} rows)" for t, n in plan.protected)
         raise CadenceError(f"refusing to drop {names}: audit, credential, cache operation log and Vault rows cannot be recreated; "
@@ -97,7 +100,9 @@ def _rollback(database: str | None, steps: int | None, yes: bool, force: bool) -
     if not plan.migrations:
         click.echo("nothing to roll back")
         return
-    _show_plan(plan, force)
+    _show_plan(plan)
+    refuse_without_terminal(yes)  # first, as every destructive verb does; then what --force is for
+    _refuse_protected(plan, force)
     confirm("drop all of this?", yes)
     with Progress(len(plan.migrations) + len(plan.modules) if interactive() else 0, "rolling back") as progress:
         done = migrate_mod.rollback(url, steps, progress=progress)
