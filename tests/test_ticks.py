@@ -27,7 +27,7 @@ import uuid
 import psycopg
 import pytest
 
-from pgcadence import mandates
+from pgcadence import mandates, vault
 from pgcadence.executor import keys
 from pgcadence.queue.worker import QueueWorker
 from tests.serve_helpers import start_serve
@@ -191,7 +191,7 @@ def test_the_system_mandate_is_renewed_before_it_expires(ticking):
     renewed = _wait("renewed system mandate", lambda: conn.execute(
         "select metadata from public.mandate_audit where action = 'mandate_created' and created_at > %s "
         "and metadata->>'purpose' = 'renewal'", (ticking["started"],)).fetchone(), TICK_WAIT + 30)
-    jws = mandates._get(conn, mandates.MANDATE_SECRET)
+    jws = vault.get_secret(conn, mandates.MANDATE_SECRET)
     assert jws != ticking["expiring"].jws
     m = mandates.verify(jws, mandates.signing_key(conn), "scp.get_programs")
     assert m.user_id == SYSTEM_USER and m.claims["jti"] == renewed[0]["jti"]

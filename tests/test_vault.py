@@ -216,6 +216,20 @@ def test_missing_unknown_and_wrong_key_are_clear_errors(clean_secrets, key_file)
         assert vault.get_secret(c, "guarded") == "the real value"
 
 
+def test_a_missing_key_file_is_an_alert_naming_it(migrated_url, key_file):
+    """The vault_key_unreadable alert rule (and the metric of it) see the server's key file."""
+    check = "select pgcadence.alert_check('vault_key_unreadable', '{}')"
+    with psycopg.connect(migrated_url, autocommit=True) as c:
+        assert c.execute(check).fetchone()[0] == []
+        with _keep(key_file):
+            key_file.unlink()
+            assert c.execute(check).fetchone()[0] == [{"subject": "vault key file",
+                                                       "detail": f"vault key file {key_file} not found"}]
+            assert c.execute("select value from pgcadence.metrics() where metric = 'pgcadence_vault_key_file_ok'"
+                             ).fetchone() == (0.0,)
+        assert c.execute(check).fetchone()[0] == []
+
+
 def test_key_and_values_never_visible(cluster, clean_secrets, key_file):
     url = clean_secrets
     root_keys = [k.line.split()[1] for k in vault.parse_ring(key_file.read_text())]

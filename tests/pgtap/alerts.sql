@@ -1,7 +1,7 @@
 -- Module alerts (migration 0060, sql/alerts/) and module metrics (sql/metrics/): privileges,
 -- rule validation, each kind's check, and the notification state machine (one "firing",
 -- one "resolved", rate limit, silence, no webhook, disabled rule).
-SELECT plan(71);
+SELECT plan(72);
 
 -- ======================================================== shape and privileges
 SELECT has_table('public', 'alert_rules', 'alert_rules exists');
@@ -145,10 +145,18 @@ SELECT ok(pgcadence.alert_check('system_mandate_expiring', '{"within": "24 hours
 SELECT is(pgcadence.alert_check('system_mandate_expiring', '{"within": "1 hour"}'), '[]'::jsonb, 'but not within 1 h');
 
 SELECT is(pgcadence.alert_check('vault_key_unreadable', '{}'), '[]'::jsonb, 'vault_key_unreadable: the key file is fine');
+-- (a missing key file is named: tests/test_vault.py, which can move the file away)
+-- the key file is honoured only from the server configuration: a session's setting changes nothing,
 SET LOCAL pgcadence.vault_key_file = '/nonexistent/pgcadence_vault.keys';
-SELECT is(pgcadence.alert_check('vault_key_unreadable', '{}') -> 0 ->> 'detail', 'vault key file /nonexistent/pgcadence_vault.keys not found',
-          'vault_key_unreadable: a missing key file is named');
+SELECT is(pgcadence.alert_check('vault_key_unreadable', '{}'), '[]'::jsonb,
+          'vault_key_unreadable: a session pointing the key file elsewhere changes nothing');
 RESET pgcadence.vault_key_file;
+-- and one set for the database is refused, which the rule reports
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET pgcadence.vault_key_file = %L', current_database(), '/nonexistent/k'); END $$;
+SELECT alike(pgcadence.alert_check('vault_key_unreadable', '{}') -> 0 ->> 'detail',
+             'pgcadence.vault_key_file is set for a role or database%',
+             'vault_key_unreadable: a key file set for the database is reported');
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET pgcadence.vault_key_file', current_database()); END $$;
 
 -- ======================================================== metrics from the same state
 SELECT is((SELECT value FROM pgcadence.metrics() WHERE metric = 'pgcadence_queue_jobs'

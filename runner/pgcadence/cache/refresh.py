@@ -77,6 +77,11 @@ def closed(cache: TieredCache) -> None:
             del _live[(cache.project, cache.cache_type)]
 
 
+def open_caches() -> list[TieredCache]:
+    """Every cache open in this process (what /metrics reports per tier)."""
+    return list(_open)
+
+
 def lookup(project: str, cache_type: str) -> TieredCache | None:
     """The live TieredCache of this process for (project, cache_type), if any."""
     with _lock:

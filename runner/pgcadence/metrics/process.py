@@ -66,8 +66,8 @@ class _CacheTiers:
     nothing when the cache module was never imported."""
 
     def collect(self):
-        tiered = sys.modules.get("pgcadence.cache.tiered")
-        caches = list(getattr(tiered, "_open_caches", ()) or ())
+        refresh = sys.modules.get("pgcadence.cache.refresh")  # not imported: no cache is open
+        caches = refresh.open_caches() if refresh is not None else []
         lookups = CounterMetricFamily("pgcadence_cache_tier_lookups",
                                       "Lookups of the caches open in this process, by tier and result (hit, miss, error).",
                                       labels=["project", "cache_type", "tier", "result"])
