@@ -38,7 +38,7 @@ from pgcadence.executor.context import RequestContext
 from pgcadence.executor.errors import JSON, ApiError, _dumps, error
 from pgcadence.executor.registry import ALL_METHODS, Function
 from pgcadence.executor.sqlctx import make_pool
-from pgcadence.metrics.requests import RequestMetrics
+from pgcadence.metrics import process
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
@@ -324,7 +324,8 @@ async def _unknown_function(request: Request) -> Response:
 
 # ------------------------------------------------------------------ logging middleware
 class RequestLog:
-    """Pure ASGI middleware: request id, timing, one JSON log line per request."""
+    """Pure ASGI middleware, outermost: request id, timing, one JSON log line and one
+    metrics observation (metrics/process.py) per request, errors included."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -344,18 +345,21 @@ class RequestLog:
             if status["logged"]:
                 return
             status["logged"] = True
+            seconds = time.perf_counter() - t0
             fields = {
                 "request_id": rid,
                 "method": scope.get("method"),
                 "path": scope.get("path"),  # never the query string
                 "function": state.get("function"),
                 "status": status["code"] or 500,
-                "duration_ms": round((time.perf_counter() - t0) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             }
             for key in ("role", "auth", "exception"):
                 if state.get(key):
                     fields[key] = state[key]
             logs.event("request", **fields)
+            # unknown paths share one label: a scanner must not create a series per URL
+            process.executor_request(state.get("function") or "-", fields["status"], seconds)
 
         async def send_wrapper(message) -> None:
             if message["type"] == "http.response.start":
@@ -399,8 +403,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> S
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})
     app.add_middleware(cors.Cors, origins=settings.cors_origins)  # inside RequestLog: preflights are logged too
-    app.add_middleware(RequestLog)
-    app.add_middleware(RequestMetrics)  # outermost: counts every answer, errors included
+    app.add_middleware(RequestLog)  # outermost: logs and counts every answer, errors included
     app.state.settings = settings
     app.state.pool = pool
     app.state.secrets = _Secrets(pool)

@@ -5,8 +5,8 @@
   the same state;
 - :mod:`.process` — what only this process knows (job durations, claims and completions
   per worker, executor requests and latency, cache tier latency), as counters and
-  histograms, with the hooks the queue worker and the executor call;
-- :mod:`.requests` — the executor middleware that counts requests;
+  histograms, with the hooks the queue worker and the executor (its request log,
+  executor/app.py) call;
 - :mod:`.server` — the ``/metrics`` app and the background service that serves it.
 
 docs/observability.md lists every metric.

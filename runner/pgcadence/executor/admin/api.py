@@ -117,11 +117,35 @@ def _job(ctx) -> str:
     return inputs.job_id(ctx.request.path_params["id"])
 
 
-# ------------------------------------------------------------------ overview
-@admin_route("/api/admin/overview")
-async def overview(ctx):
-    """Cron and queue counts, the processing switch, net backlog, throughput of the last hour."""
-    return await one(ctx, sql.OVERVIEW)
+# ------------------------------------------------------------------ one statement, no arguments
+def _plain(path: str, name: str, statement: str, doc: str, key: str | None = None, methods=("GET",)) -> None:
+    """Register a route that runs ``statement`` and answers its value (as ``{key: value}`` with a key)."""
+
+    async def handler(ctx):
+        value = await one(ctx, statement)
+        return value if key is None else {key: value}
+
+    handler.__name__, handler.__doc__ = name, doc
+    admin_route(path, methods=methods, name=name)(handler)
+
+
+for _route in (
+    ("/api/admin/overview", "overview", sql.OVERVIEW,
+     "Cron and queue counts, the processing switch, net backlog, throughput of the last hour."),
+    ("/api/admin/cron/health", "cron_health", sql.CRON_HEALTH, "cron_health(): one row per check with level ok/warn/fail.",
+     "checks"),
+    ("/api/admin/handlers", "handlers", sql.HANDLERS, "The registered task types (the create dialog's dropdown).",
+     "handlers"),
+    ("/api/admin/queue/metrics", "queue_metrics", sql.QUEUE_METRICS,
+     "job_queue_metrics per task type, and whether processing is paused."),
+    ("/api/admin/queue/pause", "queue_pause", sql.QUEUE_PAUSE, "Pause processing: claims return nothing, enqueue still works.",
+     "paused", ("POST",)),
+    ("/api/admin/queue/resume", "queue_resume", sql.QUEUE_RESUME, "Resume processing and wake the workers.", "paused",
+     ("POST",)),
+    ("/api/admin/audit/facets", "audit_facets", sql.AUDIT_FACETS, "Action names, orgs and providers for the audit filters."),
+    ("/api/admin/caches", "caches", sql.CACHES, "The persistent cache store per project and type, with per-tier hit statistics."),
+):
+    _plain(*_route)
 
 
 # ------------------------------------------------------------------ cron
@@ -145,18 +169,6 @@ async def cron_preview(ctx):
     if schedule is None:
         raise inputs.bad("'schedule' is required")
     return await one(ctx, sql.CRON_PREVIEW, (schedule, inputs.text(ctx.query, "timezone")))
-
-
-@admin_route("/api/admin/cron/health")
-async def cron_health(ctx):
-    """cron_health(): one row per check with level ok/warn/fail."""
-    return {"checks": await one(ctx, sql.CRON_HEALTH)}
-
-
-@admin_route("/api/admin/handlers")
-async def handlers(ctx):
-    """The registered task types (the create dialog's dropdown)."""
-    return {"handlers": await one(ctx, sql.HANDLERS)}
 
 
 # ------------------------------------------------------------------ job queue
@@ -216,25 +228,7 @@ async def job_run_now(ctx):
     return {"id": _job(ctx), "status": await one(ctx, sql.JOB_RUN_NOW, (_job(ctx),))}
 
 
-@admin_route("/api/admin/queue/metrics")
-async def queue_metrics(ctx):
-    """job_queue_metrics per task type, and whether processing is paused."""
-    return await one(ctx, sql.QUEUE_METRICS)
-
-
-@admin_route("/api/admin/queue/pause", methods=("POST",), name="queue_pause")
-async def queue_pause(ctx):
-    """Pause processing: claims return nothing, enqueue still works."""
-    return {"paused": await one(ctx, sql.QUEUE_PAUSE)}
-
-
-@admin_route("/api/admin/queue/resume", methods=("POST",), name="queue_resume")
-async def queue_resume(ctx):
-    """Resume processing and wake the workers."""
-    return {"paused": await one(ctx, sql.QUEUE_RESUME)}
-
-
-# ------------------------------------------------------------------ audit, net, caches
+# ------------------------------------------------------------------ audit, net
 @admin_route("/api/admin/audit")
 async def audit(ctx):
     """The audit trail: query `action` (LIKE pattern, e.g. cache_warm_%), `org`, `provider`, `user`,
@@ -256,12 +250,6 @@ async def audit(ctx):
     return await one(ctx, sql.AUDIT, params)
 
 
-@admin_route("/api/admin/audit/facets")
-async def audit_facets(ctx):
-    """Action names, orgs and providers for the audit filters."""
-    return await one(ctx, sql.AUDIT_FACETS)
-
-
 @admin_route("/api/admin/net")
 async def net(ctx):
     """HTTP requests from SQL: backlog, queued requests, responses (query `outcome`: ok, http_error, timeout, error)."""
@@ -275,7 +263,3 @@ async def net_request(ctx):
     return await one(ctx, sql.NET_REQUEST, (ctx.request.path_params["id"],))
 
 
-@admin_route("/api/admin/caches")
-async def caches(ctx):
-    """The persistent cache store per project and type, with per-tier hit statistics."""
-    return await one(ctx, sql.CACHES)

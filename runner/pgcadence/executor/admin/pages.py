@@ -85,11 +85,6 @@ def _filters(request: Request, *names: str) -> dict:
 
 
 # ------------------------------------------------------------------ pages
-@page("/admin", "overview.html", "overview", fragments=("overview_cards",))
-async def overview(request, ctx):
-    return {"o": await one(ctx, sql.OVERVIEW)}
-
-
 @page("/admin/cron", "cron.html", "cron", fragments=("cron_table",))
 async def cron(request, ctx):
     async with ctx.as_role() as conn:
@@ -108,16 +103,6 @@ async def history(request, ctx):
     return {"runs": data["runs"], "f": f, "names": names, "pager": _page_links(request, data["total"], p, 25)}
 
 
-@page("/admin/cron/runs/{runid:int}", "run.html", "history", fragments=("run_detail",))
-async def run_detail(request, ctx):
-    return {"run": await one(ctx, sql.CRON_RUN, (request.path_params["runid"],))}
-
-
-@page("/admin/cron/health", "health.html", "cron", fragments=("health",))
-async def health(request, ctx):
-    return {"checks": await one(ctx, sql.CRON_HEALTH)}
-
-
 @page("/admin/jobs", "jobs.html", "jobs", fragments=("jobs_table", "queue_metrics"))
 async def jobs(request, ctx):
     f = _filters(request, "status", "task_type", "q")
@@ -126,11 +111,6 @@ async def jobs(request, ctx):
     return {"jobs": data["jobs"], "f": f, "metrics": await one(ctx, sql.QUEUE_METRICS),
             "task_types": await one(ctx, sql.JOB_TASK_TYPES), "handlers": await one(ctx, sql.HANDLERS),
             "pager": _page_links(request, data["total"], p, 25), "capped": data["total_capped"]}
-
-
-@page("/admin/jobs/{id}", "job.html", "jobs", fragments=("job_detail",))
-async def job_detail(request, ctx):
-    return {"job": await one(ctx, sql.JOB, (inputs.job_id(request.path_params["id"]),))}
 
 
 @page("/admin/audit", "audit.html", "audit", fragments=("audit_table",))
@@ -158,11 +138,27 @@ async def net(request, ctx):
     return {"net": data, "f": f, "pager": _page_links(request, data.get("total", 0), p, 25)}
 
 
-@page("/admin/net/{id:int}", "net_request.html", "net", fragments=("net_detail",))
-async def net_request(request, ctx):
-    return {"r": await one(ctx, sql.NET_REQUEST, (request.path_params["id"],))}
+# ------------------------------------------------------------------ pages of one statement
+def _one_statement(path: str, template: str, nav: str, fragment: str, key: str, statement: str,
+                   args=lambda request: ()) -> None:
+    """Register a page whose template shows ``statement``'s value as ``key``."""
+
+    async def handler(request, ctx):
+        return {key: await one(ctx, statement, args(request))}
+
+    handler.__name__ = fragment
+    page(path, template, nav, fragments=(fragment,))(handler)
 
 
-@page("/admin/caches", "caches.html", "caches", fragments=("caches_table",))
-async def caches(request, ctx):
-    return {"data": await one(ctx, sql.CACHES)}
+for _spec in (
+    ("/admin", "overview.html", "overview", "overview_cards", "o", sql.OVERVIEW),
+    ("/admin/cron/runs/{runid:int}", "run.html", "history", "run_detail", "run", sql.CRON_RUN,
+     lambda request: (request.path_params["runid"],)),
+    ("/admin/cron/health", "health.html", "cron", "health", "checks", sql.CRON_HEALTH),
+    ("/admin/jobs/{id}", "job.html", "jobs", "job_detail", "job", sql.JOB,
+     lambda request: (inputs.job_id(request.path_params["id"]),)),
+    ("/admin/net/{id:int}", "net_request.html", "net", "net_detail", "r", sql.NET_REQUEST,
+     lambda request: (request.path_params["id"],)),
+    ("/admin/caches", "caches.html", "caches", "caches_table", "data", sql.CACHES),
+):
+    _one_statement(*_spec)

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -126,11 +127,20 @@ def fmt_percent(value: Any) -> str:
     return "—" if value is None else f"{float(value) * 100:.1f} %"
 
 
+@pass_context
+def live(context, name: str, interval: int | None = None) -> Markup:
+    """``{{ live("jobs_table") }}``: the fragment ``_jobs_table.html`` with the page's
+    variables, in the element the console's script refreshes (``?fragment=jobs_table``)."""
+    inner = ENV.get_template(f"_{name}.html").render(context.get_all())
+    every = f' data-interval="{int(interval)}"' if interval else ""
+    return Markup(f'<div data-live="{escape(name)}"{every}>\n') + Markup(inner) + Markup("\n</div>")
+
+
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 ENV.filters.update(time=fmt_time, duration_ms=fmt_duration_ms, seconds=fmt_seconds, ago=fmt_ago, pretty=fmt_json,
                    bytes=fmt_bytes, percent=fmt_percent)
-ENV.globals["nav"] = NAV
+ENV.globals.update(nav=NAV, live=live)
 
 
 def render(request: Request, template: str, context: dict | None = None, status: int = 200,
