@@ -114,3 +114,29 @@ def test_limits_are_shared_by_every_process_and_answer_429(two_processes):
     # a public function called without any JWT: the stricter anon limit
     codes = [cl.post("/functions/v1/cleanup-sessions").status_code for cl in (a, b, a)]
     assert codes[:2] != [429, 429] and codes[2] == 429
+
+
+def test_the_admin_api_is_limited_like_the_functions(migrated_url):
+    """The admin console's JSON routes count as admin-<route> (configurable the same way)."""
+    admin = str(uuid.uuid4())
+    with project_keys(migrated_url), psycopg.connect(migrated_url, autocommit=True) as c:
+        c.execute("insert into public.profiles (id, role) values (%s, 'admin')", (admin,))
+        c.execute("select pgcadence.set_rate_limit('admin-overview', authenticated_per_minute => 2)")
+        c.execute("delete from pgcadence.rate_limit_hits where bucket like '%admin-overview%'")
+        token = auth.mint(keys.get_secret(c, keys.JWT_SECRET), "authenticated", sub=admin)
+        _fresh_window(c)
+        srv, thread = _server(migrated_url)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{srv.config.port}", timeout=30,
+                              headers={"Authorization": f"Bearer {token}"}) as cl:
+                codes = [cl.get("/api/admin/overview").status_code for _ in range(3)]
+                assert codes == [200, 200, 429], codes
+                r = cl.get("/api/admin/overview")
+                assert r.json()["error"] == "rate_limited" and 1 <= int(r.headers["retry-after"]) <= 60
+                assert cl.get("/api/admin/queue/metrics").status_code == 200, "each route counts on its own"
+        finally:
+            srv.should_exit = True
+            thread.join(timeout=30)
+            c.execute("delete from pgcadence.rate_limits where function_name = 'admin-overview'")
+            c.execute("delete from pgcadence.rate_limit_hits where bucket like '%admin-%'")
+            c.execute("delete from public.profiles where id = %s", (admin,))

@@ -130,11 +130,6 @@ async def authenticate(fn: Function, verify: bool, request: Request, secrets: _S
     return claims["role"], claims, "jwt"
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization") or ""
-    return header[7:].strip() or None if header[:7].lower() == "bearer " else None
-
-
 async def read_body(request: Request, limit: int) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -190,8 +185,7 @@ def make_endpoint(fn: Function, settings: Settings):
                     return error(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
                 state["role"] = role
                 state["auth"] = how
-                limited = await ratelimit.check(app_state.pool, fn.name, role, claims, _bearer(request),
-                                                request.client.host if request.client else None)
+                limited = await ratelimit.check_request(request, fn.name, role, claims)
                 if limited is not None:
                     return limited
                 raw = await read_body(request, settings.max_body)

@@ -15,7 +15,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from pgcadence import queries as q
-from pgcadence.executor import logs
+from pgcadence.executor import auth, logs
 from pgcadence.executor.errors import JSON, error
 
 _missing_logged = False
@@ -48,3 +48,14 @@ async def check(pool: AsyncConnectionPool, function: str, role: str, claims: dic
         return None
     return error(429, "rate_limited", f"too many requests to '{function}'; retry in {wait} s",
                  headers={"Retry-After": str(wait)})
+
+
+async def check_request(request, function: str, role: str, claims: dict) -> JSON | None:
+    """``check`` for a request of the executor app: its bearer token (or apikey) and its
+    client address (the TCP peer)."""
+    try:
+        token = auth.bearer_token(auth.authorization_header(request.headers))
+    except auth.AuthError:
+        token = None
+    return await check(request.app.state.pool, function, role, claims, token,
+                       request.client.host if request.client else None)

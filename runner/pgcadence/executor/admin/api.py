@@ -16,7 +16,7 @@ from psycopg_pool import PoolTimeout
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from pgcadence.executor import auth, body as json_body, logs
+from pgcadence.executor import auth, body as json_body, logs, ratelimit
 from pgcadence.executor.admin import inputs, statements as sql, signin
 from pgcadence.executor.admin.registry import ApiRoute, admin_route
 from pgcadence.executor.context import RequestContext
@@ -80,6 +80,9 @@ def make_endpoint(route: ApiRoute):
                                  headers={"WWW-Authenticate": "Bearer"})
                 state["role"], state["auth"] = caller.role, caller.how
                 signin.check_csrf(request, caller, request.headers.get(signin.CSRF_HEADER))
+                limited = await ratelimit.check_request(request, route.limit_name, caller.role, caller.claims)
+                if limited is not None:
+                    return limited
                 raw, body = await _body(request)
                 ctx = RequestContext(function=route.name, request=request, request_id=state.get("request_id", ""),
                                      role=caller.role, claims=caller.claims, auth=caller.how, body=body, raw_body=raw,

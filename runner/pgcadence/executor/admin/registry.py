@@ -20,6 +20,11 @@ class ApiRoute:
     summary: str
     description: str
 
+    @property
+    def limit_name(self) -> str:
+        """Its name in the executor's rate limits (pgcadence.set_rate_limit): admin-<name>."""
+        return self.name if self.name.startswith("admin-") else f"admin-{self.name}"
+
 
 API_ROUTES: list[ApiRoute] = []
 
