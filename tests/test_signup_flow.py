@@ -72,6 +72,9 @@ def flow(db_url, cluster, tmp_path_factory):
                 conn.execute("alter database pgcadence reset log_statement")
                 conn.execute("delete from vault.secrets where name = any(%s)", (OUR_SECRETS,))
                 conn.execute("delete from public.profiles where id = %s", (ADMIN,))
+                # sealed with this module's key file, which goes with tmp: nobody can open them
+                conn.execute("delete from public.stored_credentials where user_id = any(%s::uuid[])",
+                             ([USER_A, USER_B, ADMIN],))
 
 
 def use(flow: Stack, real: bool, *, url: str | None = None, fallback: bool = False, timeout: float | None = None):

@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from pgcadence import __version__
@@ -35,7 +35,7 @@ from pgcadence.executor import auth, body as body_mod, cors, keys, logs, ratelim
 from pgcadence.executor.admin import routes as admin_console
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor.context import RequestContext
-from pgcadence.executor.errors import JSON, ApiError, _dumps, error
+from pgcadence.executor.errors import JSON, ApiError, error
 from pgcadence.executor.registry import ALL_METHODS, Function
 from pgcadence.executor.sqlctx import make_pool
 from pgcadence.metrics import process
