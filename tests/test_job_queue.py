@@ -23,7 +23,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from pgcadence import migrate
-from pgcadence.queue.worker import QueueWorker, process_due
+from pgcadence.queue import QueueWorker, process_due
 from tests.cluster import start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -109,7 +109,7 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
             with psycopg.connect(queue_url, autocommit=True) as c:
                 idle = 0
                 while idle < 20:
-                    rows = c.execute("SELECT id, payload, attempt FROM public.job_queue_claim(50, %s, '1 minute')",
+                    rows = c.execute("SELECT id, payload, attempt, lease_token FROM public.job_queue_claim(50, %s, '1 minute')",
                                      (wid,)).fetchall()
                     if not rows:
                         left = c.execute("SELECT count(*) FROM public.job_queue WHERE status IN ('pending', 'running')"
@@ -117,8 +117,8 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
                         idle = idle + 1 if left == 0 else 0
                         time.sleep(0.005)
                         continue
-                    ok_ids, ok_attempts = [], []
-                    for job_id, payload, attempt in rows:
+                    ok_ids, ok_tokens = [], []
+                    for job_id, payload, attempt, token in rows:
                         with lock:
                             if job_id in in_flight:
                                 overlaps.append((job_id, in_flight[job_id], wid))
@@ -129,16 +129,16 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
                         if failed:
                             with lock:
                                 del in_flight[job_id]
-                            c.execute("SELECT * FROM public.job_queue_fail(%s, %s, %s)", (job_id, f"{mode} #{attempt}", attempt))
+                            c.execute("SELECT * FROM public.job_queue_fail(%s, %s, %s)", (job_id, token, f"{mode} #{attempt}"))
                         else:
                             ok_ids.append(job_id)
-                            ok_attempts.append(attempt)
+                            ok_tokens.append(token)
                     with lock:
                         for job_id in ok_ids:
                             del in_flight[job_id]
                     if ok_ids:
-                        done = c.execute("SELECT count(*) FROM public.job_queue_complete_batch(%s, %s)",
-                                         (ok_ids, ok_attempts)).fetchone()[0]
+                        done = c.execute("SELECT count(*) FROM public.job_queue_complete_batch(%s, %s::bigint[])",
+                                         (ok_ids, ok_tokens)).fetchone()[0]
                         assert done == len(ok_ids)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
@@ -193,7 +193,7 @@ def test_sigkill_mid_job_is_taken_back_after_the_lease_and_completes_once(queue_
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0
         done = [r for r in job_lines(tmp_path / "w2.log") if r["outcome"] == "succeeded"]
-        assert [(r["id"], r["attempt"]) for r in done] == [(str(job_id), 2)]
+        assert [(r["job_id"], r["attempt"]) for r in done] == [(str(job_id), 2)]
         assert {"task_type", "attempt", "duration_ms", "outcome", "worker"} <= set(done[0])
     finally:
         stop_process(first)
@@ -301,6 +301,7 @@ def test_process_due_reports_like_the_seed(queue_url, caplog):
     with psycopg.connect(queue_url, autocommit=True) as c:
         ok = c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 7}')").fetchone()[0]
         bad = c.execute("SELECT public.job_queue_enqueue('explode', '{}', max_attempts => 1)").fetchone()[0]
+        retry = c.execute("SELECT public.job_queue_enqueue('explode', '{}', max_attempts => 2)").fetchone()[0]
         unknown = c.execute("SELECT public.job_queue_enqueue('nobody_handles_this')").fetchone()[0]
         c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 8}', run_at => now() + interval '1 hour')")
 
@@ -314,13 +315,17 @@ def test_process_due_reports_like_the_seed(queue_url, caplog):
     by_id = {r["id"]: r for r in report["results"]}
     assert by_id[str(ok)]["outcome"] == "succeeded" and by_id[str(ok)]["result"] == {"got": 7}
     assert by_id[str(bad)]["outcome"] == "failed" and by_id[str(bad)]["error"] == "RuntimeError: upstream said 502"
-    assert by_id[str(unknown)]["outcome"] == "retry"
-    assert "no handler registered for task type 'nobody_handles_this'" in by_id[str(unknown)]["error"]
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith('{"event": "job"')]
-    assert sorted(l["id"] for l in lines) == sorted(by_id)
-    assert all({"id", "task_type", "attempt", "duration_ms", "outcome"} <= set(l) for l in lines)
+    assert by_id[str(retry)]["outcome"] == "retry" and "next_run_at" in by_id[str(retry)]
+    assert str(unknown) not in by_id, "a task type without a handler here is not claimed"
+    lines = {r.fields["job_id"]: r for r in caplog.records if getattr(r, "fields", {}).get("event") == "job"}
+    assert sorted(lines) == sorted(by_id)
+    assert all({"job_id", "task_type", "attempt", "duration_ms", "outcome"} <= set(r.fields) for r in lines.values())
+    # a failed attempt is a warning, a job that ends failed an error, a success info
+    assert [lines[str(j)].levelname for j in (ok, retry, bad)] == ["INFO", "WARNING", "ERROR"]
     with psycopg.connect(queue_url) as c:
         assert c.execute("SELECT result FROM public.job_queue WHERE id = %s", (ok,)).fetchone()[0] == {"got": 7}
+        assert c.execute("SELECT status, attempts FROM public.job_queue WHERE id = %s", (unknown,)).fetchone() == (
+            "pending", 0)
 
 
 # ---------------------------------------------------------------- the worker: NOTIFY, pause

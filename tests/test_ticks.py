@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from pgcadence.executor import keys
-from pgcadence.queue.worker import QueueWorker
+from pgcadence.queue import QueueWorker
 from tests.serve_helpers import start_serve
 
 pytestmark = pytest.mark.slow

@@ -38,7 +38,7 @@ import aiohttp
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pgcadence.queue.worker import JobContext, handler
+from pgcadence.queue import JobContext, handler
 
 log = logging.getLogger("pgcadence.game_platform")
 

@@ -897,6 +897,6 @@ def _newest(a: Entry | None, b: Entry | None) -> Entry | None:
 
 # The cache_refresh task type, in the job queue's registry: any process that imports
 # pgcadence.cache.tiered (an app, or `pgcadence worker -m pgcadence.cache.tiered`) can run refresh jobs.
-from pgcadence.queue.worker import handler as _queue_handler  # noqa: E402
+from pgcadence.queue import handler as _queue_handler  # noqa: E402
 
 _queue_handler("cache_refresh")(refresh_job)

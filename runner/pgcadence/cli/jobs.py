@@ -20,7 +20,6 @@ from pgcadence.errors import CadenceError
 
 _DATABASE_HELP = "Connection URL or conninfo. Default: $DATABASE_URL, else the PG* variables, else the running embedded cluster."
 database_option = click.option("--database", "-d", metavar="URL", help=_DATABASE_HELP)
-STATUSES = ("pending", "running", "succeeded", "failed", "cancelled")
 
 
 def _one(database: str | None, sql: str, params: tuple = ()):
@@ -41,13 +40,17 @@ def _json_arg(ctx, param, value):
 
 
 # ---------------------------------------------------------------- worker
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
 @click.command()
 @database_option
-@click.option("--concurrency", "-c", type=click.IntRange(1, 1000), default=10, show_default=True,
+@click.option("--concurrency", "-c", type=click.IntRange(1, 10000), default=10, show_default=True,
               help="Jobs run at the same time.")
-@click.option("--batch-size", type=click.IntRange(1, 1000), help="Jobs taken per claim (default: --concurrency).")
+@click.option("--batch-size", type=click.IntRange(1, 10000),
+              help="Jobs taken per claim, and claimed ahead of the running ones (default: --concurrency).")
 @click.option("--lease", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds a claimed job stays ours without a heartbeat; heartbeats run every lease/3.")
+              help="Seconds a claimed job stays ours without a heartbeat (the database caps it); heartbeats run every lease/3.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Seconds between polls when no NOTIFY arrives (the fallback wake-up).")
 @click.option("--handlers", "-m", "modules", multiple=True, metavar="MODULE",
@@ -55,27 +58,32 @@ def _json_arg(ctx, param, value):
 @click.option("--worker-id", help="Name recorded in locked_by and the attempt history (default: host:pid:random).")
 @click.option("--shutdown-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="On SIGTERM/SIGINT, seconds to let running jobs finish before releasing them back to the queue.")
-def worker(database, concurrency, batch_size, lease, poll_interval, modules, worker_id, shutdown_timeout):
+@click.option("--job-log-level", type=click.Choice(sorted(_LOG_LEVELS)), default="info", show_default=True,
+              envvar="PGCADENCE_JOB_LOG_LEVEL",
+              help="Level of the per-job line of a job that succeeded (failed attempts log at warning, "
+                   "jobs that end failed at error). 'debug' keeps busy queues' logs quiet. Also $PGCADENCE_JOB_LOG_LEVEL.")
+def worker(database, concurrency, batch_size, lease, poll_interval, modules, worker_id, shutdown_timeout, job_log_level):
     """Run the job queue worker until SIGTERM or Ctrl-C.
 
-    Claims due jobs (woken by NOTIFY on enqueue, polling as a fallback), runs the
-    handler registered for each task type, and records the outcome; failures are
-    retried with backoff by the database. Logs one JSON line per job on stderr.
+    Claims due jobs of the task types it has handlers for (woken by NOTIFY on enqueue,
+    polling as a fallback), runs their handlers, and records the outcomes; failures are
+    retried with backoff by the database. Jobs of other task types wait for a worker that
+    handles them. Logs one JSON line per job on stderr. A database that is down (or not
+    up yet) is waited for.
     """
-    from pgcadence.queue import worker as queue_worker
+    import pgcadence.queue as queue
+    from pgcadence.executor import logs
 
     try:
-        queue_worker.load_default_handlers()
-        queue_worker.load_handler_modules(modules)
+        queue.load_default_handlers()
+        queue.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
     dsn = db.resolve_dsn(database)
-    with db.connect(dsn) as conn:  # fail fast with a clear message when the database is not there
-        if conn.execute("select to_regproc('public.job_queue_claim') is null").fetchone()[0]:
-            raise CadenceError("the job queue is not installed in this database: run 'pgcadence migrate' first")
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    w = queue_worker.QueueWorker(dsn, concurrency=concurrency, batch_size=batch_size, lease=lease,
-                                 poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout)
+    logs.setup()
+    w = queue.QueueWorker(dsn, concurrency=concurrency, batch_size=batch_size, lease=lease,
+                          poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout,
+                          job_log_level=_LOG_LEVELS[job_log_level])
 
     async def main():
         stop = asyncio.Event()
@@ -128,7 +136,7 @@ def _fmt(v) -> str:
 
 @jobs.command("list")
 @database_option
-@click.option("--status", type=click.Choice(STATUSES), help="Only jobs in this status.")
+@click.option("--status", help="Only jobs in this status (pending, running, succeeded, failed, cancelled).")
 @click.option("--type", "task_type", help="Only jobs of this task type.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 def list_(database, status, task_type, limit):
@@ -221,25 +229,31 @@ def cleanup(database, retain, statuses):
 
 # ---------------------------------------------------------------- doctor
 def queue_checks(conn) -> list:
-    """`pgcadence doctor` lines for the job queue (skipped until the queue module is installed)."""
+    """`pgcadence doctor` lines for the job queue (skipped until the queue module is installed):
+    what job_queue_health() says."""
     from pgcadence.doctor import Check
 
-    if conn.execute("select to_regclass('public.job_queue') is null").fetchone()[0]:
+    if conn.execute("select to_regprocedure('public.job_queue_health()') is null").fetchone()[0]:
         return []
-    paused, stuck, failures, oldest = conn.execute(
-        """SELECT public.job_queue_paused(),
-                  (SELECT count(*) FROM public.job_queue WHERE status = 'running' AND locked_until < now()),
-                  (SELECT coalesce(sum(failures_last_hour), 0) FROM public.job_queue_metrics),
-                  (SELECT round(extract(epoch FROM max(oldest_pending_age))) FROM public.job_queue_metrics)""").fetchone()
-    return [
+    paused, expired, failures, oldest, workers, unhandled = conn.execute(
+        "SELECT * FROM public.job_queue_health()").fetchone()
+    checks = [
         Check("WARN" if paused else "PASS", "job queue", "processing PAUSED" if paused else "processing on",
               "select job_queue_resume()  (or: pgcadence jobs resume)"),
-        Check("WARN" if stuck else "PASS", "job queue leases",
-              f"{stuck} running job(s) past their lease" if stuck else "no expired lease",
+        Check("WARN" if expired else "PASS", "job queue leases",
+              f"{expired} running job(s) past their lease" if expired else "no expired lease",
               "start a worker (pgcadence worker): the next claim takes them back"),
         Check("PASS", "job queue backlog",
-              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour"),
+              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour; "
+              f"{workers} running worker(s)"),
     ]
+    if unhandled:
+        types = ", ".join(f"{t} ({n})" for t, n in sorted(unhandled.items()))
+        checks.append(Check("WARN", "job queue handlers", f"due jobs no running worker handles: {types}",
+                            "start a worker with their handlers: pgcadence worker -m MODULE"))
+    else:
+        checks.append(Check("PASS", "job queue handlers", "every due job has a running worker that handles it"))
+    return checks
 
 
 def _register_doctor() -> None:
