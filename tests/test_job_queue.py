@@ -524,3 +524,155 @@ def test_a_handler_sees_its_lease_lost(queue_url):
     status, locked_by, attempts = asyncio.run(main())
     assert seen.get("lease_lost") is True, "the handler's context never learned the lease was lost"
     assert (status, locked_by, attempts) == ("running", "rival", 2), "the lost attempt did not overwrite the rival's"
+
+
+# ---------------------------------------------------------------- chaos: what a fault run found
+def _pg_ctl(cluster, *args: str) -> None:
+    subprocess.run([str(cluster.base / "pg_ctl"), *args, "-D", str(cluster.base / "data"), "-w",
+                    "-l", str(cluster.base / "postgres.log")],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+
+def test_a_claim_a_crash_undid_cannot_be_finished_by_its_stale_worker(restart_cluster):
+    """An immediate stop between claim and completion: the claim (committed asynchronously,
+    as with synchronous_commit = off) is undone, the job is claimed again with the same
+    attempt number, and the first claim's late outcome must not land on the second."""
+    url = restart_cluster.url()
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("ALTER SYSTEM SET wal_writer_delay = '10s'")  # keep the async commit in memory
+        c.execute("SELECT pg_reload_conf()")
+    try:
+        for _trial in range(5):
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+                job = c.execute("SELECT public.job_queue_enqueue('crash_probe')").fetchone()[0]
+                c.execute("CHECKPOINT")
+            stale = psycopg.connect(url, autocommit=True)
+            stale.execute("SET synchronous_commit = off")
+            lost_token, lost_attempt = stale.execute(
+                "SELECT lease_token, attempt FROM public.job_queue_claim(1, 'stale', '1 minute', '{crash_probe}')").fetchone()
+            _pg_ctl(restart_cluster, "restart", "-m", "immediate")  # the crash
+            stale.close()
+            with psycopg.connect(url, autocommit=True) as c:
+                if c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job,)).fetchone()[0] == "running":
+                    continue  # the claim reached the disk before the crash after all: try again
+                token, attempt = c.execute(
+                    "SELECT lease_token, attempt FROM public.job_queue_claim(1, 'fresh', '1 minute', '{crash_probe}')").fetchone()
+                assert attempt == lost_attempt == 1, "the claim after the crash has the same attempt number"
+                assert token != lost_token
+                # the stale worker comes back and reports: none of it applies
+                assert c.execute("SELECT count(*) FROM public.job_queue_fail(%s, %s, 'late failure')",
+                                 (job, lost_token)).fetchone()[0] == 0
+                assert not c.execute("SELECT public.job_queue_complete(%s, %s)", (job, lost_token)).fetchone()[0]
+                assert c.execute("SELECT count(*) FROM public.job_queue_heartbeat(%s, %s, '1 minute')",
+                                 ([job], [lost_token])).fetchone()[0] == 0
+                assert not c.execute("SELECT public.job_queue_release(%s, %s)", (job, lost_token)).fetchone()[0]
+                assert c.execute("SELECT status, locked_by, last_error FROM public.job_queue WHERE id = %s",
+                                 (job,)).fetchone() == ("running", "fresh", None)
+                assert c.execute("SELECT public.job_queue_complete(%s, %s)", (job, token)).fetchone()[0]
+                assert c.execute("SELECT status, attempts, locked_by FROM public.job_queue WHERE id = %s",
+                                 (job,)).fetchone() == ("succeeded", 1, "fresh")
+                assert c.execute("SELECT attempt, worker_id, outcome FROM public.job_queue_attempts WHERE job_id = %s",
+                                 (job,)).fetchall() == [(1, "fresh", "succeeded")]
+            break
+        else:
+            pytest.fail("in five trials the crash never undid the claim")
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("ALTER SYSTEM RESET wal_writer_delay")
+            c.execute("SELECT pg_reload_conf()")
+            c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+
+
+def test_a_worker_isolates_rows_it_cannot_decode_and_survives_infinite_run_at(queue_url):
+    """Rows written around enqueue's checks (a payload nested 10,000 deep, run_at infinity):
+    the undecodable job fails with a clear error, the other jobs of its batch run, and the
+    worker keeps running."""
+    seen: list[int] = []
+
+    async def echo(payload, ctx):
+        seen.append(payload["n"])
+        return {"n": payload["n"]}
+
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        deep = c.execute("""INSERT INTO public.job_queue (task_type, payload, max_attempts)
+                            VALUES ('echo', ('{"a": ' || repeat('[', 10000) || repeat(']', 10000) || '}')::jsonb, 1)
+                            RETURNING id""").fetchone()[0]
+        c.execute("""INSERT INTO public.job_queue (task_type, payload, run_at)
+                     VALUES ('echo', '{"n": 50}', 'infinity'), ('echo', '{"n": 51}', '-infinity')""")
+        c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                  (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(5)]),))
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"echo": echo}, concurrency=10, poll_interval=0.2)
+        task = asyncio.create_task(w.run(stop))
+        for _ in range(600):
+            if len(seen) >= 6:
+                break
+            await asyncio.sleep(0.05)
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            await c.execute("SELECT public.job_queue_enqueue('echo', '{\"n\": 99}')")
+            for _ in range(600):
+                if 99 in seen:
+                    break
+                await asyncio.sleep(0.05)
+        stop.set()
+        return await task
+
+    stats = asyncio.run(main())
+    assert sorted(seen) == [0, 1, 2, 3, 4, 51, 99], "the rest ran (infinity never is due), and the worker kept running"
+    with psycopg.connect(queue_url) as c:
+        status, error = c.execute("SELECT status, last_error FROM public.job_queue WHERE id = %s", (deep,)).fetchone()
+        assert status == "failed" and error.startswith("payload cannot be decoded: RecursionError")
+        assert c.execute("SELECT status FROM public.job_queue WHERE run_at = 'infinity'").fetchone()[0] == "pending"
+        assert c.execute("SELECT status FROM public.job_queue WHERE payload = '{\"n\": 51}'").fetchone()[0] == "succeeded"
+    assert stats["failed"] == 1 and stats["reconnects"] == 0
+
+
+def test_a_worker_started_while_the_database_is_down_waits_for_it(restart_cluster, tmp_path):
+    url = restart_cluster.url()
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+    restart_cluster.executor.stop()
+    log = tmp_path / "w.log"
+    w = start_worker(url, log, "--poll-interval", "0.5")
+    try:
+        wait_for(lambda: '"db_unavailable"' in log.read_text(), 60, "the worker to notice the database is down")
+        assert w.poll() is None, "the worker waits instead of exiting"
+        restart_cluster.executor.start()
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                      (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(5)]),))
+            wait_for(lambda: c.execute("SELECT count(*) = 5 FROM public.job_queue WHERE status = 'succeeded'").fetchone()[0],
+                     60, "the jobs to run once the database is up")
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=30) == 0
+    finally:
+        stop_process(w)
+        if not restart_cluster.executor.running():
+            restart_cluster.executor.start()
+
+
+def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url, tmp_path):
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("DELETE FROM pgcadence.job_queue_workers")
+        ok = c.execute("SELECT public.job_queue_enqueue('echo', '{\"n\": 1}')").fetchone()[0]
+        other = c.execute("SELECT public.job_queue_enqueue('nobody_runs_this', '{}', priority => 100)").fetchone()[0]
+    w = start_worker(queue_url, tmp_path / "w.log", "--poll-interval", "0.2")
+    try:
+        with psycopg.connect(queue_url, autocommit=True) as c:
+            wait_for(lambda: c.execute("SELECT status = 'succeeded' FROM public.job_queue WHERE id = %s",
+                                       (ok,)).fetchone()[0], 30, "the echo job")
+            assert c.execute("SELECT status, attempts, last_error FROM public.job_queue WHERE id = %s",
+                             (other,)).fetchone() == ("pending", 0, None), "a type it has no handler for waits, untouched"
+            r = run_cli("doctor", "--database", queue_url)
+            assert "WARN  job queue handlers: due jobs no running worker handles: nobody_runs_this (1)" in r.stdout
+            assert "1 running worker(s)" in r.stdout
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=30) == 0
+        with psycopg.connect(queue_url) as c:
+            assert c.execute("SELECT count(*) FROM pgcadence.job_queue_workers").fetchone()[0] == 0, \
+                "a worker that stops says so"
+    finally:
+        stop_process(w)

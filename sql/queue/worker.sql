@@ -3,127 +3,11 @@
 -- the claim's lease token. Every public function here checks its caller first
 -- (pgcadence.job_queue_require_worker): only service_role or the owner runs jobs.
 --
--- Internal functions (pgcadence.job_queue_take / _finish / _next_due) hold the logic once;
--- they are PL/pgSQL so that each session plans their statements once and reuses the plans.
+-- job_queue_complete_and_claim holds the logic once, inline (it is the worker's hot path:
+-- PL/pgSQL, so each session plans its statements once); the other worker functions are
+-- thin wrappers around it.
 
 -- ============================================================ internal
--- Take up to p_batch due jobs of p_types (NULL: any type) for p_worker for p_lease: one
--- statement, SKIP LOCKED. Expired leases are taken back first (the lost attempt is
--- recorded); one whose last allowed attempt expired is marked failed instead. Every job
--- of one claim gets the same fresh random lease token.
-CREATE OR REPLACE FUNCTION pgcadence.job_queue_take(p_batch integer, p_worker text, p_lease interval, p_types text[])
-RETURNS TABLE (id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer, max_attempts integer,
-               locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-#variable_conflict use_column
-DECLARE
-    tok bigint := (pg_catalog.random() * 4503599627370495)::bigint;  -- 52 random bits
-BEGIN
-    RETURN QUERY
-    WITH picked AS (
-        SELECT x.* FROM (
-            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
-            FROM public.job_queue j
-            WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
-              AND (p_types IS NULL OR j.task_type = ANY (p_types))
-            ORDER BY j.locked_until
-            LIMIT p_batch
-            FOR UPDATE SKIP LOCKED
-        ) x
-        UNION ALL
-        SELECT y.* FROM (
-            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
-            FROM public.job_queue j
-            WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
-              AND (p_types IS NULL OR j.task_type = ANY (p_types))
-            ORDER BY j.priority DESC, j.run_at
-            LIMIT p_batch
-            FOR UPDATE SKIP LOCKED
-        ) y
-        LIMIT p_batch
-    ), lost AS (
-        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
-        SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
-               'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
-        FROM picked p WHERE p.status = 'running'
-    ), claimed AS (
-        UPDATE public.job_queue q SET
-            status = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN 'failed' ELSE 'running' END,
-            attempts = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
-            last_error = CASE WHEN p.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
-            finished_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN pg_catalog.now() END,
-            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE p_worker END,
-            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
-            lease_token = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.lease_token ELSE tok END,
-            started_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
-            updated_at = pg_catalog.now()
-        FROM picked p
-        WHERE q.id = p.id
-        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.locked_until, q.priority,
-                  q.run_at, q.created_at, q.status
-    )
-    SELECT c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority,
-           c.run_at, c.created_at
-    FROM claimed c WHERE c.status = 'running';
-END
-$$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_take(integer, text, interval, text[]) FROM PUBLIC, anon, authenticated;
-
--- Record finished attempts: p_ids[i] succeeded (claimed with p_tokens[i], result
--- p_results[i]); p_failed[i] failed with p_errors[i] (retry after job_queue_retry_delay,
--- or 'failed' at max_attempts). Returns a row per failure (outcome retry or failed, with
--- the next run_at) and per attempt that was no longer its claim's (outcome lost: lease
--- expired and taken back, cancelled, or finished); applied successes return nothing.
-CREATE OR REPLACE FUNCTION pgcadence.job_queue_finish(p_ids uuid[], p_tokens bigint[], p_results jsonb[],
-                                                      p_failed uuid[], p_failed_tokens bigint[], p_errors text[])
-RETURNS TABLE (outcome text, id uuid, run_at timestamptz, attempt integer)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-#variable_conflict use_column
-BEGIN
-    IF pg_catalog.cardinality(p_ids) > 0 THEN
-        RETURN QUERY
-        WITH input AS (
-            SELECT t.id, t.tok, t.result
-            FROM ROWS FROM (pg_catalog.unnest(p_ids), pg_catalog.unnest(p_tokens), pg_catalog.unnest(p_results)) AS t(id, tok, result)
-        ), done AS (
-            UPDATE public.job_queue q SET status = 'succeeded', result = i.result, finished_at = pg_catalog.now(),
-                   updated_at = pg_catalog.now(), locked_until = NULL
-            FROM input i
-            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
-            RETURNING q.id
-        )
-        SELECT 'lost'::text, i.id, NULL::timestamptz, NULL::integer
-        FROM input i WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
-    END IF;
-    IF pg_catalog.cardinality(p_failed) > 0 THEN
-        RETURN QUERY
-        WITH input AS (
-            SELECT t.id, t.tok, t.error
-            FROM ROWS FROM (pg_catalog.unnest(p_failed), pg_catalog.unnest(p_failed_tokens), pg_catalog.unnest(p_errors)) AS t(id, tok, error)
-        ), failed AS (
-            UPDATE public.job_queue q SET
-                status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
-                run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
-                              ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
-                finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
-                last_error = pg_catalog.left(COALESCE(i.error, 'unknown error'), 8192),
-                locked_until = NULL, updated_at = pg_catalog.now()
-            FROM input i
-            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
-            RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
-        ), hist AS (
-            INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
-            SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
-        )
-        SELECT CASE WHEN f.status = 'pending' THEN 'retry' ELSE 'failed' END, f.id, f.run_at, f.attempts FROM failed f
-        UNION ALL
-        SELECT 'lost', i.id, NULL, NULL FROM input i WHERE NOT EXISTS (SELECT 1 FROM failed f WHERE f.id = i.id);
-    END IF;
-END
-$$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_finish(uuid[], bigint[], jsonb[], uuid[], bigint[], text[])
-    FROM PUBLIC, anon, authenticated;
-
 -- Seconds until a claim for p_types could find work (the next pending run_at or running
 -- lease end); NULL when none. Infinite times never break it: 'infinity' is never due.
 CREATE OR REPLACE FUNCTION pgcadence.job_queue_next_due(p_types text[]) RETURNS double precision
@@ -164,20 +48,163 @@ END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.job_queue_check_claim(text, integer, text, interval) FROM PUBLIC, anon, authenticated;
 
+-- ============================================================ the worker's loop in one round trip
+-- Finish the previous jobs and claim the next ones in one statement and one commit:
+-- ids/lease_tokens/results succeeded, failed_ids/failed_tokens/errors failed (retry after
+-- job_queue_retry_delay, or 'failed' at max_attempts); then claim up to batch_size (0:
+-- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, one SKIP
+-- LOCKED statement: expired leases are taken back first (the lost attempt is recorded),
+-- one whose last allowed attempt expired is marked failed instead; every job of the claim
+-- gets the same fresh random lease token. Rows: one per claimed job (kind 'job'), per
+-- failure ('retry' or 'failed', with the next run_at), per attempt its claim no longer
+-- holds ('lost': lease expired and taken back, cancelled, finished; successes that applied
+-- return nothing); and when fewer jobs than batch_size were claimed, one last row:
+-- 'paused', or 'wait' with wait_s, the seconds until a claim could find work (NULL: none).
+CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(
+    ids uuid[], lease_tokens bigint[], results jsonb[] DEFAULT NULL,
+    batch_size integer DEFAULT 10, worker_id text DEFAULT NULL, lease interval DEFAULT '5 minutes',
+    task_types text[] DEFAULT NULL,
+    failed_ids uuid[] DEFAULT NULL, failed_tokens bigint[] DEFAULT NULL, errors text[] DEFAULT NULL)
+RETURNS TABLE (kind text, id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer,
+               max_attempts integer, run_at timestamptz, locked_until timestamptz, wait_s double precision)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    n integer;
+    tok bigint;
+    p_worker text := worker_id;
+    p_lease interval := lease;
+    p_types text[] := task_types;
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_and_claim');
+    IF batch_size IS DISTINCT FROM 0 THEN
+        PERFORM pgcadence.job_queue_check_claim('job_queue_complete_and_claim', batch_size, p_worker, p_lease);
+    END IF;
+    IF pg_catalog.cardinality(ids) > 0 THEN
+        RETURN QUERY
+        WITH input AS (
+            SELECT t.id, t.tok, t.result
+            FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens), pg_catalog.unnest(results)) AS t(id, tok, result)
+        ), done AS (
+            UPDATE public.job_queue q SET status = 'succeeded', result = i.result, finished_at = pg_catalog.now(),
+                   updated_at = pg_catalog.now(), locked_until = NULL
+            FROM input i
+            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+            RETURNING q.id
+        )
+        SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
+               NULL::timestamptz, NULL::double precision
+        FROM input i WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
+    END IF;
+    IF pg_catalog.cardinality(failed_ids) > 0 THEN
+        RETURN QUERY
+        WITH input AS (
+            SELECT t.id, t.tok, t.error
+            FROM ROWS FROM (pg_catalog.unnest(failed_ids), pg_catalog.unnest(failed_tokens), pg_catalog.unnest(errors)) AS t(id, tok, error)
+        ), failed AS (
+            UPDATE public.job_queue q SET
+                status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
+                run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
+                              ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
+                finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
+                last_error = pg_catalog.left(COALESCE(i.error, 'unknown error'), 8192),
+                locked_until = NULL, updated_at = pg_catalog.now()
+            FROM input i
+            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+            RETURNING q.id, q.lease_token, q.task_type, q.status, q.run_at, q.attempts, q.max_attempts, q.locked_by,
+                      q.started_at, q.last_error
+        ), hist AS (
+            INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
+            SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
+        )
+        SELECT CASE WHEN f.status = 'pending' THEN 'retry' ELSE 'failed' END, f.id, f.lease_token, f.task_type, NULL::jsonb,
+               f.attempts, f.max_attempts, f.run_at, NULL::timestamptz, NULL::double precision
+        FROM failed f
+        UNION ALL
+        SELECT 'lost', i.id, i.tok, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        FROM input i WHERE NOT EXISTS (SELECT 1 FROM failed f WHERE f.id = i.id);
+    END IF;
+    IF batch_size = 0 THEN
+        RETURN;
+    END IF;
+    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
+        RETURN QUERY SELECT 'paused'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
+                            NULL::integer, NULL::timestamptz, NULL::timestamptz, NULL::double precision;
+        RETURN;
+    END IF;
+    tok := (pg_catalog.random() * 4503599627370495)::bigint;  -- 52 random bits
+    RETURN QUERY
+    WITH picked AS (
+        SELECT x.* FROM (
+            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            FROM public.job_queue j
+            WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
+              AND (p_types IS NULL OR j.task_type = ANY (p_types))
+            ORDER BY j.locked_until
+            LIMIT batch_size
+            FOR UPDATE SKIP LOCKED
+        ) x
+        UNION ALL
+        SELECT y.* FROM (
+            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            FROM public.job_queue j
+            WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+              AND (p_types IS NULL OR j.task_type = ANY (p_types))
+            ORDER BY j.priority DESC, j.run_at
+            LIMIT batch_size
+            FOR UPDATE SKIP LOCKED
+        ) y
+        LIMIT batch_size
+    ), lost AS (
+        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
+               'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
+        FROM picked p WHERE p.status = 'running'
+    ), claimed AS (
+        UPDATE public.job_queue q SET
+            status = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN 'failed' ELSE 'running' END,
+            attempts = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
+            last_error = CASE WHEN p.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
+            finished_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN pg_catalog.now() END,
+            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE p_worker END,
+            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
+            lease_token = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.lease_token ELSE tok END,
+            started_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
+            updated_at = pg_catalog.now()
+        FROM picked p
+        WHERE q.id = p.id
+        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until, q.status
+    )
+    SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at, c.locked_until,
+           NULL::double precision
+    FROM claimed c WHERE c.status = 'running';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n < batch_size THEN
+        RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
+                            NULL::integer, NULL::timestamptz, NULL::timestamptz, pgcadence.job_queue_next_due(p_types);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) IS
+    'Worker: record successes (ids, lease_tokens, results) and failures (failed_ids, failed_tokens, errors), then claim up to batch_size jobs of task_types, in one transaction. Rows: kind job | retry | failed | lost | paused | wait (wait_s: seconds until work could be due).';
+REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) TO service_role;
+
 -- ============================================================ claim
 -- Take up to batch_size due jobs of task_types (NULL: every type) for worker_id for lease.
 CREATE OR REPLACE FUNCTION public.job_queue_claim(batch_size integer DEFAULT 10, worker_id text DEFAULT NULL,
                                                   lease interval DEFAULT '5 minutes', task_types text[] DEFAULT NULL)
 RETURNS TABLE (id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer, max_attempts integer,
-               locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
+               run_at timestamptz, locked_until timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM pgcadence.job_queue_require_worker('job_queue_claim');
-    PERFORM pgcadence.job_queue_check_claim('job_queue_claim', batch_size, worker_id, lease);
-    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
-        RETURN;
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'job_queue_claim: batch_size must be between 1 and 10000 (got %)', batch_size USING ERRCODE = '22023';
     END IF;
-    RETURN QUERY SELECT * FROM pgcadence.job_queue_take(batch_size, worker_id, lease, task_types);
+    RETURN QUERY
+    SELECT c.id, c.lease_token, c.task_type, c.payload, c.attempt, c.max_attempts, c.run_at, c.locked_until
+    FROM public.job_queue_complete_and_claim('{}', '{}', NULL, batch_size, worker_id, lease, task_types) c
+    WHERE c.kind = 'job';
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_claim(integer, text, interval, text[]) IS
@@ -191,8 +218,7 @@ CREATE OR REPLACE FUNCTION public.job_queue_complete(id uuid, lease_token bigint
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM pgcadence.job_queue_require_worker('job_queue_complete');
-    RETURN NOT EXISTS (SELECT 1 FROM pgcadence.job_queue_finish(ARRAY[id], ARRAY[lease_token], ARRAY[result], NULL, NULL, NULL));
+    RETURN NOT EXISTS (SELECT 1 FROM public.job_queue_complete_and_claim(ARRAY[id], ARRAY[lease_token], ARRAY[result], 0));
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_complete(uuid, bigint, jsonb) IS
@@ -207,9 +233,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     lost uuid[];
 BEGIN
-    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_batch');
-    lost := ARRAY(SELECT f.id FROM pgcadence.job_queue_finish(ids, lease_tokens, results, NULL, NULL, NULL) f
-                  WHERE f.id IS NOT NULL);
+    lost := ARRAY(SELECT c.id FROM public.job_queue_complete_and_claim(ids, lease_tokens, results, 0) c WHERE c.id IS NOT NULL);
     RETURN QUERY SELECT DISTINCT u.id FROM pg_catalog.unnest(ids) AS u(id) WHERE u.id IS NOT NULL AND NOT (u.id = ANY (lost));
 END
 $$;
@@ -225,67 +249,18 @@ RETURNS TABLE (status text, run_at timestamptz, attempts integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
-    PERFORM pgcadence.job_queue_require_worker('job_queue_fail');
     RETURN QUERY
-    SELECT CASE WHEN f.outcome = 'retry' THEN 'pending' ELSE 'failed' END, f.run_at, f.attempt
-    FROM pgcadence.job_queue_finish(NULL, NULL, NULL, ARRAY[job_queue_fail.id], ARRAY[job_queue_fail.lease_token],
-                                    ARRAY[job_queue_fail.error]) f
-    WHERE f.outcome <> 'lost';
+    SELECT CASE WHEN c.kind = 'retry' THEN 'pending' ELSE 'failed' END, c.run_at, c.attempt
+    FROM public.job_queue_complete_and_claim('{}', '{}', NULL, 0, failed_ids => ARRAY[job_queue_fail.id],
+                                             failed_tokens => ARRAY[job_queue_fail.lease_token],
+                                             errors => ARRAY[job_queue_fail.error]) c
+    WHERE c.kind <> 'lost';
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_fail(uuid, bigint, text) IS
     'Worker: record a failed attempt (error kept in last_error, first 8 KiB): pending again after the backoff, or failed at max_attempts. Fenced by lease_token.';
 REVOKE ALL ON FUNCTION public.job_queue_fail(uuid, bigint, text) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.job_queue_fail(uuid, bigint, text) TO service_role;
-
--- ============================================================ the worker's loop in one round trip
--- Finish the previous jobs and claim the next ones in one statement and one commit:
--- ids/lease_tokens/results succeeded, failed_ids/failed_tokens/errors failed; then claim
--- up to batch_size (0: claim nothing) jobs of task_types. One row per claimed job (kind
--- 'job'), per failure ('retry' or 'failed', with the next run_at), per attempt no longer
--- held ('lost'); and when fewer jobs than batch_size were claimed, one last row: 'paused',
--- or 'wait' with wait_s, the seconds until a claim could find work (NULL: none pending).
-CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(
-    ids uuid[], lease_tokens bigint[], results jsonb[] DEFAULT NULL,
-    batch_size integer DEFAULT 10, worker_id text DEFAULT NULL, lease interval DEFAULT '5 minutes',
-    task_types text[] DEFAULT NULL,
-    failed_ids uuid[] DEFAULT NULL, failed_tokens bigint[] DEFAULT NULL, errors text[] DEFAULT NULL)
-RETURNS TABLE (kind text, id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer,
-               max_attempts integer, run_at timestamptz, wait_s double precision)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-#variable_conflict use_column
-DECLARE
-    n integer;
-BEGIN
-    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_and_claim');
-    IF batch_size IS DISTINCT FROM 0 THEN
-        PERFORM pgcadence.job_queue_check_claim('job_queue_complete_and_claim', batch_size, worker_id, lease);
-    END IF;
-    RETURN QUERY
-    SELECT f.outcome, f.id, NULL::bigint, NULL::text, NULL::jsonb, f.attempt, NULL::integer, f.run_at, NULL::double precision
-    FROM pgcadence.job_queue_finish(ids, lease_tokens, results, failed_ids, failed_tokens, errors) f;
-    IF batch_size = 0 THEN
-        RETURN;
-    END IF;
-    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
-        RETURN QUERY SELECT 'paused'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
-                            NULL::integer, NULL::timestamptz, NULL::double precision;
-        RETURN;
-    END IF;
-    RETURN QUERY
-    SELECT 'job'::text, t.id, t.lease_token, t.task_type, t.payload, t.attempt, t.max_attempts, t.run_at, NULL::double precision
-    FROM pgcadence.job_queue_take(batch_size, worker_id, lease, task_types) t;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n < batch_size THEN
-        RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
-                            NULL::integer, NULL::timestamptz, pgcadence.job_queue_next_due(task_types);
-    END IF;
-END
-$$;
-COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) IS
-    'Worker: record successes (ids, lease_tokens, results) and failures (failed_ids, failed_tokens, errors), then claim up to batch_size jobs of task_types, in one transaction. Rows: kind job | retry | failed | lost | paused | wait (wait_s: seconds until work could be due).';
-REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) TO service_role;
 
 -- ============================================================ leases
 -- Extend the leases of running jobs (long handlers' workers call it periodically) to

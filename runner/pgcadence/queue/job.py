@@ -117,6 +117,6 @@ def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level:
     if error is not None:
         fields["error"] = error
     if next_run_at is not None:
-        fields["next_run_at"] = next_run_at.isoformat()
+        fields["next_run_at"] = next_run_at
     # makeRecord + handle: a job line needs no caller lookup (findCaller walks the stack)
     job_log.handle(job_log.makeRecord(job_log.name, level, __file__, 0, "job", None, None, extra={"fields": fields}))

@@ -90,7 +90,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         kind, run_at = outcomes.get(ctx.id, ("lost", None))
         rec.update(outcome=kind, error=err)
         if kind == "retry":
-            rec["next_run_at"] = run_at.isoformat()
+            rec["next_run_at"] = run_at
         log_outcome(ctx, kind, rec["duration_ms"], log_level, error=err, next_run_at=run_at if kind == "retry" else None)
         results.append(rec)
     return {

@@ -7,7 +7,7 @@ from __future__ import annotations
 CHANNEL = "pgcadence_job_queue"  # NOTIFY channel of the enqueue trigger (sql/queue/notify.sql)
 
 # The worker's loop: record outcomes, claim the next jobs, learn how long to sleep.
-STEP = """SELECT kind, id::text, lease_token, task_type, payload::text, attempt, max_attempts, run_at, wait_s
+STEP = """SELECT kind, id::text, lease_token, task_type, payload::text, attempt, max_attempts, run_at::text, wait_s
 FROM public.job_queue_complete_and_claim(%s::uuid[], %s::bigint[], %s::jsonb[], %s, %s, make_interval(secs => %s),
                                          %s::text[], %s::uuid[], %s::bigint[], %s::text[])"""
 

@@ -7,7 +7,9 @@ until the next job is due. The worker runs handlers and keeps one statement in f
 ``job_queue_complete_and_claim`` records the outcomes of the jobs that finished since the
 last call and claims the next ones (of the task types it has handlers for) in one round
 trip and one commit. It claims up to one batch ahead of its running jobs, so a handler
-slot that frees up finds a claimed job waiting instead of a round trip.
+slot that frees up finds a claimed job waiting instead of a round trip, and keeps up to two
+such round trips in flight on two connections, so that one executes while the other
+waits for its commit to reach the disk.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pgcadence.queue.registry import Handler, registered_handlers
 log = logging.getLogger("pgcadence.queue")
 
 _CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+PIPELINE = 2  # round trips (job_queue_complete_and_claim calls) in flight at once, one connection each
 
 
 def _event(level: int, name: str, **fields: Any) -> None:
@@ -86,7 +89,12 @@ class QueueWorker:
         self._bad: list[tuple[JobContext, str, float]] = []  # finished, to record as failed
         self._wake = asyncio.Event()
         self._claim_after = 0.0  # monotonic time before which the queue is known to have nothing due
-        self._conn: psycopg.AsyncConnection | None = None
+        self._idle: list[psycopg.AsyncConnection] = []  # connections no round trip uses right now
+        self._steps: set[asyncio.Task] = set()  # round trips in flight
+        self._claiming = 0  # jobs asked for by the round trips in flight
+        self._step_error: BaseException | None = None
+        self._stopping = False
+        self._announced = False
         self._give_up_at: float | None = None  # stopping: stop retrying the database after this
 
     # -- connections -------------------------------------------------------
@@ -111,31 +119,45 @@ class QueueWorker:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.reconnect_max_delay)
 
-    async def _main_conn(self) -> psycopg.AsyncConnection:
-        """The connection of the claim/finish loop, (re)opened on demand."""
-        if self._conn is None or self._conn.closed:
-            conn = await self._connect()
-            try:
-                await self._announce(conn)
-            except BaseException:
-                await conn.close()
-                raise
-            self._conn = conn
-        return self._conn
+    async def _acquire(self) -> psycopg.AsyncConnection:
+        """A connection for one round trip: an idle one, or a new one."""
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+        conn = await self._connect()
+        try:
+            await self._announce(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
-    async def _drop_conn(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+    async def _execute(self, query: str, params: tuple, fetch: bool = True) -> list:
+        conn = await self._acquire()
+        try:
+            cur = await conn.execute(query, params, prepare=True)
+            rows = await cur.fetchall() if fetch else []
+        except _CONNECTION_ERRORS:
+            await conn.close()
+            raise
+        except BaseException:
+            self._idle.append(conn)
+            raise
+        self._idle.append(conn)
+        return rows
 
     async def _announce(self, conn: psycopg.AsyncConnection) -> None:
         """On (re)connect: the queue must be installed; record this worker and its task
-        types (for doctor) and its handlers (create_cron_job accepts only those)."""
+        types (for doctor) and, once, its handlers (create_cron_job accepts only those)."""
         try:
             await conn.execute(sql.WORKER_ALIVE, (self.worker_id, self.task_types, self.lease))
         except psycopg.errors.UndefinedFunction:
             raise CadenceError("the job queue is not installed in this database (or is older than this "
                                "pgcadence): run 'pgcadence migrate'") from None
+        if self._announced:
+            return
+        self._announced = True
         try:
             cur = await conn.execute(sql.HAS_REGISTER_HANDLER)
             if (await cur.fetchone())[0]:
@@ -158,13 +180,18 @@ class QueueWorker:
         finally:
             for t in helpers:
                 t.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
-            if self._conn is not None and not self._conn.closed:
-                try:
-                    await self._conn.execute(sql.WORKER_STOPPED, (self.worker_id,))
-                except psycopg.Error:
-                    pass
-                await self._conn.close()
+            for t in self._steps:
+                t.cancel()
+            await asyncio.gather(*helpers, *self._steps, return_exceptions=True)
+            for conn in self._idle:
+                if not conn.closed:
+                    try:
+                        await conn.execute(sql.WORKER_STOPPED, (self.worker_id,))
+                        break
+                    except psycopg.Error:
+                        pass
+            for conn in self._idle:
+                await conn.close()
             self._executor.shutdown(wait=False, cancel_futures=True)
             _event(logging.INFO, "worker_stop", worker=self.worker_id, **self.stats)
         return dict(self.stats)
@@ -174,67 +201,81 @@ class QueueWorker:
         self._wake.set()
 
     def _want(self) -> int:
-        """How many jobs to claim now: up to a batch, keeping at most a batch waiting."""
-        room = self.concurrency + self.batch_size - len(self._tasks) - len(self._waiting)
+        """How many jobs to claim now: up to a batch, keeping at most a batch claimed ahead
+        of the running jobs (counting the claims in flight)."""
+        room = self.concurrency + self.batch_size - len(self._tasks) - len(self._waiting) - self._claiming
         return max(0, min(self.batch_size, room))
 
     async def _loop(self, stop: asyncio.Event) -> None:
         deadline = None  # when stopping: the end of the shutdown grace period
         while True:
+            if self._step_error is not None:
+                if isinstance(self._step_error, _CONNECTION_ERRORS):  # only once giving up while stopping
+                    _event(logging.WARNING, "finish_failed", worker=self.worker_id,
+                           jobs=[c.id for c, *_ in self._ok + self._bad])
+                    return
+                raise self._step_error
             if stop.is_set() and deadline is None:
                 deadline = time.monotonic() + self.shutdown_timeout
                 self._give_up_at = deadline + 10
-                await self._stop_waiting_jobs()
-            want = 0 if deadline is not None else self._want()
-            claim = want > 0 and time.monotonic() >= self._claim_after
-            if not (self._ok or self._bad or claim):
-                if deadline is not None and not self._tasks:
-                    return
-                self._wake.clear()
-                timeout = None
-                if deadline is not None:
-                    timeout = deadline - time.monotonic()
-                    if timeout <= 0:
-                        await self._abandon_running()
-                        continue
-                elif want > 0:
-                    timeout = self._claim_after - time.monotonic()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except asyncio.TimeoutError:
-                    pass
+                self._stopping = True
+                if self._tasks:
+                    _event(logging.INFO, "worker_draining", in_flight=len(self._tasks),
+                           timeout_s=self.shutdown_timeout, worker=self.worker_id)
+            if self._stopping and self._waiting:
+                await self._release_waiting()
                 continue
-            try:
-                await self._step(want if claim else 0)
-            except _CONNECTION_ERRORS:  # only once giving up while stopping
-                _event(logging.WARNING, "finish_failed", worker=self.worker_id,
-                       jobs=[c.id for c, *_ in self._ok + self._bad])
+            want = 0 if self._stopping else self._want()
+            claim = want > 0 and time.monotonic() >= self._claim_after
+            if (self._ok or self._bad or claim) and len(self._steps) < PIPELINE:
+                self._launch(want if claim else 0)
+                continue
+            if self._stopping and not (self._tasks or self._steps or self._ok or self._bad):
                 return
+            self._wake.clear()
+            timeout = None
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0 and self._tasks:
+                    await self._abandon_running()
+                    continue
+                timeout = max(timeout, 0.05)
+            elif want > 0 and len(self._steps) < PIPELINE:
+                timeout = self._claim_after - time.monotonic()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
 
-    async def _step(self, want: int) -> None:
-        """One round trip: record what finished, claim up to ``want`` more."""
+    def _launch(self, want: int) -> None:
+        """Start one round trip: it takes the outcomes finished so far and claims up to ``want``."""
         ok, bad = self._ok, self._bad
         self._ok, self._bad = [], []
+        self._claiming += want
+        task = asyncio.create_task(self._step(ok, bad, want))
+        self._steps.add(task)
+
+    async def _step(self, ok: list, bad: list, want: int) -> None:
+        """One round trip: record what finished, claim up to ``want`` more."""
         results = [r for _, r, _ in ok]
         params = ([c.id for c, _, _ in ok], [c.lease_token for c, _, _ in ok],
                   results if any(r is not None for r in results) else None,
                   want, self.worker_id, self.lease, self.task_types,
                   [c.id for c, _, _ in bad], [c.lease_token for c, _, _ in bad], [e for _, e, _ in bad])
-
-        async def call():
-            conn = await self._main_conn()
-            try:
-                cur = await conn.execute(sql.STEP, params, prepare=True)
-                return await cur.fetchall()
-            except _CONNECTION_ERRORS:
-                await self._drop_conn()
-                raise
-
         try:
-            rows = await self._retrying("step", call)
-        except BaseException:
-            self._ok, self._bad = ok + self._ok, bad + self._bad  # not recorded: try again
+            rows = await self._retrying("step", lambda: self._execute(sql.STEP, params))
+        except asyncio.CancelledError:
             raise
+        except BaseException as exc:  # noqa: BLE001 - handed to the main loop
+            self._ok[:0], self._bad[:0] = ok, bad  # not recorded
+            self._step_error = exc
+            rows = None
+        finally:
+            self._claiming -= want
+            self._steps.discard(asyncio.current_task())
+            self._wake.set()
+        if rows is None:
+            return
         reported: dict[str, tuple] = {}
         claimed = 0
         for kind, job_id, token, task_type, raw, attempt, max_attempts, run_at, wait_s in rows:
@@ -270,7 +311,7 @@ class QueueWorker:
 
     # -- running jobs --------------------------------------------------------
     def _start_waiting(self) -> None:
-        while self._waiting and len(self._tasks) < self.concurrency:
+        while self._waiting and len(self._tasks) < self.concurrency and not self._stopping:
             ctx, raw = self._waiting.popleft()
             self._tasks[asyncio.create_task(self._run_job(ctx, raw))] = ctx
 
@@ -343,13 +384,10 @@ class QueueWorker:
                 raise
 
     # -- shutdown ----------------------------------------------------------
-    async def _stop_waiting_jobs(self) -> None:
+    async def _release_waiting(self) -> None:
         """Stopping: jobs claimed ahead never started; hand them back at once."""
         waiting = [ctx for ctx, _ in self._waiting]
         self._waiting.clear()
-        if self._tasks:
-            _event(logging.INFO, "worker_draining", in_flight=len(self._tasks), timeout_s=self.shutdown_timeout,
-                   worker=self.worker_id)
         await self._release(waiting, f"worker {self.worker_id} stopped before starting it", log_them=False)
 
     async def _abandon_running(self) -> None:
@@ -366,14 +404,8 @@ class QueueWorker:
             return
 
         async def release():
-            conn = await self._main_conn()
             for c in list(jobs):
-                try:
-                    cur = await conn.execute(sql.RELEASE, (c.id, c.lease_token, reason))
-                except _CONNECTION_ERRORS:
-                    await self._drop_conn()
-                    raise
-                if (await cur.fetchone())[0]:
+                if (await self._execute(sql.RELEASE, (c.id, c.lease_token, reason)))[0][0]:
                     self.stats["released"] += 1
                     if log_them:
                         log_outcome(c, "released", None, self.job_log_level)
