@@ -414,7 +414,8 @@ def test_upgrade_from_the_last_landed_layout_equals_a_fresh_install(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert _applied(url)[-1] == "0013.game_platform"
         res = migrate.run(url, progress=lambda m: None)
-        assert res.migrations == ["0014.sql_sources", "0015.module_skips", "0016.movies_search_path"]
+        assert res.migrations == ["0014.sql_sources", "0015.module_skips", "0016.movies_search_path",
+                                  "0020.job_queue_lease_tokens"]
         upgraded, upgraded_cron = schema_dump.dump(url), _cron_rows(url)
         assert not migrate.run(url, progress=lambda m: None).changed
 
