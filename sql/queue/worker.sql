@@ -198,9 +198,8 @@ RETURNS TABLE (id uuid, lease_token bigint, task_type text, payload jsonb, attem
                run_at timestamptz, locked_until timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF batch_size IS NULL OR batch_size < 1 THEN
-        RAISE EXCEPTION 'job_queue_claim: batch_size must be between 1 and 10000 (got %)', batch_size USING ERRCODE = '22023';
-    END IF;
+    PERFORM pgcadence.job_queue_require_worker('job_queue_claim');
+    PERFORM pgcadence.job_queue_check_claim('job_queue_claim', batch_size, worker_id, lease);
     RETURN QUERY
     SELECT c.id, c.lease_token, c.task_type, c.payload, c.attempt, c.max_attempts, c.run_at, c.locked_until
     FROM public.job_queue_complete_and_claim('{}', '{}', NULL, batch_size, worker_id, lease, task_types) c
@@ -218,6 +217,7 @@ CREATE OR REPLACE FUNCTION public.job_queue_complete(id uuid, lease_token bigint
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete');
     RETURN NOT EXISTS (SELECT 1 FROM public.job_queue_complete_and_claim(ARRAY[id], ARRAY[lease_token], ARRAY[result], 0));
 END
 $$;
@@ -233,6 +233,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     lost uuid[];
 BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_batch');
     lost := ARRAY(SELECT c.id FROM public.job_queue_complete_and_claim(ids, lease_tokens, results, 0) c WHERE c.id IS NOT NULL);
     RETURN QUERY SELECT DISTINCT u.id FROM pg_catalog.unnest(ids) AS u(id) WHERE u.id IS NOT NULL AND NOT (u.id = ANY (lost));
 END
@@ -249,6 +250,7 @@ RETURNS TABLE (status text, run_at timestamptz, attempts integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_fail');
     RETURN QUERY
     SELECT CASE WHEN c.kind = 'retry' THEN 'pending' ELSE 'failed' END, c.run_at, c.attempt
     FROM public.job_queue_complete_and_claim('{}', '{}', NULL, 0, failed_ids => ARRAY[job_queue_fail.id],
