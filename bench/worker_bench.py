@@ -96,7 +96,7 @@ def _postgres_pids(url: str) -> list[int]:
     """The postmaster and every process it started (backends, WAL writer, checkpointer, autovacuum)."""
     with psycopg.connect(url) as c:
         backend = c.execute("SELECT pg_backend_pid()").fetchone()[0]
-    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return _tree(postmaster)
 
 
@@ -158,16 +158,19 @@ class Pgcadence(Contender):
         with psycopg.connect(self._url) as c:
             return c.execute("SELECT count(*) FROM public.job_queue WHERE status IN ('pending', 'running')").fetchone()[0]
 
-    def argv(self, batch):
+    def argv(self, batch, shape):
+        # the no-op runs name their batch; the sleep run is `--concurrency 200` alone (batch = concurrency)
+        extra = ["--batch-size", str(batch)] if shape == "noop" else []
         return [str(ROOT / ".venv" / "bin" / "pgcadence"), "worker", "-d", self._url, "-m", "bench.handlers",
-                "--concurrency", str(batch), "--batch-size", str(min(batch, 100))]
+                "--concurrency", str(batch), *extra]
 
     def command(self, procs, batch, shape):
-        return f"{procs} × pgcadence worker -d URL -m bench.handlers --concurrency {batch} --batch-size {min(batch, 100)}"
+        extra = f" --batch-size {batch}" if shape == "noop" else ""
+        return f"{procs} × pgcadence worker -d URL -m bench.handlers --concurrency {batch}{extra}"
 
     def start(self, procs, batch, shape):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
-        return [subprocess.Popen(self.argv(batch), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        return [subprocess.Popen(self.argv(batch, shape), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=(self.workdir / f"pgcadence-{i}.log").open("w"), start_new_session=True)
                 for i in range(procs)]
 
@@ -342,6 +345,7 @@ def main() -> None:
     ap.add_argument("--sustained", type=float, default=0, metavar="SECONDS",
                     help="afterwards, run 4 pgcadence workers this long and show their rate per second")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the cluster and the workers on the way out
     names = args.only or ["pgcadence", "pgqueuer", "procrastinate", "raw"]
     if any(n in ("pgqueuer", "procrastinate") for n in names) and not (PEER_PY / "python").exists():
         sys.exit("bench/.venv is missing: see bench/README.md for the two lines that create it")

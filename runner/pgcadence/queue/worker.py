@@ -7,9 +7,9 @@ until the next job is due. The worker runs handlers and keeps one statement in f
 ``job_queue_complete_and_claim`` records the outcomes of the jobs that finished since the
 last call and claims the next ones (of the task types it has handlers for) in one round
 trip and one commit. It claims up to one batch ahead of its running jobs, so a handler
-slot that frees up finds a claimed job waiting instead of a round trip, and keeps up to two
-such round trips in flight on two connections, so that one executes while the other
-waits for its commit to reach the disk.
+slot that frees up finds a claimed job waiting instead of a round trip. Round trips run as
+tasks, up to two at once on two connections, so handlers keep starting and finishing and
+the database works on one call while the worker handles the other's rows.
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ from pgcadence.queue.registry import Handler, registered_handlers
 log = logging.getLogger("pgcadence.queue")
 
 _CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
-PIPELINE = 2  # round trips (job_queue_complete_and_claim calls) in flight at once, one connection each
+# Round trips (job_queue_complete_and_claim calls) in flight at once, one connection each:
+# a second one starts only with a full batch to claim or half a batch to record, so that
+# it overlaps the first instead of splitting its batch.
+PIPELINE = 2
 
 
 def _event(level: int, name: str, **fields: Any) -> None:
@@ -227,7 +230,7 @@ class QueueWorker:
                 continue
             want = 0 if self._stopping else self._want()
             claim = want > 0 and time.monotonic() >= self._claim_after
-            if (self._ok or self._bad or claim) and len(self._steps) < PIPELINE:
+            if (self._ok or self._bad or claim) and self._may_launch(want if claim else 0):
                 self._launch(want if claim else 0)
                 continue
             if self._stopping and not (self._tasks or self._steps or self._ok or self._bad):
@@ -240,12 +243,18 @@ class QueueWorker:
                     await self._abandon_running()
                     continue
                 timeout = max(timeout, 0.05)
-            elif want > 0 and len(self._steps) < PIPELINE:
+            elif want > 0 and not self._steps:
                 timeout = self._claim_after - time.monotonic()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
+
+    def _may_launch(self, want: int) -> bool:
+        if not self._steps:
+            return True
+        return len(self._steps) < PIPELINE and (
+            want >= self.batch_size or 2 * (len(self._ok) + len(self._bad)) >= self.batch_size)
 
     def _launch(self, want: int) -> None:
         """Start one round trip: it takes the outcomes finished so far and claims up to ``want``."""
