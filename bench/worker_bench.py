@@ -196,7 +196,7 @@ class PgQueuer(Contender):
             return c.execute("SELECT count(*) FROM pgqueuer").fetchone()[0]
 
     def command(self, procs, batch, shape):
-        extra = f" --max-concurrent-tasks {2 * batch}" if shape == "sleep" else ""
+        extra = f" --max-concurrent-tasks {2 * min(batch, 100)}" if shape == "sleep" else ""
         return f"{procs} × pgq run bench.peer_apps:pgqueuer_app --batch-size {min(batch, 100)}{extra}"
 
     def start(self, procs, batch, shape):

@@ -506,10 +506,13 @@ def test_a_handler_sees_its_lease_lost(queue_url):
                 if (await cur.fetchone())[0] == w.worker_id:
                     break
                 await asyncio.sleep(0.01)
-            # the lease runs out under it (as if the worker had stalled) and a rival takes the job
-            await c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s", (job_id,))
-            cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 minute')")
-            assert (await cur.fetchone())[0] == 1
+            # the lease runs out under it (as if the worker had stalled) and a rival takes the job,
+            # in one transaction: the worker's own claims skip the locked row meanwhile
+            async with c.transaction():
+                await c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s",
+                                (job_id,))
+                cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 minute')")
+                assert (await cur.fetchone())[0] == 1
             for _ in range(400):
                 if "lease_lost" in seen:
                     break

@@ -72,12 +72,18 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     n integer;
     tok bigint;
+    settings record;
     p_worker text := worker_id;
     p_lease interval := lease;
     p_types text[] := task_types;
 BEGIN
     PERFORM pgcadence.job_queue_require_worker('job_queue_complete_and_claim');
-    IF batch_size IS DISTINCT FROM 0 THEN
+    SELECT s.paused, s.max_lease INTO settings FROM pgcadence.job_queue_settings s;
+    -- the hot path checks inline and calls job_queue_check_claim (which words the error)
+    -- only when something is wrong: a nested call per round trip costs more than the claim's checks
+    IF batch_size IS DISTINCT FROM 0
+       AND (batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 OR p_worker IS NULL OR p_worker = ''
+            OR pg_catalog.length(p_worker) > 200 OR p_lease IS NULL OR p_lease <= '0' OR p_lease > settings.max_lease) THEN
         PERFORM pgcadence.job_queue_check_claim('job_queue_complete_and_claim', batch_size, p_worker, p_lease);
     END IF;
     IF pg_catalog.cardinality(ids) > 0 THEN
@@ -127,7 +133,7 @@ BEGIN
     IF batch_size = 0 THEN
         RETURN;
     END IF;
-    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
+    IF settings.paused THEN
         RETURN QUERY SELECT 'paused'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
                             NULL::integer, NULL::timestamptz, NULL::timestamptz, NULL::double precision;
         RETURN;
