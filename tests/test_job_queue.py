@@ -679,3 +679,15 @@ def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url
                 "a worker that stops says so"
     finally:
         stop_process(w)
+
+
+def test_a_worker_pointed_at_a_missing_database_or_queue_says_so(queue_url):
+    """Waiting helps a database that is down, not one that does not exist or has no queue."""
+    base = queue_url.rsplit("/", 1)[0]
+    r = run_cli("worker", "--database", f"{base}/no_such_database")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("pgcadence: error: cannot connect to the database")
+    assert 'database "no_such_database" does not exist' in r.stderr
+    r = run_cli("worker", "--database", f"{base}/postgres")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "the job queue is not installed in this database" in r.stderr.strip().splitlines()[-1]

@@ -32,6 +32,8 @@ from pgcadence.queue.registry import Handler, registered_handlers
 log = logging.getLogger("pgcadence.queue")
 
 _CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+_PERMANENT_CONNECT_ERRORS = ("does not exist", "authentication failed", "no pg_hba.conf entry",
+                             "permission denied", "invalid connection option", "invalid URI")
 # Round trips (job_queue_complete_and_claim calls) in flight at once, one connection each:
 # a second one starts only with a full batch to claim or half a batch to record, so that
 # it overlaps the first instead of splitting its batch.
@@ -47,7 +49,11 @@ def retryable_connect_error(exc: psycopg.OperationalError) -> bool:
     the network — as opposed to a wrong password or database name, which waiting does
     not fix."""
     state = getattr(exc, "sqlstate", None)
-    return state is None or state[:2] in ("08", "57")
+    if state is not None:
+        return state[:2] in ("08", "57")
+    # libpq's connection failures carry no SQLSTATE: tell the permanent ones by their text
+    text = str(exc)
+    return not any(m in text for m in _PERMANENT_CONNECT_ERRORS)
 
 
 class QueueWorker:
