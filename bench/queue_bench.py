@@ -1,5 +1,7 @@
-"""Job queue benchmark: claim + complete throughput, sustained rate, claim latency at
-depth, enqueue → handler-start latency. Not part of `make test`.
+"""Job queue benchmark, SQL only: claim + complete throughput of the SQL functions driven by
+bare loops (no worker, no handler dispatch), sustained rate, claim latency at depth; and
+enqueue → handler-start latency through the worker. Not part of `make test`. The worker
+as users run it is compared with its peers in bench/worker_bench.py.
 
     .venv/bin/python -m bench.queue_bench                 # everything, throwaway cluster (fsync on)
     .venv/bin/python -m bench.queue_bench --only throughput --seconds 10
@@ -44,10 +46,11 @@ RAW_CLAIM = """WITH c AS (SELECT id FROM bench_raw WHERE status = 'pending' ORDE
                UPDATE bench_raw r SET status = 'running', locked_by = %s, updated_at = now() FROM c WHERE r.id = c.id
                RETURNING r.id"""
 RAW_DONE = "UPDATE bench_raw SET status = 'done', updated_at = now() WHERE id = ANY(%s)"
-CLAIM = "SELECT id, attempt FROM public.job_queue_claim(%s, %s, '5 minutes')"
-DONE = "SELECT count(*) FROM public.job_queue_complete_batch(%s::uuid[], %s::int[])"
-DONE_AND_CLAIM = "SELECT id, attempt FROM public.job_queue_complete_and_claim(%s::uuid[], %s::int[], %s, %s, '5 minutes')"
-MODES = {"pgc": "pgcadence claim + complete", "pgc1": "pgcadence complete_and_claim", "raw": "raw SQL floor"}
+CLAIM = "SELECT id, lease_token FROM public.job_queue_claim(%s, %s, '5 minutes')"
+DONE = "SELECT count(*) FROM public.job_queue_complete_batch(%s::uuid[], %s::bigint[])"
+DONE_AND_CLAIM = """SELECT id, lease_token FROM public.job_queue_complete_and_claim(%s::uuid[], %s::bigint[], NULL, %s, %s,
+                    '5 minutes') WHERE kind = 'job'"""
+MODES = {"pgc": "SQL only: claim + complete", "pgc1": "SQL only: complete_and_claim", "raw": "SQL only: raw floor"}
 
 
 def fill(url: str, pending: int, finished: int = 0, raw: bool = False) -> None:
@@ -190,7 +193,7 @@ def claim_latency(url: str) -> None:
 
 def enqueue_latency(url: str, n: int = 300) -> None:
     """Enqueue → handler start through QueueWorker (what `pgcadence worker` runs), idle queue."""
-    from pgcadence.queue.worker import QueueWorker
+    from pgcadence.queue import QueueWorker
 
     print(f"\n== enqueue → handler start latency through the worker ({n} jobs, one every 20 ms)")
     with psycopg.connect(url, autocommit=True) as c:
@@ -232,7 +235,7 @@ def enqueue_latency(url: str, n: int = 300) -> None:
 
 def worker_throughput(url: str, seconds: float) -> None:
     """QueueWorker with a no-op async handler, one process (Python-bound)."""
-    from pgcadence.queue.worker import QueueWorker
+    from pgcadence.queue import QueueWorker
 
     print(f"\n== QueueWorker (asyncio, no-op async handler, concurrency 200, batch 100), 1 process, {seconds:.0f} s")
     fill(url, pending=int(20_000 * seconds))
@@ -255,36 +258,6 @@ def worker_throughput(url: str, seconds: float) -> None:
     print(f"  {asyncio.run(main()):,.0f} jobs/s")
 
 
-def peers(url: str, seconds: float, results: dict) -> None:
-    """PgQueuer and Procrastinate from bench/.venv, each in its own database of this cluster."""
-    import json
-    import subprocess
-
-    py = ROOT / "bench" / ".venv" / "bin" / "python"
-    if not py.exists():
-        print("\n== peers: skipped (no bench/.venv; see bench/peers_bench.py for the two pip lines)")
-        return
-    print(f"\n== peers (same cluster, no-op handlers, {seconds:.0f} s per configuration)")
-    base = url.rsplit("/", 1)[0]
-    for lib, configs in (("pgqueuer", ((1, 10), (1, 100), (4, 10), (4, 100))),
-                         ("procrastinate", ((1, 10), (4, 10)))):
-        db = f"bench_{lib}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {db}")
-            c.execute(f"CREATE DATABASE {db}")
-        for workers, batch in configs:
-            r = subprocess.run([str(py), str(ROOT / "bench" / "peers_bench.py"), "--database", f"{base}/{db}", "--lib", lib,
-                                "--workers", str(workers), "--batch", str(batch), "--seconds", str(seconds)],
-                               capture_output=True, text=True, timeout=1800)
-            lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
-            if r.returncode or not lines:
-                print(f"  {lib} workers={workers} batch={batch}: FAILED {r.stderr.strip()[-300:]}")
-                continue
-            rate = json.loads(lines[-1])["rate"]
-            results[(lib, workers, batch)] = rate
-            print(f"  {lib:30s} workers={workers} batch={batch:3d}: {rate:9,.0f} jobs/s")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="migrated database to use (its job_queue is TRUNCATEd)")
@@ -292,9 +265,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="interleaved rounds per throughput configuration (best kept)")
     ap.add_argument("--sustained-seconds", type=float, default=60)
     ap.add_argument("--sustained-mode", choices=["pgc", "pgc1"], default="pgc1")
-    ap.add_argument("--only", choices=["throughput", "peers", "sustained", "latency", "enqueue", "worker"], action="append")
+    ap.add_argument("--only", choices=["throughput", "sustained", "latency", "enqueue", "worker"], action="append")
     args = ap.parse_args()
-    only = set(args.only or ["throughput", "peers", "sustained", "latency", "enqueue", "worker"])
+    only = set(args.only or ["throughput", "sustained", "latency", "enqueue", "worker"])
     cluster = None
     url = args.database
     if not url:
@@ -317,13 +290,6 @@ def main() -> None:
                 key = max((k for k in results if k[0] == mode), key=results.get)
                 print(f"  best {MODES[mode]}: {results[key]:,.0f} jobs/s (workers={key[1]}, batch={key[2]}) "
                       f"= {results[key] / floor:.0%} of the best raw SQL floor ({floor:,.0f})")
-        if "peers" in only:
-            peers(url, args.seconds, results)
-            ours = max((v for k, v in results.items() if k[0] in ("pgc", "pgc1")), default=None)
-            for lib in ("pgqueuer", "procrastinate"):
-                theirs = max((v for k, v in results.items() if k[0] == lib), default=None)
-                if ours and theirs:
-                    print(f"  best pgcadence / best {lib}: {ours / theirs:.1f}x")
         if "worker" in only:
             worker_throughput(url, args.seconds)
         if "enqueue" in only:

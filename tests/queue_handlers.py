@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from pgcadence.queue.worker import handler
+from pgcadence.queue import handler
 
 
 @handler("echo")

@@ -486,7 +486,7 @@ def test_cache_verbs_have_help(verb):
 def test_pg_cron_scheduler_enqueues_one_refresh_per_due_cache_and_the_handler_rebuilds_it(own_cluster, tmp_path):
     """The job pg_cron runs every minute (called directly here), the queue's dedupe, and the
     registered cache_refresh handler run by the real queue code (process_due)."""
-    from pgcadence.queue.worker import process_due, registered_handlers
+    from pgcadence.queue import process_due, registered_handlers
 
     url = own_cluster.url()
     due, fresh, orphan = _project(), _project(), _project()

@@ -19,7 +19,7 @@ from pgcadence.executor import auth, keys
 from pgcadence.executor.app import Settings, create_app
 from pgcadence.executor.config import ExecutorConfig
 from pgcadence.executor import load_builtin
-from pgcadence.queue.worker import QueueWorker
+from pgcadence.queue import QueueWorker
 from tests.conftest import run_cli
 
 ADMIN = str(uuid.uuid4())

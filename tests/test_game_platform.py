@@ -16,8 +16,8 @@ import pytest
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from pgcadence.queue import worker as queue_worker
-from pgcadence.queue.worker import QueueWorker, process_due, registered_handlers
+import pgcadence.queue as queue_worker
+from pgcadence.queue import QueueWorker, process_due, registered_handlers
 
 COACH_A = "00000000-0000-0000-0000-00000000aaaa"
 COACH_B = "00000000-0000-0000-0000-00000000bbbb"

@@ -23,7 +23,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from pgcadence import migrate
-from pgcadence.queue.worker import QueueWorker, process_due
+from pgcadence.queue import QueueWorker, process_due
 from tests.cluster import start_cluster
 from tests.conftest import ROOT, run_cli
 
@@ -109,7 +109,7 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
             with psycopg.connect(queue_url, autocommit=True) as c:
                 idle = 0
                 while idle < 20:
-                    rows = c.execute("SELECT id, payload, attempt FROM public.job_queue_claim(50, %s, '1 minute')",
+                    rows = c.execute("SELECT id, payload, attempt, lease_token FROM public.job_queue_claim(50, %s, '1 minute')",
                                      (wid,)).fetchall()
                     if not rows:
                         left = c.execute("SELECT count(*) FROM public.job_queue WHERE status IN ('pending', 'running')"
@@ -117,8 +117,8 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
                         idle = idle + 1 if left == 0 else 0
                         time.sleep(0.005)
                         continue
-                    ok_ids, ok_attempts = [], []
-                    for job_id, payload, attempt in rows:
+                    ok_ids, ok_tokens = [], []
+                    for job_id, payload, attempt, token in rows:
                         with lock:
                             if job_id in in_flight:
                                 overlaps.append((job_id, in_flight[job_id], wid))
@@ -129,16 +129,16 @@ def test_eight_concurrent_workers_20k_jobs_exact_outcomes(queue_url):
                         if failed:
                             with lock:
                                 del in_flight[job_id]
-                            c.execute("SELECT * FROM public.job_queue_fail(%s, %s, %s)", (job_id, f"{mode} #{attempt}", attempt))
+                            c.execute("SELECT * FROM public.job_queue_fail(%s, %s, %s)", (job_id, token, f"{mode} #{attempt}"))
                         else:
                             ok_ids.append(job_id)
-                            ok_attempts.append(attempt)
+                            ok_tokens.append(token)
                     with lock:
                         for job_id in ok_ids:
                             del in_flight[job_id]
                     if ok_ids:
-                        done = c.execute("SELECT count(*) FROM public.job_queue_complete_batch(%s, %s)",
-                                         (ok_ids, ok_attempts)).fetchone()[0]
+                        done = c.execute("SELECT count(*) FROM public.job_queue_complete_batch(%s, %s::bigint[])",
+                                         (ok_ids, ok_tokens)).fetchone()[0]
                         assert done == len(ok_ids)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
@@ -193,7 +193,7 @@ def test_sigkill_mid_job_is_taken_back_after_the_lease_and_completes_once(queue_
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0
         done = [r for r in job_lines(tmp_path / "w2.log") if r["outcome"] == "succeeded"]
-        assert [(r["id"], r["attempt"]) for r in done] == [(str(job_id), 2)]
+        assert [(r["job_id"], r["attempt"]) for r in done] == [(str(job_id), 2)]
         assert {"task_type", "attempt", "duration_ms", "outcome", "worker"} <= set(done[0])
     finally:
         stop_process(first)
@@ -301,6 +301,7 @@ def test_process_due_reports_as_documented(queue_url, caplog):
     with psycopg.connect(queue_url, autocommit=True) as c:
         ok = c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 7}')").fetchone()[0]
         bad = c.execute("SELECT public.job_queue_enqueue('explode', '{}', max_attempts => 1)").fetchone()[0]
+        retry = c.execute("SELECT public.job_queue_enqueue('explode', '{}', max_attempts => 2)").fetchone()[0]
         unknown = c.execute("SELECT public.job_queue_enqueue('nobody_handles_this')").fetchone()[0]
         c.execute("SELECT public.job_queue_enqueue('echo', '{\"x\": 8}', run_at => now() + interval '1 hour')")
 
@@ -314,13 +315,17 @@ def test_process_due_reports_as_documented(queue_url, caplog):
     by_id = {r["id"]: r for r in report["results"]}
     assert by_id[str(ok)]["outcome"] == "succeeded" and by_id[str(ok)]["result"] == {"got": 7}
     assert by_id[str(bad)]["outcome"] == "failed" and by_id[str(bad)]["error"] == "RuntimeError: upstream said 502"
-    assert by_id[str(unknown)]["outcome"] == "retry"
-    assert "no handler registered for task type 'nobody_handles_this'" in by_id[str(unknown)]["error"]
-    lines = [vars(r) for r in caplog.records if getattr(r, "event", None) == "job"]
-    assert sorted(l["id"] for l in lines) == sorted(by_id)
-    assert all({"id", "task_type", "attempt", "duration_ms", "outcome"} <= set(l) for l in lines)
+    assert by_id[str(retry)]["outcome"] == "retry" and "next_run_at" in by_id[str(retry)]
+    assert str(unknown) not in by_id, "a task type without a handler here is not claimed"
+    lines = {r.fields["job_id"]: r for r in caplog.records if getattr(r, "fields", {}).get("event") == "job"}
+    assert sorted(lines) == sorted(by_id)
+    assert all({"job_id", "task_type", "attempt", "duration_ms", "outcome"} <= set(r.fields) for r in lines.values())
+    # a failed attempt is a warning, a job that ends failed an error, a success info
+    assert [lines[str(j)].levelname for j in (ok, retry, bad)] == ["INFO", "WARNING", "ERROR"]
     with psycopg.connect(queue_url) as c:
         assert c.execute("SELECT result FROM public.job_queue WHERE id = %s", (ok,)).fetchone()[0] == {"got": 7}
+        assert c.execute("SELECT status, attempts FROM public.job_queue WHERE id = %s", (unknown,)).fetchone() == (
+            "pending", 0)
 
 
 # ---------------------------------------------------------------- the worker: NOTIFY, pause
@@ -501,10 +506,13 @@ def test_a_handler_sees_its_lease_lost(queue_url):
                 if (await cur.fetchone())[0] == w.worker_id:
                     break
                 await asyncio.sleep(0.01)
-            # the lease runs out under it (as if the worker had stalled) and a rival takes the job
-            await c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s", (job_id,))
-            cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 minute')")
-            assert (await cur.fetchone())[0] == 1
+            # the lease runs out under it (as if the worker had stalled) and a rival takes the job,
+            # in one transaction: the worker's own claims skip the locked row meanwhile
+            async with c.transaction():
+                await c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s",
+                                (job_id,))
+                cur = await c.execute("SELECT count(*) FROM public.job_queue_claim(1, 'rival', '1 minute')")
+                assert (await cur.fetchone())[0] == 1
             for _ in range(400):
                 if "lease_lost" in seen:
                     break
@@ -519,3 +527,167 @@ def test_a_handler_sees_its_lease_lost(queue_url):
     status, locked_by, attempts = asyncio.run(main())
     assert seen.get("lease_lost") is True, "the handler's context never learned the lease was lost"
     assert (status, locked_by, attempts) == ("running", "rival", 2), "the lost attempt did not overwrite the rival's"
+
+
+# ---------------------------------------------------------------- chaos: what a fault run found
+def _pg_ctl(cluster, *args: str) -> None:
+    subprocess.run([str(cluster.base / "pg_ctl"), *args, "-D", str(cluster.base / "data"), "-w",
+                    "-l", str(cluster.base / "postgres.log")],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+
+def test_a_claim_a_crash_undid_cannot_be_finished_by_its_stale_worker(restart_cluster):
+    """An immediate stop between claim and completion: the claim (committed asynchronously,
+    as with synchronous_commit = off) is undone, the job is claimed again with the same
+    attempt number, and the first claim's late outcome must not land on the second."""
+    url = restart_cluster.url()
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("ALTER SYSTEM SET wal_writer_delay = '10s'")  # keep the async commit in memory
+        c.execute("SELECT pg_reload_conf()")
+    try:
+        for _trial in range(5):
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+                job = c.execute("SELECT public.job_queue_enqueue('crash_probe')").fetchone()[0]
+                c.execute("CHECKPOINT")
+            stale = psycopg.connect(url, autocommit=True)
+            stale.execute("SET synchronous_commit = off")
+            lost_token, lost_attempt = stale.execute(
+                "SELECT lease_token, attempt FROM public.job_queue_claim(1, 'stale', '1 minute', '{crash_probe}')").fetchone()
+            _pg_ctl(restart_cluster, "restart", "-m", "immediate")  # the crash
+            stale.close()
+            with psycopg.connect(url, autocommit=True) as c:
+                if c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job,)).fetchone()[0] == "running":
+                    continue  # the claim reached the disk before the crash after all: try again
+                token, attempt = c.execute(
+                    "SELECT lease_token, attempt FROM public.job_queue_claim(1, 'fresh', '1 minute', '{crash_probe}')").fetchone()
+                assert attempt == lost_attempt == 1, "the claim after the crash has the same attempt number"
+                assert token != lost_token
+                # the stale worker comes back and reports: none of it applies
+                assert c.execute("SELECT count(*) FROM public.job_queue_fail(%s, %s, 'late failure')",
+                                 (job, lost_token)).fetchone()[0] == 0
+                assert not c.execute("SELECT public.job_queue_complete(%s, %s)", (job, lost_token)).fetchone()[0]
+                assert c.execute("SELECT count(*) FROM public.job_queue_heartbeat(%s, %s, '1 minute')",
+                                 ([job], [lost_token])).fetchone()[0] == 0
+                assert not c.execute("SELECT public.job_queue_release(%s, %s)", (job, lost_token)).fetchone()[0]
+                assert c.execute("SELECT status, locked_by, last_error FROM public.job_queue WHERE id = %s",
+                                 (job,)).fetchone() == ("running", "fresh", None)
+                assert c.execute("SELECT public.job_queue_complete(%s, %s)", (job, token)).fetchone()[0]
+                assert c.execute("SELECT status, attempts, locked_by FROM public.job_queue WHERE id = %s",
+                                 (job,)).fetchone() == ("succeeded", 1, "fresh")
+                assert c.execute("SELECT attempt, worker_id, outcome FROM public.job_queue_attempts WHERE job_id = %s",
+                                 (job,)).fetchall() == [(1, "fresh", "succeeded")]
+            break
+        else:
+            pytest.fail("in five trials the crash never undid the claim")
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("ALTER SYSTEM RESET wal_writer_delay")
+            c.execute("SELECT pg_reload_conf()")
+            c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+
+
+def test_a_worker_isolates_rows_it_cannot_decode_and_survives_infinite_run_at(queue_url):
+    """Rows written around enqueue's checks (a payload nested 10,000 deep, run_at infinity):
+    the undecodable job fails with a clear error, the other jobs of its batch run, and the
+    worker keeps running."""
+    seen: list[int] = []
+
+    async def echo(payload, ctx):
+        seen.append(payload["n"])
+        return {"n": payload["n"]}
+
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        deep = c.execute("""INSERT INTO public.job_queue (task_type, payload, max_attempts)
+                            VALUES ('echo', ('{"a": ' || repeat('[', 10000) || repeat(']', 10000) || '}')::jsonb, 1)
+                            RETURNING id""").fetchone()[0]
+        c.execute("""INSERT INTO public.job_queue (task_type, payload, run_at)
+                     VALUES ('echo', '{"n": 50}', 'infinity'), ('echo', '{"n": 51}', '-infinity')""")
+        c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                  (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(5)]),))
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"echo": echo}, concurrency=10, poll_interval=0.2)
+        task = asyncio.create_task(w.run(stop))
+        for _ in range(600):
+            if len(seen) >= 6:
+                break
+            await asyncio.sleep(0.05)
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            await c.execute("SELECT public.job_queue_enqueue('echo', '{\"n\": 99}')")
+            for _ in range(600):
+                if 99 in seen:
+                    break
+                await asyncio.sleep(0.05)
+        stop.set()
+        return await task
+
+    stats = asyncio.run(main())
+    assert sorted(seen) == [0, 1, 2, 3, 4, 51, 99], "the rest ran (infinity never is due), and the worker kept running"
+    with psycopg.connect(queue_url) as c:
+        status, error = c.execute("SELECT status, last_error FROM public.job_queue WHERE id = %s", (deep,)).fetchone()
+        assert status == "failed" and error.startswith("payload cannot be decoded: RecursionError")
+        assert c.execute("SELECT status FROM public.job_queue WHERE run_at = 'infinity'").fetchone()[0] == "pending"
+        assert c.execute("SELECT status FROM public.job_queue WHERE payload = '{\"n\": 51}'").fetchone()[0] == "succeeded"
+    assert stats["failed"] == 1 and stats["reconnects"] == 0
+
+
+def test_a_worker_started_while_the_database_is_down_waits_for_it(restart_cluster, tmp_path):
+    url = restart_cluster.url()
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
+    restart_cluster.executor.stop()
+    log = tmp_path / "w.log"
+    w = start_worker(url, log, "--poll-interval", "0.5")
+    try:
+        wait_for(lambda: '"db_unavailable"' in log.read_text(), 60, "the worker to notice the database is down")
+        assert w.poll() is None, "the worker waits instead of exiting"
+        restart_cluster.executor.start()
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
+                      (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(5)]),))
+            wait_for(lambda: c.execute("SELECT count(*) = 5 FROM public.job_queue WHERE status = 'succeeded'").fetchone()[0],
+                     60, "the jobs to run once the database is up")
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=30) == 0
+    finally:
+        stop_process(w)
+        if not restart_cluster.executor.running():
+            restart_cluster.executor.start()
+
+
+def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url, tmp_path):
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("DELETE FROM pgcadence.job_queue_workers")
+        ok = c.execute("SELECT public.job_queue_enqueue('echo', '{\"n\": 1}')").fetchone()[0]
+        other = c.execute("SELECT public.job_queue_enqueue('nobody_runs_this', '{}', priority => 100)").fetchone()[0]
+    w = start_worker(queue_url, tmp_path / "w.log", "--poll-interval", "0.2")
+    try:
+        with psycopg.connect(queue_url, autocommit=True) as c:
+            wait_for(lambda: c.execute("SELECT status = 'succeeded' FROM public.job_queue WHERE id = %s",
+                                       (ok,)).fetchone()[0], 30, "the echo job")
+            assert c.execute("SELECT status, attempts, last_error FROM public.job_queue WHERE id = %s",
+                             (other,)).fetchone() == ("pending", 0, None), "a type it has no handler for waits, untouched"
+            r = run_cli("doctor", "--database", queue_url)
+            assert "WARN  job queue handlers: due jobs no running worker handles: nobody_runs_this (1)" in r.stdout
+            assert "1 running worker(s)" in r.stdout
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=30) == 0
+        with psycopg.connect(queue_url) as c:
+            assert c.execute("SELECT count(*) FROM pgcadence.job_queue_workers").fetchone()[0] == 0, \
+                "a worker that stops says so"
+    finally:
+        stop_process(w)
+
+
+def test_a_worker_pointed_at_a_missing_database_or_queue_says_so(queue_url):
+    """Waiting helps a database that is down, not one that does not exist or has no queue."""
+    base = queue_url.rsplit("/", 1)[0]
+    r = run_cli("worker", "--database", f"{base}/no_such_database")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("pgcadence: error: cannot connect to the database")
+    assert 'database "no_such_database" does not exist' in r.stderr
+    r = run_cli("worker", "--database", f"{base}/postgres")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "the job queue is not installed in this database" in r.stderr.strip().splitlines()[-1]

@@ -474,7 +474,7 @@ def test_checkout_session_deep_nesting_and_wrong_callers(flow):
 # ------------------------------------------------------------------ the queue task type
 def test_mcp_tool_as_a_queue_task(flow):
     from pgcadence import mcp_tools
-    from pgcadence.queue.worker import JobContext, load_default_handlers, registered_handlers
+    from pgcadence.queue import JobContext, load_default_handlers, registered_handlers
 
     load_default_handlers()
     task = registered_handlers()["mcp_tool"]

@@ -29,7 +29,7 @@ import pytest
 
 from pgcadence import mandates, vault
 from pgcadence.executor import keys
-from pgcadence.queue.worker import QueueWorker
+from pgcadence.queue import QueueWorker
 from tests.serve_helpers import start_serve
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from pgcadence.queue.worker import handler
+from pgcadence.queue import handler
 
 TASK_TYPE = "pgcadence_demo"  # sql/admin/demo.sql: pgcadence.admin_demo_task_type()
 MAX_SLEEP = 5.0

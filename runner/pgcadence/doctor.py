@@ -193,26 +193,29 @@ def net_checks(conn: psycopg.Connection) -> list[Check]:
 
 
 def queue_checks(conn: psycopg.Connection) -> list[Check]:
-    """The job queue: paused or not, work nobody claims, recent failures."""
-    if not _installed(conn, "public.job_queue"):
+    """`pgcadence doctor` lines for the job queue (skipped until the queue module is installed):
+    what job_queue_health() says."""
+    if conn.execute("select to_regprocedure('public.job_queue_health()') is null").fetchone()[0]:
         return []
-    paused, unclaimed, failures, oldest = conn.execute(
-        f"""SELECT {q.JOB_QUEUE_PAUSED},
-                   extract(epoch FROM now() - {q.JOB_QUEUE_NEXT_RUN_AT})::int,
-                   (SELECT coalesce(sum(failures_last_hour), 0) FROM public.job_queue_metrics),
-                   (SELECT round(extract(epoch FROM max(oldest_pending_age))) FROM public.job_queue_metrics)""").fetchone()
-    # job_queue_next_run_at(): when a claim could next find work (a due job or a lease that
-    # ran out). Long in the past while processing is on: no worker is claiming.
-    idle = not paused and unclaimed is not None and unclaimed > 120
-    return [
+    paused, expired, failures, oldest, workers, unhandled = conn.execute(
+        f"SELECT * FROM {q.JOB_QUEUE_HEALTH}").fetchone()
+    checks = [
         Check("WARN" if paused else "PASS", "job queue", "processing PAUSED" if paused else "processing on",
               "select job_queue_resume()  (or: pgcadence jobs resume)"),
-        Check("WARN" if idle else "PASS", "job queue workers",
-              f"work has been claimable for {unclaimed} s and no worker took it" if idle else "nothing left unclaimed",
-              "start a worker ('pgcadence worker' or 'pgcadence serve'): the next claim takes it"),
+        Check("WARN" if expired else "PASS", "job queue leases",
+              f"{expired} running job(s) past their lease" if expired else "no expired lease",
+              "start a worker (pgcadence worker): the next claim takes them back"),
         Check("PASS", "job queue backlog",
-              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour"),
+              f"oldest due job waits {int(oldest or 0)} s; {failures} failed attempt(s) in the last hour; "
+              f"{workers} running worker(s)"),
     ]
+    if unhandled:
+        types = ", ".join(f"{t} ({n})" for t, n in sorted(unhandled.items()))
+        checks.append(Check("WARN", "job queue handlers", f"due jobs no running worker handles: {types}",
+                            "start a worker with their handlers: pgcadence worker -m MODULE"))
+    else:
+        checks.append(Check("PASS", "job queue handlers", "every due job has a running worker that handles it"))
+    return checks
 
 
 _CRON_FIXES = {

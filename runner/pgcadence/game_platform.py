@@ -38,7 +38,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from pgcadence import db, queries as q
-from pgcadence.queue.worker import JobContext, handler
+from pgcadence.queue import JobContext, handler
 from pgcadence.upstream import UpstreamClient
 
 log = logging.getLogger("pgcadence.game_platform")

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from pgcadence import mcp_client, mcp_mock, queries as q
-from pgcadence.queue.worker import JobContext, handler
+from pgcadence.queue import JobContext, handler
 
 log = logging.getLogger("pgcadence.mcp")
 

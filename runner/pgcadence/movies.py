@@ -34,8 +34,8 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from pgcadence import db, queries as q
-from pgcadence.queue import worker as qw
-from pgcadence.queue.worker import handler
+import pgcadence.queue as qw
+from pgcadence.queue import handler
 from pgcadence.upstream import Answer, UpstreamClient
 
 TASK_TYPE = "refresh_movie"
@@ -213,11 +213,11 @@ async def refresh_worker(pool: AsyncConnectionPool, n: int = 10, worker_id: str 
     """Claim up to ``n`` due jobs with the job queue's own claim (``job_queue_claim``: one
     statement, SKIP LOCKED, lease) and run them: refresh_movie jobs refresh one movie each
     (ingest-movie), other task types run their registered handler. Outcomes go through the
-    queue's complete/fail (3 attempts, then failed, error kept). A job of a type this
-    process has no handler for is handed back with ``job_queue_release`` (no attempt used),
-    so sharing the queue with other task types never fails their jobs.
+    queue's complete/fail (3 attempts, then failed, error kept). The claim takes only the
+    task types this process has handlers for, so sharing the queue with other task types
+    never fails their jobs.
 
-    Returns the queue's report: {status, processed, succeeded, failed, released, results}.
+    Returns the queue's report: {status, processed, succeeded, failed, results}.
     """
     try:
         up, err = await load_upstream(pool), None
@@ -225,7 +225,7 @@ async def refresh_worker(pool: AsyncConnectionPool, n: int = 10, worker_id: str 
         up, err = None, str(exc)
     async with up.client() if up is not None else contextlib.nullcontext() as client:
         handlers = {**qw.registered_handlers(), TASK_TYPE: refresh_handler(pool, client, err)}
-        return await qw.process_due(pool, n, worker_id, handlers=handlers, lease=lease, unknown="release")
+        return await qw.process_due(pool, n, worker_id, handlers=handlers, lease=lease)
 
 
 # ---------------------------------------------------------------- the queue's registry

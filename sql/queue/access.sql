@@ -18,23 +18,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON public.job_queue, public.job_queue_attem
 GRANT SELECT ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
     TO authenticated, service_role;
 
--- worker side: service_role only
-REVOKE ALL ON FUNCTION public.job_queue_claim(integer, text, interval) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_claim(integer, text, interval) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_fail(uuid, text, integer) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_fail(uuid, text, integer) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_release(uuid, integer, text) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_release(uuid, integer, text) TO service_role;
-REVOKE ALL ON FUNCTION public.job_queue_next_run_at() FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.job_queue_next_run_at() TO service_role;
+-- worker side: granted next to each function in worker.sql (service_role only)
 
 -- management side: authenticated may call, the function checks is_admin_user()
 REVOKE ALL ON FUNCTION public.job_queue_enqueue(text, jsonb, timestamptz, integer, integer, text) FROM PUBLIC, anon, authenticated;
@@ -59,3 +43,5 @@ REVOKE ALL ON FUNCTION public.job_queue_paused() FROM PUBLIC, anon, authenticate
 GRANT EXECUTE ON FUNCTION public.job_queue_paused() TO service_role, authenticated;
 REVOKE ALL ON FUNCTION public.job_queue_retry_delay(integer, double precision) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.job_queue_retry_delay(integer, double precision) TO service_role, authenticated;
+REVOKE ALL ON FUNCTION public.job_queue_health() FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_health() TO service_role, authenticated;

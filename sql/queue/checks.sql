@@ -1,7 +1,8 @@
 -- The job queue's shared checks: who may manage the queue, the retry backoff, and
 -- the validation every enqueue path applies.
 
--- Raise 42501 unless the caller is service_role (or a member, or a superuser) or an admin.
+-- Raise 42501 unless the caller is service_role (or a member, or a superuser), the owner
+-- of the queue's functions, or an admin.
 -- Inside SECURITY DEFINER current_user is the owner, so the caller is read from the
 -- session: SET ROLE (as PostgREST does) or else the login role.
 CREATE OR REPLACE FUNCTION pgcadence.job_queue_require_manager(fn text) RETURNS void
@@ -10,7 +11,8 @@ DECLARE
     caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
                         ELSE pg_catalog.current_setting('role')::name END;
 BEGIN
-    IF pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR public.is_admin_user() THEN
+    IF pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')
+       OR public.is_admin_user() THEN
         RETURN;
     END IF;
     RAISE EXCEPTION '%: permission denied: only service_role or an admin (profiles.role = ''admin'') may manage the job queue', fn
@@ -35,12 +37,55 @@ $$;
 COMMENT ON FUNCTION public.job_queue_retry_delay(integer, double precision) IS
     'Backoff after the attempt-th failure: least(cap, base*2^(attempt-1)) * (1 + jitter*u), capped at cap; u random in [0,1) when NULL.';
 
--- Validate one job and insert it; shared by both enqueue forms.
-CREATE OR REPLACE FUNCTION pgcadence.job_queue_check(fn text, task_type text, payload jsonb, max_attempts integer, max_payload integer)
+-- Raise 42501 unless the caller may run jobs: service_role (or a member), or the owner
+-- of the queue's functions (a superuser is a member of every role). Called first by
+-- every worker function, on top of their EXECUTE grants: a grant given later by
+-- default privileges (as Supabase gives anon and authenticated) does not open them.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_require_worker(fn text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER') THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION '%: permission denied: only service_role (a queue worker) may claim or finish jobs', fn
+        USING ERRCODE = '42501';
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_require_worker(text) FROM PUBLIC, anon, authenticated;
+
+-- Raise 22023 unless lease is positive and at most the settings' max_lease.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_check_lease(fn text, what text, lease interval) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cap interval := (SELECT s.max_lease FROM pgcadence.job_queue_settings s);
+BEGIN
+    IF lease IS NULL OR lease <= '0' OR lease > cap THEN
+        RAISE EXCEPTION '%: % must be positive and at most % (got %)', fn, what, cap, lease
+            USING ERRCODE = '22023', HINT = 'Long handlers keep their job with heartbeats; a DBA can raise job_queue_settings.max_lease.';
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_check_lease(text, text, interval) FROM PUBLIC, anon, authenticated;
+
+-- Limits of what a job may carry, beyond max_payload_bytes: what the workers could not
+-- decode (nesting, numbers longer than a Python int may be) or the index could not hold.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_limits(OUT max_depth integer, OUT max_dedupe_key_bytes integer)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 100, 512
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_limits() FROM PUBLIC, anon, authenticated;
+
+-- Validate one job (both enqueue forms): raise one clear error naming the field.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_check(fn text, task_type text, payload jsonb, run_at timestamptz,
+                                                     max_attempts integer, dedupe_key text, max_payload integer)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     size integer;
+    lim record := pgcadence.job_queue_limits();
 BEGIN
     IF task_type IS NULL OR task_type = '' THEN
         RAISE EXCEPTION '%: task_type is required', fn USING ERRCODE = '22023';
@@ -58,9 +103,24 @@ BEGIN
         RAISE EXCEPTION '%: payload is % bytes; the limit is % bytes', fn, size, max_payload
             USING ERRCODE = '54000', HINT = 'Store large data elsewhere and put its key in the payload.';
     END IF;
+    IF payload IS NOT NULL AND pg_catalog.jsonb_path_exists(payload, pg_catalog.format('strict $.**{%s}', lim.max_depth)::jsonpath) THEN
+        RAISE EXCEPTION '%: payload nests more than % levels deep', fn, lim.max_depth USING ERRCODE = '54000';
+    END IF;
+    IF payload IS NOT NULL AND pg_catalog.jsonb_path_exists(payload,
+            'strict $.** ? (@.type() == "number" && (@ >= 1e1000 || @ <= -1e1000))') THEN
+        RAISE EXCEPTION '%: payload holds a number of more than 1000 digits', fn USING ERRCODE = '22003';
+    END IF;
+    IF run_at IS NOT NULL AND NOT pg_catalog.isfinite(run_at) THEN
+        RAISE EXCEPTION '%: run_at must be a finite time (got %)', fn, run_at USING ERRCODE = '22008';
+    END IF;
     IF max_attempts IS NOT NULL AND max_attempts < 1 THEN
         RAISE EXCEPTION '%: max_attempts must be at least 1 (got %)', fn, max_attempts USING ERRCODE = '22023';
     END IF;
+    IF pg_catalog.octet_length(dedupe_key) > lim.max_dedupe_key_bytes THEN
+        RAISE EXCEPTION '%: dedupe_key is % bytes; the limit is % bytes', fn, pg_catalog.octet_length(dedupe_key),
+            lim.max_dedupe_key_bytes USING ERRCODE = '54000';
+    END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION pgcadence.job_queue_check(text, text, jsonb, integer, integer) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_check(text, text, jsonb, timestamptz, integer, text, integer)
+    FROM PUBLIC, anon, authenticated;

@@ -16,7 +16,7 @@ DECLARE
     existing uuid;
 BEGIN
     PERFORM pgcadence.job_queue_require_manager('job_queue_enqueue');
-    PERFORM pgcadence.job_queue_check('job_queue_enqueue', task_type, payload, max_attempts,
+    PERFORM pgcadence.job_queue_check('job_queue_enqueue', task_type, payload, run_at, max_attempts, dedupe_key,
                                       (SELECT s.max_payload_bytes FROM pgcadence.job_queue_settings s));
     INSERT INTO public.job_queue AS q (task_type, payload, run_at, max_attempts, priority, dedupe_key)
     VALUES (task_type, COALESCE(payload, '{}'), COALESCE(run_at, pg_catalog.now()),
@@ -44,27 +44,53 @@ DECLARE
     wanted integer;
     ids uuid[];
     dup text;
+    fn text;
+    field text;
+    due timestamptz;
 BEGIN
     PERFORM pgcadence.job_queue_require_manager('job_queue_enqueue_batch');
     IF jobs IS NULL OR pg_catalog.jsonb_typeof(jobs) <> 'array' THEN
         RAISE EXCEPTION 'job_queue_enqueue_batch: jobs must be a JSON array of objects' USING ERRCODE = '22023';
     END IF;
     FOR j IN SELECT e.value AS v, e.ordinality AS n FROM pg_catalog.jsonb_array_elements(jobs) WITH ORDINALITY e LOOP
+        fn := 'job_queue_enqueue_batch: element ' || j.n;
         IF pg_catalog.jsonb_typeof(j.v) <> 'object' THEN
-            RAISE EXCEPTION 'job_queue_enqueue_batch: element % is not an object', j.n USING ERRCODE = '22023';
+            RAISE EXCEPTION '%: not an object', fn USING ERRCODE = '22023';
         END IF;
-        IF j.v ? 'max_attempts' AND pg_catalog.jsonb_typeof(j.v -> 'max_attempts') <> 'number' THEN
-            RAISE EXCEPTION 'job_queue_enqueue_batch: element %: max_attempts must be a number', j.n USING ERRCODE = '22023';
+        FOREACH field IN ARRAY ARRAY['max_attempts', 'priority'] LOOP
+            IF (CASE pg_catalog.jsonb_typeof(j.v -> field)
+                   WHEN 'null' THEN false
+                   WHEN 'number' THEN (j.v ->> field)::numeric NOT BETWEEN -2147483648 AND 2147483647
+                                      OR (j.v ->> field)::numeric % 1 <> 0
+                   ELSE j.v ? field END) THEN
+                RAISE EXCEPTION '%: % must be an integer (got %)', fn, field, pg_catalog.left((j.v -> field)::text, 40)
+                    USING ERRCODE = '22023';
+            END IF;
+        END LOOP;
+        FOREACH field IN ARRAY ARRAY['task_type', 'run_at', 'dedupe_key'] LOOP
+            IF j.v ? field AND pg_catalog.jsonb_typeof(j.v -> field) NOT IN ('string', 'null') THEN
+                RAISE EXCEPTION '%: % must be a string (got %)', fn, field, pg_catalog.jsonb_typeof(j.v -> field)
+                    USING ERRCODE = '22023';
+            END IF;
+        END LOOP;
+        due := NULL;
+        IF j.v ->> 'run_at' IS NOT NULL THEN
+            BEGIN
+                due := (j.v ->> 'run_at')::timestamptz;
+            EXCEPTION WHEN data_exception THEN
+                RAISE EXCEPTION '%: run_at is not a time: "%"', fn, pg_catalog.left(j.v ->> 'run_at', 60)
+                    USING ERRCODE = '22007';
+            END;
         END IF;
-        PERFORM pgcadence.job_queue_check('job_queue_enqueue_batch (element ' || j.n || ')',
-                                          j.v ->> 'task_type', j.v -> 'payload', (j.v ->> 'max_attempts')::integer, max_payload);
+        PERFORM pgcadence.job_queue_check(fn, j.v ->> 'task_type', j.v -> 'payload', due,
+                                          (j.v ->> 'max_attempts')::numeric::integer, j.v ->> 'dedupe_key', max_payload);
     END LOOP;
     wanted := pg_catalog.jsonb_array_length(jobs);
     WITH ins AS (
         INSERT INTO public.job_queue AS q (task_type, payload, run_at, max_attempts, priority, dedupe_key)
         SELECT e ->> 'task_type', COALESCE(e -> 'payload', '{}'),
                COALESCE((e ->> 'run_at')::timestamptz, pg_catalog.now()),
-               COALESCE((e ->> 'max_attempts')::integer, 3), COALESCE((e ->> 'priority')::integer, 0),
+               COALESCE((e ->> 'max_attempts')::numeric::integer, 3), COALESCE((e ->> 'priority')::numeric::integer, 0),
                e ->> 'dedupe_key'
         FROM pg_catalog.jsonb_array_elements(jobs) e
         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING

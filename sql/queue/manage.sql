@@ -112,16 +112,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION public.job_queue_paused() IS 'Whether processing is paused (see job_queue_pause()).';
 
--- When the next pending job becomes due (NULL: none pending); workers sleep until then.
-CREATE OR REPLACE FUNCTION public.job_queue_next_run_at() RETURNS timestamptz
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT LEAST(
-        (SELECT pg_catalog.min(j.run_at) FROM public.job_queue j WHERE j.status = 'pending'),
-        (SELECT pg_catalog.min(j.locked_until) FROM public.job_queue j WHERE j.status = 'running'))
-$$;
-COMMENT ON FUNCTION public.job_queue_next_run_at() IS
-    'Earliest time a claim could find work: the next pending run_at or running lease end; NULL when none.';
-
 -- Delete finished jobs (default: succeeded, as documented) whose finished_at is older than
 -- retain, with their attempt history. Returns how many jobs were deleted.
 CREATE OR REPLACE FUNCTION public.job_queue_cleanup(retain interval DEFAULT '14 days', statuses text[] DEFAULT '{succeeded}')
@@ -201,3 +191,33 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_get(uuid) IS 'Admin: a job with its attempt history (payload, attempts, errors) as JSON.';
+
+-- The queue's health in one row, for `pgcadence doctor` and dashboards: paused, jobs past
+-- their lease, failed attempts in the last hour, how long the oldest due job has waited,
+-- running workers, and due jobs of task types no running worker handles (type -> count).
+CREATE OR REPLACE FUNCTION public.job_queue_health()
+RETURNS TABLE (paused boolean, expired_leases bigint, failed_attempts_last_hour bigint, oldest_due_s double precision,
+               running_workers integer, unhandled jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_manager('job_queue_health');
+    RETURN QUERY
+    SELECT s.paused,
+           (SELECT pg_catalog.count(*) FROM public.job_queue j
+            WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()),
+           (SELECT pg_catalog.count(*) FROM public.job_queue_attempt_log a
+            WHERE a.outcome IN ('failed', 'lease_expired') AND a.finished_at > pg_catalog.now() - interval '1 hour'),
+           (SELECT extract(epoch FROM pg_catalog.now() - pg_catalog.min(j.run_at))::double precision FROM public.job_queue j
+            WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now() AND pg_catalog.isfinite(j.run_at)),
+           (SELECT pg_catalog.count(*)::integer FROM pgcadence.job_queue_workers w WHERE w.alive_until > pg_catalog.now()),
+           (SELECT COALESCE(pg_catalog.jsonb_object_agg(u.task_type, u.due), '{}') FROM (
+                SELECT j.task_type, pg_catalog.count(*) AS due FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+                  AND NOT EXISTS (SELECT 1 FROM pgcadence.job_queue_workers w
+                                  WHERE w.alive_until > pg_catalog.now() AND j.task_type = ANY (w.task_types))
+                GROUP BY j.task_type) u)
+    FROM pgcadence.job_queue_settings s;
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_health() IS
+    'Admin: paused, expired leases, failed attempts in the last hour, oldest due job''s wait (s), running workers, and due jobs no running worker handles ({task_type: count}).';

@@ -1,33 +1,151 @@
--- The worker side of the queue: claim due jobs for a lease (one statement, SKIP
--- LOCKED), then complete, fail, heartbeat or release them, fenced by attempt number.
+-- The worker side of the queue: claim due jobs of the worker's task types for a lease
+-- (one statement, SKIP LOCKED), then complete, fail, extend or release them, fenced by
+-- the claim's lease token. Every public function here checks its caller first
+-- (pgcadence.job_queue_require_worker): only service_role or the owner runs jobs.
+--
+-- job_queue_complete_and_claim holds the logic once, inline (it is the worker's hot path:
+-- PL/pgSQL, so each session plans its statements once); the other worker functions are
+-- thin wrappers around it.
 
--- Take up to batch_size due jobs for worker_id for lease: one statement, SKIP LOCKED.
--- Jobs whose lease expired are taken back first (their lost attempt is recorded);
--- one whose last allowed attempt expired is marked failed instead.
-CREATE OR REPLACE FUNCTION public.job_queue_claim(batch_size integer DEFAULT 10, worker_id text DEFAULT NULL,
-                                       lease interval DEFAULT '5 minutes')
-RETURNS TABLE (id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer,
-               locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- ============================================================ internal
+-- Seconds until a claim for p_types could find work (the next pending run_at or running
+-- lease end); NULL when none. Infinite times never break it: 'infinity' is never due.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_next_due(p_types text[]) RETURNS double precision
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t timestamptz;
+BEGIN
+    t := LEAST(
+        (SELECT j.run_at FROM public.job_queue j
+         WHERE j.status = 'pending' AND (p_types IS NULL OR j.task_type = ANY (p_types)) AND j.run_at < 'infinity'
+         ORDER BY j.run_at LIMIT 1),
+        (SELECT j.locked_until FROM public.job_queue j
+         WHERE j.status = 'running' AND (p_types IS NULL OR j.task_type = ANY (p_types))
+         ORDER BY j.locked_until LIMIT 1));
+    IF t IS NULL THEN
+        RETURN NULL;
+    ELSIF NOT pg_catalog.isfinite(t) THEN
+        RETURN 0;  -- '-infinity': due now
+    END IF;
+    RETURN GREATEST(0, extract(epoch FROM t - pg_catalog.clock_timestamp()))::double precision;
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_next_due(text[]) FROM PUBLIC, anon, authenticated;
+
+-- Raise 22023 on a claim's bad arguments.
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_check_claim(fn text, batch_size integer, worker_id text, lease interval)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 THEN
-        RAISE EXCEPTION 'job_queue_claim: batch_size must be between 1 and 10000 (got %)', batch_size USING ERRCODE = '22023';
+        RAISE EXCEPTION '%: batch_size must be between 1 and 10000 (got %)', fn, batch_size USING ERRCODE = '22023';
     END IF;
-    IF worker_id IS NULL OR worker_id = '' THEN
-        RAISE EXCEPTION 'job_queue_claim: worker_id is required' USING ERRCODE = '22023';
+    IF worker_id IS NULL OR worker_id = '' OR pg_catalog.length(worker_id) > 200 THEN
+        RAISE EXCEPTION '%: worker_id is required (at most 200 characters)', fn USING ERRCODE = '22023';
     END IF;
-    IF lease IS NULL OR lease <= '0' THEN
-        RAISE EXCEPTION 'job_queue_claim: lease must be positive (got %)', lease USING ERRCODE = '22023';
+    PERFORM pgcadence.job_queue_check_lease(fn, 'lease', lease);
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_check_claim(text, integer, text, interval) FROM PUBLIC, anon, authenticated;
+
+-- ============================================================ the worker's loop in one round trip
+-- Finish the previous jobs and claim the next ones in one statement and one commit:
+-- ids/lease_tokens/results succeeded, failed_ids/failed_tokens/errors failed (retry after
+-- job_queue_retry_delay, or 'failed' at max_attempts); then claim up to batch_size (0:
+-- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, one SKIP
+-- LOCKED statement: expired leases are taken back first (the lost attempt is recorded),
+-- one whose last allowed attempt expired is marked failed instead; every job of the claim
+-- gets the same fresh random lease token. Rows: one per claimed job (kind 'job'), per
+-- failure ('retry' or 'failed', with the next run_at), per attempt its claim no longer
+-- holds ('lost': lease expired and taken back, cancelled, finished; successes that applied
+-- return nothing); and when fewer jobs than batch_size were claimed, one last row:
+-- 'paused', or 'wait' with wait_s, the seconds until a claim could find work (NULL: none).
+CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(
+    ids uuid[], lease_tokens bigint[], results jsonb[] DEFAULT NULL,
+    batch_size integer DEFAULT 10, worker_id text DEFAULT NULL, lease interval DEFAULT '5 minutes',
+    task_types text[] DEFAULT NULL,
+    failed_ids uuid[] DEFAULT NULL, failed_tokens bigint[] DEFAULT NULL, errors text[] DEFAULT NULL)
+RETURNS TABLE (kind text, id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer,
+               max_attempts integer, run_at timestamptz, locked_until timestamptz, wait_s double precision)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    n integer;
+    tok bigint;
+    settings record;
+    p_worker text := worker_id;
+    p_lease interval := lease;
+    p_types text[] := task_types;
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_and_claim');
+    SELECT s.paused, s.max_lease INTO settings FROM pgcadence.job_queue_settings s;
+    -- the hot path checks inline and calls job_queue_check_claim (which words the error)
+    -- only when something is wrong: a nested call per round trip costs more than the claim's checks
+    IF batch_size IS DISTINCT FROM 0
+       AND (batch_size IS NULL OR batch_size < 1 OR batch_size > 10000 OR p_worker IS NULL OR p_worker = ''
+            OR pg_catalog.length(p_worker) > 200 OR p_lease IS NULL OR p_lease <= '0' OR p_lease > settings.max_lease) THEN
+        PERFORM pgcadence.job_queue_check_claim('job_queue_complete_and_claim', batch_size, p_worker, p_lease);
     END IF;
-    IF (SELECT s.paused FROM pgcadence.job_queue_settings s) THEN
+    IF pg_catalog.cardinality(ids) > 0 THEN
+        RETURN QUERY
+        WITH input AS (
+            SELECT t.id, t.tok, t.result
+            FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens), pg_catalog.unnest(results)) AS t(id, tok, result)
+        ), done AS (
+            UPDATE public.job_queue q SET status = 'succeeded', result = i.result, finished_at = pg_catalog.now(),
+                   updated_at = pg_catalog.now(), locked_until = NULL
+            FROM input i
+            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+            RETURNING q.id
+        )
+        SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
+               NULL::timestamptz, NULL::double precision
+        FROM input i WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
+    END IF;
+    IF pg_catalog.cardinality(failed_ids) > 0 THEN
+        RETURN QUERY
+        WITH input AS (
+            SELECT t.id, t.tok, t.error
+            FROM ROWS FROM (pg_catalog.unnest(failed_ids), pg_catalog.unnest(failed_tokens), pg_catalog.unnest(errors)) AS t(id, tok, error)
+        ), failed AS (
+            UPDATE public.job_queue q SET
+                status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
+                run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
+                              ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
+                finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
+                last_error = pg_catalog.left(COALESCE(i.error, 'unknown error'), 8192),
+                locked_until = NULL, updated_at = pg_catalog.now()
+            FROM input i
+            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+            RETURNING q.id, q.lease_token, q.task_type, q.status, q.run_at, q.attempts, q.max_attempts, q.locked_by,
+                      q.started_at, q.last_error
+        ), hist AS (
+            INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
+            SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
+        )
+        SELECT CASE WHEN f.status = 'pending' THEN 'retry' ELSE 'failed' END, f.id, f.lease_token, f.task_type, NULL::jsonb,
+               f.attempts, f.max_attempts, f.run_at, NULL::timestamptz, NULL::double precision
+        FROM failed f
+        UNION ALL
+        SELECT 'lost', i.id, i.tok, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        FROM input i WHERE NOT EXISTS (SELECT 1 FROM failed f WHERE f.id = i.id);
+    END IF;
+    IF batch_size = 0 THEN
         RETURN;
     END IF;
+    IF settings.paused THEN
+        RETURN QUERY SELECT 'paused'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
+                            NULL::integer, NULL::timestamptz, NULL::timestamptz, NULL::double precision;
+        RETURN;
+    END IF;
+    tok := (pg_catalog.random() * 4503599627370495)::bigint;  -- 52 random bits
     RETURN QUERY
     WITH picked AS (
         SELECT x.* FROM (
             SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
             FROM public.job_queue j
             WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
+              AND (p_types IS NULL OR j.task_type = ANY (p_types))
             ORDER BY j.locked_until
             LIMIT batch_size
             FOR UPDATE SKIP LOCKED
@@ -37,6 +155,7 @@ BEGIN
             SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
             FROM public.job_queue j
             WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+              AND (p_types IS NULL OR j.task_type = ANY (p_types))
             ORDER BY j.priority DESC, j.run_at
             LIMIT batch_size
             FOR UPDATE SKIP LOCKED
@@ -53,130 +172,190 @@ BEGIN
             attempts = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
             last_error = CASE WHEN p.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
             finished_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN pg_catalog.now() END,
-            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE worker_id END,
-            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + lease END,
+            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE p_worker END,
+            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
+            lease_token = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.lease_token ELSE tok END,
             started_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
             updated_at = pg_catalog.now()
         FROM picked p
         WHERE q.id = p.id
-        RETURNING q.id, q.task_type, q.payload, q.attempts, q.max_attempts, q.locked_until, q.priority,
-                  q.run_at, q.created_at, q.status
+        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until, q.status
     )
-    SELECT c.id, c.task_type, c.payload, c.attempts, c.max_attempts, c.locked_until, c.priority, c.run_at, c.created_at
+    SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at, c.locked_until,
+           NULL::double precision
     FROM claimed c WHERE c.status = 'running';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n < batch_size THEN
+        RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
+                            NULL::integer, NULL::timestamptz, NULL::timestamptz, pgcadence.job_queue_next_due(p_types);
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION public.job_queue_claim(integer, text, interval) IS
-    'Claim up to batch_size due jobs for worker_id (lease: how long before others may take them back). Nothing while paused. Returns attempt: pass it to complete/fail/heartbeat.';
+COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) IS
+    'Worker: record successes (ids, lease_tokens, results) and failures (failed_ids, failed_tokens, errors), then claim up to batch_size jobs of task_types, in one transaction. Rows: kind job | retry | failed | lost | paused | wait (wait_s: seconds until work could be due).';
+REVOKE ALL ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]) TO service_role;
 
--- Mark a running job succeeded. With attempt, only that attempt may (lease fencing).
--- Returns false when the job is no longer this attempt's (lease lost, cancelled, finished).
-CREATE OR REPLACE FUNCTION public.job_queue_complete(id uuid, result jsonb DEFAULT NULL, attempt integer DEFAULT NULL)
-RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH done AS (
-        UPDATE public.job_queue q SET status = 'succeeded', result = job_queue_complete.result,
-               finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
-        WHERE q.id = job_queue_complete.id AND q.locked_until IS NOT NULL
-          AND (job_queue_complete.attempt IS NULL OR q.attempts = job_queue_complete.attempt)
-        RETURNING q.id
-    )
-    SELECT EXISTS (SELECT 1 FROM done)
-$$;
-COMMENT ON FUNCTION public.job_queue_complete(uuid, jsonb, integer) IS
-    'Mark a running job succeeded and keep result. Pass the claimed attempt to fence out a worker whose lease was lost. Returns whether it applied.';
-
--- Complete many jobs in one statement: ids[i] with attempts[i] (and results[i]).
-CREATE OR REPLACE FUNCTION public.job_queue_complete_batch(ids uuid[], attempts integer[], results jsonb[] DEFAULT NULL)
-RETURNS SETOF uuid
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH input AS (
-        SELECT t.id, t.attempt, t.result FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(attempts), pg_catalog.unnest(results)) AS t(id, attempt, result)
-    ), done AS (
-        UPDATE public.job_queue q SET status = 'succeeded', result = i.result,
-               finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
-        FROM input i
-        WHERE q.id = i.id AND q.locked_until IS NOT NULL AND q.attempts = i.attempt
-        RETURNING q.id
-    )
-    SELECT d.id FROM done d
-$$;
-COMMENT ON FUNCTION public.job_queue_complete_batch(uuid[], integer[], jsonb[]) IS
-    'Mark many running jobs succeeded in one statement (ids[i] claimed as attempts[i]); returns the ids that applied.';
-
--- A worker's loop in one round trip and one commit: complete the previous batch
--- (ids[i] claimed as attempts[i]), then claim the next one.
-CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(ids uuid[], attempts integer[], batch_size integer DEFAULT 10,
-                                                    worker_id text DEFAULT NULL, lease interval DEFAULT '5 minutes',
-                                                    results jsonb[] DEFAULT NULL)
-RETURNS TABLE (id uuid, task_type text, payload jsonb, attempt integer, max_attempts integer,
-               locked_until timestamptz, priority integer, run_at timestamptz, created_at timestamptz)
+-- ============================================================ claim
+-- Take up to batch_size due jobs of task_types (NULL: every type) for worker_id for lease.
+CREATE OR REPLACE FUNCTION public.job_queue_claim(batch_size integer DEFAULT 10, worker_id text DEFAULT NULL,
+                                                  lease interval DEFAULT '5 minutes', task_types text[] DEFAULT NULL)
+RETURNS TABLE (id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer, max_attempts integer,
+               run_at timestamptz, locked_until timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF pg_catalog.cardinality(ids) > 0 THEN
-        PERFORM public.job_queue_complete_batch(ids, attempts, results);
-    END IF;
-    RETURN QUERY SELECT * FROM public.job_queue_claim(batch_size, worker_id, lease);
+    PERFORM pgcadence.job_queue_require_worker('job_queue_claim');
+    PERFORM pgcadence.job_queue_check_claim('job_queue_claim', batch_size, worker_id, lease);
+    RETURN QUERY
+    SELECT c.id, c.lease_token, c.task_type, c.payload, c.attempt, c.max_attempts, c.run_at, c.locked_until
+    FROM public.job_queue_complete_and_claim('{}', '{}', NULL, batch_size, worker_id, lease, task_types) c
+    WHERE c.kind = 'job';
 END
 $$;
-COMMENT ON FUNCTION public.job_queue_complete_and_claim(uuid[], integer[], integer, text, interval, jsonb[]) IS
-    'job_queue_complete_batch(ids, attempts, results) then job_queue_claim(batch_size, worker_id, lease), in one transaction.';
+COMMENT ON FUNCTION public.job_queue_claim(integer, text, interval, text[]) IS
+    'Worker: claim up to batch_size due jobs of task_types (NULL: any) for worker_id; lease (at most max_lease) is how long before others may take them back. Nothing while paused. Pass lease_token to complete/fail/heartbeat/release.';
+REVOKE ALL ON FUNCTION public.job_queue_claim(integer, text, interval, text[]) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_claim(integer, text, interval, text[]) TO service_role;
 
--- Record a failed attempt: retry after job_queue_retry_delay(attempt), or 'failed' once
--- attempts reach max_attempts. Fenced like complete. Returns the new state (no row if fenced out).
-CREATE OR REPLACE FUNCTION public.job_queue_fail(id uuid, error text, attempt integer DEFAULT NULL)
+-- ============================================================ finish
+-- Mark a running job succeeded; false when the claim no longer holds it.
+CREATE OR REPLACE FUNCTION public.job_queue_complete(id uuid, lease_token bigint, result jsonb DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete');
+    RETURN NOT EXISTS (SELECT 1 FROM public.job_queue_complete_and_claim(ARRAY[id], ARRAY[lease_token], ARRAY[result], 0));
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_complete(uuid, bigint, jsonb) IS
+    'Worker: mark a running job succeeded and keep result. Fenced by the claim''s lease_token: returns false when the claim no longer holds the job (lease lost, cancelled, finished).';
+REVOKE ALL ON FUNCTION public.job_queue_complete(uuid, bigint, jsonb) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete(uuid, bigint, jsonb) TO service_role;
+
+-- Complete many jobs in one statement: ids[i] claimed with lease_tokens[i] (and results[i]).
+CREATE OR REPLACE FUNCTION public.job_queue_complete_batch(ids uuid[], lease_tokens bigint[], results jsonb[] DEFAULT NULL)
+RETURNS SETOF uuid
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    lost uuid[];
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_complete_batch');
+    lost := ARRAY(SELECT c.id FROM public.job_queue_complete_and_claim(ids, lease_tokens, results, 0) c WHERE c.id IS NOT NULL);
+    RETURN QUERY SELECT DISTINCT u.id FROM pg_catalog.unnest(ids) AS u(id) WHERE u.id IS NOT NULL AND NOT (u.id = ANY (lost));
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_complete_batch(uuid[], bigint[], jsonb[]) IS
+    'Worker: mark many running jobs succeeded in one statement (ids[i] claimed with lease_tokens[i]); returns the ids that applied.';
+REVOKE ALL ON FUNCTION public.job_queue_complete_batch(uuid[], bigint[], jsonb[]) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_complete_batch(uuid[], bigint[], jsonb[]) TO service_role;
+
+-- Record a failed attempt: pending again after job_queue_retry_delay(attempt), or
+-- 'failed' once attempts reach max_attempts. No row when the claim no longer holds the job.
+CREATE OR REPLACE FUNCTION public.job_queue_fail(id uuid, lease_token bigint, error text)
 RETURNS TABLE (status text, run_at timestamptz, attempts integer)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH failed AS (
-        UPDATE public.job_queue q SET
-            status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
-            run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
-                          ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
-            finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
-            last_error = pg_catalog.left(COALESCE(job_queue_fail.error, 'unknown error'), 8192),
-            locked_until = NULL, updated_at = pg_catalog.now()
-        WHERE q.id = job_queue_fail.id AND q.locked_until IS NOT NULL
-          AND (job_queue_fail.attempt IS NULL OR q.attempts = job_queue_fail.attempt)
-        RETURNING q.id, q.status, q.run_at, q.attempts, q.locked_by, q.started_at, q.last_error
-    ), hist AS (
-        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
-        SELECT f.id, f.attempts, f.locked_by, f.started_at, 'failed', f.last_error FROM failed f
-    )
-    SELECT f.status, f.run_at, f.attempts FROM failed f
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_fail');
+    RETURN QUERY
+    SELECT CASE WHEN c.kind = 'retry' THEN 'pending' ELSE 'failed' END, c.run_at, c.attempt
+    FROM public.job_queue_complete_and_claim('{}', '{}', NULL, 0, failed_ids => ARRAY[job_queue_fail.id],
+                                             failed_tokens => ARRAY[job_queue_fail.lease_token],
+                                             errors => ARRAY[job_queue_fail.error]) c
+    WHERE c.kind <> 'lost';
+END
 $$;
-COMMENT ON FUNCTION public.job_queue_fail(uuid, text, integer) IS
-    'Record a failed attempt (error kept in last_error, first 8 KiB): pending again after the backoff, or failed at max_attempts. Fenced by attempt.';
+COMMENT ON FUNCTION public.job_queue_fail(uuid, bigint, text) IS
+    'Worker: record a failed attempt (error kept in last_error, first 8 KiB): pending again after the backoff, or failed at max_attempts. Fenced by lease_token.';
+REVOKE ALL ON FUNCTION public.job_queue_fail(uuid, bigint, text) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_fail(uuid, bigint, text) TO service_role;
 
--- Extend the lease of a running job (long handlers call it periodically).
--- Returns the new lease end, or NULL when the job is no longer this attempt's.
-CREATE OR REPLACE FUNCTION public.job_queue_heartbeat(id uuid, extend interval DEFAULT '5 minutes', attempt integer DEFAULT NULL)
-RETURNS timestamptz
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE public.job_queue q SET locked_until = pg_catalog.now() + job_queue_heartbeat.extend, updated_at = pg_catalog.now()
-    WHERE q.id = job_queue_heartbeat.id AND q.locked_until IS NOT NULL AND job_queue_heartbeat.extend > '0'
-      AND (job_queue_heartbeat.attempt IS NULL OR q.attempts = job_queue_heartbeat.attempt)
-    RETURNING q.locked_until
+-- ============================================================ leases
+-- Extend the leases of running jobs (long handlers' workers call it periodically) to
+-- now() + extend (at most max_lease). Returns the ids whose claim still holds them.
+CREATE OR REPLACE FUNCTION public.job_queue_heartbeat(ids uuid[], lease_tokens bigint[], extend interval DEFAULT '5 minutes')
+RETURNS SETOF uuid
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_heartbeat');
+    PERFORM pgcadence.job_queue_check_lease('job_queue_heartbeat', 'extend', extend);
+    RETURN QUERY
+    UPDATE public.job_queue q SET locked_until = pg_catalog.now() + extend, updated_at = pg_catalog.now()
+    FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
+    WHERE q.id = t.id AND q.lease_token = t.tok AND q.locked_until IS NOT NULL
+    RETURNING q.id;
+END
 $$;
-COMMENT ON FUNCTION public.job_queue_heartbeat(uuid, interval, integer) IS
-    'Extend a running job''s lease to now() + extend; NULL when the job is no longer this attempt''s.';
+COMMENT ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) IS
+    'Worker: extend the leases of running jobs (ids[i] claimed with lease_tokens[i]) to now() + extend (at most max_lease); returns the ids still held.';
+REVOKE ALL ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) TO service_role;
 
 -- Give a running job back unfinished (a worker shutting down): pending again, due now;
 -- the released attempt is recorded and does not count against max_attempts.
-CREATE OR REPLACE FUNCTION public.job_queue_release(id uuid, attempt integer, reason text DEFAULT 'released by worker')
+CREATE OR REPLACE FUNCTION public.job_queue_release(id uuid, lease_token bigint, reason text DEFAULT 'released by worker')
 RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    done boolean;
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_release');
     WITH rel AS (
         UPDATE public.job_queue q SET status = 'pending', run_at = pg_catalog.now(), locked_until = NULL,
                max_attempts = q.max_attempts + 1, updated_at = pg_catalog.now()
-        WHERE q.id = job_queue_release.id AND q.locked_until IS NOT NULL AND q.attempts = job_queue_release.attempt
+        WHERE q.id = job_queue_release.id AND q.lease_token = job_queue_release.lease_token AND q.locked_until IS NOT NULL
         RETURNING q.id, q.attempts, q.locked_by, q.started_at
     ), hist AS (
         INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
-        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', job_queue_release.reason FROM rel r
-    ), wake AS (
-        SELECT pg_catalog.pg_notify('pgcadence_job_queue', '') FROM rel LIMIT 1
+        SELECT r.id, r.attempts, r.locked_by, r.started_at, 'released', pg_catalog.left(job_queue_release.reason, 8192)
+        FROM rel r
     )
-    SELECT EXISTS (SELECT 1 FROM rel) AND (SELECT pg_catalog.count(*) FROM wake) >= 0
+    SELECT EXISTS (SELECT 1 FROM rel) INTO done;
+    IF done THEN
+        PERFORM pg_catalog.pg_notify('pgcadence_job_queue', '');
+    END IF;
+    RETURN done;
+END
 $$;
-COMMENT ON FUNCTION public.job_queue_release(uuid, integer, text) IS
-    'Worker: hand a running attempt back unfinished (due again now; does not use up an attempt). Fenced by attempt.';
+COMMENT ON FUNCTION public.job_queue_release(uuid, bigint, text) IS
+    'Worker: hand a running job back unfinished (due again now; does not use up an attempt). Fenced by lease_token.';
+REVOKE ALL ON FUNCTION public.job_queue_release(uuid, bigint, text) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_release(uuid, bigint, text) TO service_role;
+
+-- ============================================================ running workers
+-- A worker says it runs (and which task types it handles) until now() + ttl (at most
+-- max_lease); workers renew this while they run. Rows expired an hour ago are removed.
+CREATE OR REPLACE FUNCTION public.job_queue_worker_alive(worker_id text, task_types text[], ttl interval DEFAULT '1 minute')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_worker_alive');
+    PERFORM pgcadence.job_queue_check_lease('job_queue_worker_alive', 'ttl', ttl);
+    IF worker_id IS NULL OR worker_id = '' OR pg_catalog.length(worker_id) > 200 THEN
+        RAISE EXCEPTION 'job_queue_worker_alive: worker_id is required (at most 200 characters)' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO pgcadence.job_queue_workers AS w (worker_id, task_types, alive_until)
+    VALUES (job_queue_worker_alive.worker_id, COALESCE(job_queue_worker_alive.task_types, '{}'), pg_catalog.now() + ttl)
+    ON CONFLICT ON CONSTRAINT job_queue_workers_pkey DO UPDATE
+        SET task_types = EXCLUDED.task_types, seen_at = pg_catalog.now(), alive_until = EXCLUDED.alive_until;
+    DELETE FROM pgcadence.job_queue_workers w WHERE w.alive_until < pg_catalog.now() - interval '1 hour';
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_worker_alive(text, text[], interval) IS
+    'Worker: record that worker_id runs and handles task_types until now() + ttl (renewed while it runs).';
+REVOKE ALL ON FUNCTION public.job_queue_worker_alive(text, text[], interval) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_worker_alive(text, text[], interval) TO service_role;
+
+-- A worker that stops says so.
+CREATE OR REPLACE FUNCTION public.job_queue_worker_stopped(worker_id text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgcadence.job_queue_require_worker('job_queue_worker_stopped');
+    DELETE FROM pgcadence.job_queue_workers w WHERE w.worker_id = job_queue_worker_stopped.worker_id;
+END
+$$;
+COMMENT ON FUNCTION public.job_queue_worker_stopped(text) IS 'Worker: remove worker_id from the running workers.';
+REVOKE ALL ON FUNCTION public.job_queue_worker_stopped(text) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION public.job_queue_worker_stopped(text) TO service_role;

@@ -1,6 +1,6 @@
--- The job queue contract (migration 0005): objects, definer hygiene, privileges and RLS,
--- validation, backoff, lease fencing, the pause switch, cleanup, and the claim's index.
-SELECT plan(134);
+-- The job queue contract (migrations 0005, 0020): objects, definer hygiene, privileges and RLS,
+-- validation, backoff, lease-token fencing, task types, the pause switch, cleanup, health, and the claim's index.
+SELECT plan(168);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -15,7 +15,7 @@ SELECT has_view('public', 'job_queue_metrics', 'job_queue_metrics view exists');
 SELECT columns_are('public', 'job_queue', ARRAY[
     'id', 'task_type', 'payload', 'status', 'run_at', 'attempts', 'max_attempts', 'last_error',
     'created_at', 'updated_at', 'priority', 'locked_by', 'locked_until', 'started_at', 'dedupe_key',
-    'result', 'finished_at'], 'job_queue has the documented columns plus the queue''s');
+    'result', 'finished_at', 'lease_token'], 'job_queue has the documented columns plus the queue''s');
 SELECT col_type_is('public', 'job_queue', 'id', 'uuid', 'id is uuid');
 SELECT col_default_is('public', 'job_queue', 'id', 'gen_random_uuid()', 'id defaults to gen_random_uuid()');
 SELECT col_type_is('public', 'job_queue', 'payload', 'jsonb', 'payload is jsonb');
@@ -41,11 +41,11 @@ SELECT ok((SELECT reloptions @> ARRAY['fillfactor=70', 'autovacuum_vacuum_scale_
 
 SELECT has_function('public', 'job_queue_enqueue', ARRAY['text', 'jsonb', 'timestamp with time zone', 'integer', 'integer', 'text']);
 SELECT has_function('public', 'job_queue_enqueue_batch', ARRAY['jsonb']);
-SELECT has_function('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval']);
-SELECT has_function('public', 'job_queue_complete', ARRAY['uuid', 'jsonb', 'integer']);
-SELECT has_function('public', 'job_queue_complete_batch', ARRAY['uuid[]', 'integer[]', 'jsonb[]']);
-SELECT has_function('public', 'job_queue_fail', ARRAY['uuid', 'text', 'integer']);
-SELECT has_function('public', 'job_queue_heartbeat', ARRAY['uuid', 'interval', 'integer']);
+SELECT has_function('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval', 'text[]']);
+SELECT has_function('public', 'job_queue_complete', ARRAY['uuid', 'bigint', 'jsonb']);
+SELECT has_function('public', 'job_queue_complete_batch', ARRAY['uuid[]', 'bigint[]', 'jsonb[]']);
+SELECT has_function('public', 'job_queue_fail', ARRAY['uuid', 'bigint', 'text']);
+SELECT has_function('public', 'job_queue_heartbeat', ARRAY['uuid[]', 'bigint[]', 'interval']);
 SELECT has_function('public', 'job_queue_retry', ARRAY['uuid', 'integer']);
 SELECT has_function('public', 'job_queue_cancel', ARRAY['uuid']);
 SELECT has_function('public', 'job_queue_cleanup', ARRAY['interval', 'text[]']);
@@ -53,13 +53,13 @@ SELECT has_function('public', 'job_queue_pause', '{}'::name[]);
 SELECT has_function('public', 'job_queue_resume', '{}'::name[]);
 SELECT has_function('public', 'is_admin_user', '{}'::name[]);
 SELECT function_returns('public', 'job_queue_enqueue', ARRAY['text', 'jsonb', 'timestamp with time zone', 'integer', 'integer', 'text'], 'uuid');
-SELECT function_returns('public', 'job_queue_complete', ARRAY['uuid', 'jsonb', 'integer'], 'boolean');
+SELECT function_returns('public', 'job_queue_complete', ARRAY['uuid', 'bigint', 'jsonb'], 'boolean');
 SELECT function_returns('public', 'is_admin_user', '{}'::name[], 'boolean');
 
 -- every function of the queue is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp
-SELECT is_definer('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval']);
+SELECT is_definer('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval', 'text[]']);
 SELECT is_definer('public', 'job_queue_enqueue', ARRAY['text', 'jsonb', 'timestamp with time zone', 'integer', 'integer', 'text']);
-SELECT is_definer('public', 'job_queue_complete_batch', ARRAY['uuid[]', 'integer[]', 'jsonb[]']);
+SELECT is_definer('public', 'job_queue_complete_batch', ARRAY['uuid[]', 'bigint[]', 'jsonb[]']);
 SELECT is_definer('public', 'is_admin_user', '{}'::name[]);
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
@@ -70,7 +70,7 @@ SELECT is(
 SELECT is(
     (SELECT count(*)::int FROM pg_proc p
      WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'job_queue%' AND p.prosecdef),
-    19, 'all 19 public job_queue functions are SECURITY DEFINER');
+    21, 'all 21 public job_queue functions are SECURITY DEFINER');
 SELECT is(
     (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
      WHERE p.pronamespace IN ('public'::regnamespace, 'pgcadence'::regnamespace) AND p.proname LIKE 'job_queue%'
@@ -78,10 +78,19 @@ SELECT is(
     NULL, 'PUBLIC can execute no job_queue function');
 
 -- ------------------------------------------------------------ privileges
-SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval'], 'service_role', ARRAY['EXECUTE']);
-SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval'], 'authenticated', '{}'::text[]);
-SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval'], 'anon', '{}'::text[]);
-SELECT function_privs_are('public', 'job_queue_complete', ARRAY['uuid', 'jsonb', 'integer'], 'authenticated', '{}'::text[]);
+SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval', 'text[]'], 'service_role', ARRAY['EXECUTE']);
+SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval', 'text[]'], 'authenticated', '{}'::text[]);
+SELECT function_privs_are('public', 'job_queue_claim', ARRAY['integer', 'text', 'interval', 'text[]'], 'anon', '{}'::text[]);
+SELECT function_privs_are('public', 'job_queue_complete', ARRAY['uuid', 'bigint', 'jsonb'], 'authenticated', '{}'::text[]);
+-- the worker side: no API role but service_role can execute any of it
+SELECT is(
+    (SELECT array_agg(p.proname::text || ' ' || r ORDER BY p.proname, r) FROM pg_proc p, unnest(ARRAY['anon', 'authenticated']) r
+     WHERE p.pronamespace = 'public'::regnamespace
+       AND p.proname IN ('job_queue_claim', 'job_queue_complete', 'job_queue_complete_batch', 'job_queue_complete_and_claim',
+                         'job_queue_fail', 'job_queue_heartbeat', 'job_queue_release', 'job_queue_worker_alive',
+                         'job_queue_worker_stopped')
+       AND has_function_privilege(r, p.oid, 'EXECUTE')),
+    NULL, 'anon and authenticated can execute no worker function');
 SELECT function_privs_are('public', 'job_queue_cancel', ARRAY['uuid'], 'authenticated', ARRAY['EXECUTE']);
 SELECT function_privs_are('public', 'job_queue_cancel', ARRAY['uuid'], 'anon', '{}'::text[]);
 SELECT table_privs_are('public', 'job_queue', 'anon', '{}'::text[]);
@@ -127,6 +136,36 @@ SELECT throws_ok($$SELECT * FROM public.job_queue_claim(1, 'w')$$, '42501', NULL
 RESET ROLE;
 RESET request.jwt.claims;
 
+-- a grant given later (as Supabase's default privileges give anon and authenticated) does
+-- not open the worker functions: each checks its caller
+GRANT EXECUTE ON FUNCTION public.job_queue_claim(integer, text, interval, text[]),
+    public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]),
+    public.job_queue_complete(uuid, bigint, jsonb), public.job_queue_heartbeat(uuid[], bigint[], interval),
+    public.job_queue_release(uuid, bigint, text), public.job_queue_fail(uuid, bigint, text)
+    TO anon, authenticated;
+SET LOCAL ROLE anon;
+SELECT throws_ok($$SELECT * FROM public.job_queue_claim(1000, 'thief', '1 hour')$$, '42501',
+    'job_queue_claim: permission denied: only service_role (a queue worker) may claim or finish jobs',
+    'anon with EXECUTE: claim refused by the caller check');
+SELECT throws_ok($$SELECT * FROM public.job_queue_complete_and_claim('{}', '{}', NULL, 10, 'thief', '1 hour')$$, '42501', NULL,
+    'anon with EXECUTE: complete_and_claim refused');
+SELECT throws_ok($$SELECT public.job_queue_complete('00000000-0000-0000-0000-000000000000', 1)$$, '42501', NULL,
+    'anon with EXECUTE: complete refused');
+SELECT throws_ok($$SELECT * FROM public.job_queue_heartbeat('{}', '{}', '1 hour')$$, '42501', NULL,
+    'anon with EXECUTE: heartbeat refused');
+RESET ROLE;
+SET LOCAL ROLE authenticated;
+SELECT throws_ok($$SELECT * FROM public.job_queue_fail('00000000-0000-0000-0000-000000000000', 1, 'x')$$, '42501', NULL,
+    'authenticated with EXECUTE: fail refused');
+SELECT throws_ok($$SELECT public.job_queue_release('00000000-0000-0000-0000-000000000000', 1)$$, '42501', NULL,
+    'authenticated with EXECUTE: release refused');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION public.job_queue_claim(integer, text, interval, text[]),
+    public.job_queue_complete_and_claim(uuid[], bigint[], jsonb[], integer, text, interval, text[], uuid[], bigint[], text[]),
+    public.job_queue_complete(uuid, bigint, jsonb), public.job_queue_heartbeat(uuid[], bigint[], interval),
+    public.job_queue_release(uuid, bigint, text), public.job_queue_fail(uuid, bigint, text)
+    FROM anon, authenticated;
+
 -- ------------------------------------------------------------ validation
 SET LOCAL ROLE service_role;
 SELECT throws_ok($$SELECT * FROM public.job_queue_list('bogus')$$, '22023',
@@ -147,6 +186,30 @@ SELECT throws_like($$SELECT public.job_queue_enqueue('tap_dedupe', '{}', dedupe_
 SELECT throws_ok($$SELECT public.job_queue_enqueue_batch('[{"task_type": "b", "dedupe_key": "dup"}, {"task_type": "b", "dedupe_key": "dup"}]')$$,
     '23505', NULL, 'duplicate dedupe_key inside a batch refused');
 SELECT throws_ok($$SELECT * FROM public.job_queue_claim(0, 'w')$$, '22023', NULL, 'batch_size 0 refused');
+-- leases are capped (settings.max_lease, default 1 hour): nobody holds a job for years
+SELECT throws_ok($$SELECT * FROM public.job_queue_claim(1, 'w', '100 years')$$, '22023',
+    'job_queue_claim: lease must be positive and at most 01:00:00 (got 100 years)', 'a lease beyond max_lease refused');
+SELECT throws_ok($$SELECT * FROM public.job_queue_heartbeat('{}', '{}', '2 hours')$$, '22023',
+    'job_queue_heartbeat: extend must be positive and at most 01:00:00 (got 02:00:00)', 'a heartbeat beyond max_lease refused');
+-- what would break workers is refused at enqueue, naming the field
+SELECT throws_ok($$SELECT public.job_queue_enqueue('t', '{}', run_at => 'infinity')$$, '22008',
+    'job_queue_enqueue: run_at must be a finite time (got infinity)', 'run_at infinity refused');
+SELECT throws_ok($$SELECT public.job_queue_enqueue('t', ('{"a": ' || repeat('[', 10000) || repeat(']', 10000) || '}')::jsonb)$$,
+    '54000', 'job_queue_enqueue: payload nests more than 100 levels deep', 'a payload nested 10,000 deep refused');
+SELECT lives_ok($$SELECT public.job_queue_enqueue('tap_deep', ('{"a": ' || repeat('[', 98) || repeat(']', 98) || '}')::jsonb)$$,
+    'a payload nested 99 deep is fine');
+SELECT throws_ok($$SELECT public.job_queue_enqueue('t', ('{"n": ' || repeat('9', 5000) || '}')::jsonb)$$, '22003',
+    'job_queue_enqueue: payload holds a number of more than 1000 digits', 'a 5,000-digit number refused');
+SELECT throws_ok($$SELECT public.job_queue_enqueue('t', '{}', dedupe_key => repeat('k', 3000))$$, '54000',
+    'job_queue_enqueue: dedupe_key is 3000 bytes; the limit is 512 bytes', 'an oversized dedupe_key refused, the field named');
+SELECT throws_ok($$SELECT public.job_queue_enqueue_batch('[{"task_type": "t"}, {"task_type": "t", "run_at": "infinity"}]')$$,
+    '22008', 'job_queue_enqueue_batch: element 2: run_at must be a finite time (got infinity)', 'batch: infinite run_at refused');
+SELECT throws_ok($$SELECT public.job_queue_enqueue_batch('[{"task_type": "t", "priority": "high"}]')$$, '22023',
+    'job_queue_enqueue_batch: element 1: priority must be an integer (got "high")', 'batch: a non-integer priority named');
+SELECT throws_ok($$SELECT public.job_queue_enqueue_batch('[{"task_type": "t", "run_at": "someday"}]')$$, '22007',
+    'job_queue_enqueue_batch: element 1: run_at is not a time: "someday"', 'batch: an unparseable run_at named');
+SELECT throws_ok($$SELECT public.job_queue_enqueue_batch('[{"task_type": "t", "dedupe_key": 7}]')$$, '22023',
+    'job_queue_enqueue_batch: element 1: dedupe_key must be a string (got number)', 'batch: a non-string dedupe_key named');
 SELECT throws_ok($$INSERT INTO public.job_queue (task_type, status) VALUES ('t', 'done')$$, '23514', NULL,
     'the table refuses an unknown status');
 RESET ROLE;
@@ -165,13 +228,16 @@ SELECT ok((SELECT bool_and(d >= least(interval '1 hour', interval '10 seconds' *
 -- fail → pending after the backoff; failed at max_attempts with last_error kept
 DELETE FROM public.job_queue;
 SELECT job_queue_enqueue('tap_fail', '{}', max_attempts => 2) AS fail_id \gset
-SELECT is((SELECT attempt FROM job_queue_claim(5, 'w1', '1 minute')), 1, 'claim returns attempt 1');
+SELECT attempt AS a1, lease_token AS t1 FROM job_queue_claim(5, 'w1', '1 minute') \gset
+SELECT is(:a1, 1, 'claim returns attempt 1');
 SELECT ok((SELECT status = 'pending' AND run_at >= now() + interval '10 seconds' AND run_at <= now() + interval '12.5 seconds'
-           FROM job_queue_fail(:'fail_id', 'boom 1', 1)), 'first failure: pending again, run_at within the formula''s bounds');
+           FROM job_queue_fail(:'fail_id', :t1, 'boom 1')), 'first failure: pending again, run_at within the formula''s bounds');
 SELECT is((SELECT count(*)::int FROM job_queue_claim(5, 'w1', '1 minute')), 0, 'not claimable before its run_at');
 UPDATE public.job_queue SET run_at = now() WHERE id = :'fail_id';
-SELECT is((SELECT attempt FROM job_queue_claim(5, 'w1', '1 minute')), 2, 'second claim is attempt 2');
-SELECT is((SELECT status FROM job_queue_fail(:'fail_id', 'boom 2', 2)), 'failed', 'failed once attempts reach max_attempts');
+SELECT attempt AS a2, lease_token AS t2 FROM job_queue_claim(5, 'w1', '1 minute') \gset
+SELECT is(:a2, 2, 'second claim is attempt 2');
+SELECT isnt(:t2, :t1, 'a new claim, a new lease token');
+SELECT is((SELECT status FROM job_queue_fail(:'fail_id', :t2, 'boom 2')), 'failed', 'failed once attempts reach max_attempts');
 SELECT results_eq(format($$SELECT status, attempts, last_error FROM public.job_queue WHERE id = %L$$, :'fail_id'),
     $$VALUES ('failed'::text, 2, 'boom 2'::text)$$, 'failed job keeps attempts and last_error');
 SELECT results_eq(format($$SELECT attempt, outcome, error FROM public.job_queue_attempts WHERE job_id = %L ORDER BY attempt$$, :'fail_id'),
@@ -181,22 +247,41 @@ SELECT is((SELECT outcome FROM public.job_queue_attempts WHERE job_id = :'fail_i
           'its history stays');
 SELECT is((SELECT max_attempts FROM public.job_queue WHERE id = :'fail_id'), 3, 'retry grants one more attempt');
 
--- ------------------------------------------------------------ lease fencing
+-- ------------------------------------------------------------ lease-token fencing
 DELETE FROM public.job_queue;
 SELECT job_queue_enqueue('tap_lease') AS lease_id \gset
-SELECT is((SELECT attempt FROM job_queue_claim(1, 'w-old', '30 seconds')), 1, 'w-old takes attempt 1');
+SELECT lease_token AS old_token FROM job_queue_claim(1, 'w-old', '30 seconds') \gset
 SELECT is((SELECT count(*)::int FROM job_queue_claim(1, 'w-new', '30 seconds')), 0, 'a live lease is not taken');
-SELECT isnt(job_queue_heartbeat(:'lease_id', '1 minute', 1), NULL, 'heartbeat extends a live lease');
+SELECT is((SELECT count(*)::int FROM job_queue_heartbeat(ARRAY[:'lease_id']::uuid[], ARRAY[:old_token]::bigint[], '1 minute')), 1,
+          'heartbeat extends a live lease');
 UPDATE public.job_queue SET locked_until = now() - interval '1 second' WHERE id = :'lease_id';  -- w-old went silent
-SELECT is((SELECT attempt FROM job_queue_claim(1, 'w-new', '30 seconds')), 2, 'an expired lease is taken back as attempt 2');
-SELECT ok(NOT job_queue_complete(:'lease_id', '{"by": "old"}', 1), 'the old attempt cannot complete it');
-SELECT is((SELECT count(*)::int FROM job_queue_fail(:'lease_id', 'late', 1)), 0, 'nor fail it');
-SELECT is(job_queue_heartbeat(:'lease_id', '1 minute', 1), NULL, 'nor extend its lease');
-SELECT ok(job_queue_complete(:'lease_id', '{"by": "new"}', 2), 'the current attempt completes it');
+SELECT attempt AS new_attempt, lease_token AS new_token FROM job_queue_claim(1, 'w-new', '30 seconds') \gset
+SELECT is(:new_attempt, 2, 'an expired lease is taken back as attempt 2');
+SELECT ok(NOT job_queue_complete(:'lease_id', :old_token, '{"by": "old"}'), 'the old claim cannot complete it');
+SELECT is((SELECT count(*)::int FROM job_queue_fail(:'lease_id', :old_token, 'late')), 0, 'nor fail it');
+SELECT is((SELECT count(*)::int FROM job_queue_heartbeat(ARRAY[:'lease_id']::uuid[], ARRAY[:old_token]::bigint[], '1 minute')), 0,
+          'nor extend its lease');
+SELECT ok(NOT job_queue_complete(:'lease_id', NULL, '{"by": "nobody"}'), 'no token, no completion');
+SELECT ok(job_queue_complete(:'lease_id', :new_token, '{"by": "new"}'), 'the current claim completes it');
 SELECT results_eq(format($$SELECT status, result ->> 'by', attempts FROM public.job_queue WHERE id = %L$$, :'lease_id'),
     $$VALUES ('succeeded'::text, 'new'::text, 2)$$, 'the newer attempt''s outcome stands');
 SELECT results_eq(format($$SELECT attempt, worker_id, outcome FROM public.job_queue_attempts WHERE job_id = %L ORDER BY attempt$$, :'lease_id'),
     $$VALUES (1, 'w-old'::text, 'lease_expired'::text), (2, 'w-new'::text, 'succeeded'::text)$$, 'history: lease_expired, then succeeded');
+-- a claim a crash undid (committed asynchronously, never flushed): the job is pending again
+-- with its old attempt count, the next claim hands out the same attempt number, and the
+-- first worker's late outcome must not land on the second claim
+SELECT job_queue_enqueue('tap_crash') AS crash_id \gset
+SELECT lease_token AS lost_token, attempt AS lost_attempt FROM job_queue_claim(1, 'w-crashed', '30 seconds') \gset
+UPDATE public.job_queue SET status = 'pending', attempts = 0, locked_until = NULL, locked_by = NULL,
+       lease_token = NULL, started_at = NULL WHERE id = :'crash_id';  -- the row as it was before the claim
+SELECT attempt AS again_attempt, lease_token AS again_token FROM job_queue_claim(1, 'w-after', '30 seconds') \gset
+SELECT is(:again_attempt, :lost_attempt, 'the claim after the crash has the same attempt number');
+SELECT is((SELECT count(*)::int FROM job_queue_fail(:'crash_id', :lost_token, 'late failure of the lost claim')), 0,
+          'the lost claim''s failure does not land on the new claim');
+SELECT ok(NOT job_queue_complete(:'crash_id', :lost_token), 'nor its completion');
+SELECT results_eq(format($$SELECT status, locked_by, last_error FROM public.job_queue WHERE id = %L$$, :'crash_id'),
+    $$VALUES ('running'::text, 'w-after'::text, NULL::text)$$, 'the new claim still holds the job, untouched');
+SELECT ok(job_queue_complete(:'crash_id', :again_token), 'and completes it');
 -- a lease that expires on the last allowed attempt fails the job instead of running it again
 SELECT job_queue_enqueue('tap_lease_last', '{}', max_attempts => 1) AS last_id \gset
 SELECT is((SELECT count(*)::int FROM job_queue_claim(1, 'w-old', '30 seconds')), 1, 'claimed its only attempt');
@@ -209,30 +294,55 @@ CREATE TEMP TABLE tap_claimed AS SELECT * FROM job_queue_claim(10, 'w-batch', '1
 SELECT is((SELECT count(*)::int FROM tap_claimed), 3, 'batch claim takes the three');
 SELECT is((SELECT count(*)::int FROM job_queue_complete_batch(
               (SELECT array_agg(id) FROM tap_claimed),
-              (SELECT array_agg(CASE WHEN n = 1 THEN attempt + 1 ELSE attempt END)
-               FROM (SELECT attempt, row_number() OVER () AS n FROM tap_claimed) x))), 2,
-          'batch complete applies where the attempt matches, skips the stale one');
--- complete the previous batch and claim the next in one call
+              (SELECT array_agg(CASE WHEN n = 1 THEN lease_token + 1 ELSE lease_token END)
+               FROM (SELECT lease_token, row_number() OVER () AS n FROM tap_claimed) x))), 2,
+          'batch complete applies where the token matches, skips the stale one');
+-- the worker's loop: record outcomes and claim the next jobs in one call
 SELECT job_queue_enqueue('tap_cc') AS cc_id \gset
-SELECT is((SELECT count(*)::int FROM job_queue_complete_and_claim('{}', '{}', 5, 'w-cc', '1 minute')), 1,
-          'complete_and_claim with nothing to complete claims');
-SELECT is((SELECT count(*)::int FROM job_queue_complete_and_claim(ARRAY[:'cc_id']::uuid[], '{1}', 5, 'w-cc', '1 minute')), 0,
-          'then completes it (and finds nothing more)');
+SELECT id AS cc_claimed, lease_token AS cc_token FROM job_queue_complete_and_claim('{}', '{}', NULL, 5, 'w-cc', '1 minute', '{tap_cc}')
+    WHERE kind = 'job' \gset
+SELECT is(:'cc_claimed'::uuid, :'cc_id'::uuid, 'complete_and_claim with nothing to complete claims');
+SELECT results_eq(format($$SELECT kind, id FROM job_queue_complete_and_claim(ARRAY[%L, %L]::uuid[], ARRAY[%s, 1]::bigint[], NULL, 5, 'w-cc', '1 minute', '{tap_cc}')$$,
+                         :'cc_id', :'lease_id', :cc_token),
+    format($$VALUES ('lost'::text, %L::uuid), ('wait', NULL)$$, :'lease_id'),
+    'then completes it, reports the completion that did not apply as lost, and says the queue has nothing more (wait)');
 SELECT is((SELECT status FROM public.job_queue WHERE id = :'cc_id'), 'succeeded', 'the job was completed');
+SELECT job_queue_enqueue('tap_cc', '{}', max_attempts => 2) AS cc2_id \gset
+SELECT lease_token AS cc2_token FROM job_queue_complete_and_claim('{}', '{}', NULL, 1, 'w-cc', '1 minute', '{tap_cc}') WHERE kind = 'job' \gset
+SELECT results_eq(format($$SELECT kind, id, run_at > now() FROM job_queue_complete_and_claim('{}', '{}', NULL, 0, failed_ids => ARRAY[%L]::uuid[],
+                                failed_tokens => ARRAY[%s]::bigint[], errors => '{boom}')$$, :'cc2_id', :cc2_token),
+    format($$VALUES ('retry'::text, %L::uuid, true)$$, :'cc2_id'), 'a failure comes back as retry with the next run_at');
+SELECT is((SELECT wait_s FROM job_queue_complete_and_claim('{}', '{}', NULL, 5, 'w-cc', '1 minute', '{tap_cc}')) > 5, true,
+          'wait: seconds until the retry is due');
 -- release (worker shutting down): pending again, due now, the attempt does not count
-SELECT (SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running') AS rel_id \gset
-SELECT ok(NOT job_queue_release(:'rel_id', 2), 'release is fenced by attempt');
-SELECT ok(job_queue_release(:'rel_id', 1), 'release hands the attempt back');
+SELECT id AS rel_id, lease_token AS rel_token FROM tap_claimed WHERE id IN (
+    SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running') \gset
+SELECT ok(NOT job_queue_release(:'rel_id', :rel_token + 1), 'release is fenced by the lease token');
+SELECT ok(job_queue_release(:'rel_id', :rel_token), 'release hands the attempt back');
 SELECT results_eq(format($$SELECT status, max_attempts, (SELECT outcome FROM public.job_queue_attempts WHERE job_id = %L AND attempt = 1)
                           FROM public.job_queue WHERE id = %L$$, :'rel_id', :'rel_id'),
     $$VALUES ('pending'::text, 4, 'released'::text)$$, 'released: pending, one attempt added back, recorded');
-SELECT is((SELECT attempt FROM job_queue_claim(1, 'w-batch', '1 minute')), 2, 'a released job is claimed again at once');
+SELECT is((SELECT attempt FROM job_queue_claim(1, 'w-batch', '1 minute', '{tap_b}')), 2, 'a released job is claimed again at once');
 -- cancel
 SELECT is(job_queue_cancel((SELECT id FROM public.job_queue WHERE task_type = 'tap_b' AND status = 'running')), 'cancelled',
           'cancel a running job');
 SELECT throws_like(format($$SELECT public.job_queue_cancel(%L)$$, :'lease_id'), 'job_queue_cancel: job % is already succeeded',
           'cancel refuses a finished job');
 SELECT throws_ok($$SELECT public.job_queue_cancel('00000000-0000-0000-0000-000000000000')$$, 'P0002', NULL, 'unknown id');
+
+-- ------------------------------------------------------------ task types and running workers
+DELETE FROM public.job_queue;
+SELECT count(*) AS tt FROM job_queue_enqueue_batch('[{"task_type": "tap_x", "priority": 9}, {"task_type": "tap_y"}]') \gset
+SELECT is((SELECT array_agg(task_type) FROM job_queue_claim(10, 'w-y', '1 minute', '{tap_y}')), '{tap_y}',
+          'a claim takes only the task types it names, whatever their priority');
+SELECT is((SELECT status FROM public.job_queue WHERE task_type = 'tap_x'), 'pending', 'the other type waits');
+SELECT is((SELECT unhandled FROM job_queue_health()), '{"tap_x": 1}'::jsonb, 'health: a due job no running worker handles');
+SELECT lives_ok($$SELECT job_queue_worker_alive('w-x', '{tap_x}', '1 minute')$$, 'a worker for tap_x says it runs');
+SELECT results_eq($$SELECT running_workers, unhandled FROM job_queue_health()$$, $$VALUES (1, '{}'::jsonb)$$,
+                  'health: every due job has a worker');
+SELECT lives_ok($$SELECT job_queue_worker_stopped('w-x')$$, 'the worker stops');
+SELECT is((SELECT unhandled FROM job_queue_health()), '{"tap_x": 1}'::jsonb, 'health: unhandled again');
+SELECT throws_ok($$SELECT job_queue_worker_alive('w-x', '{tap_x}', '1 day')$$, '22023', NULL, 'a worker record''s ttl is capped');
 
 -- ------------------------------------------------------------ pause switch
 DELETE FROM public.job_queue;
@@ -283,8 +393,8 @@ SELECT ok((SELECT string_agg(p, E'\n') FROM pg_temp.claim_plan() p) ~ 'Index Sca
 CREATE FUNCTION pg_temp.complete_plan() RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE $q$EXPLAIN UPDATE public.job_queue q SET status = 'succeeded'
-        FROM unnest('{00000000-0000-0000-0000-000000000001}'::uuid[], '{1}'::int[]) AS i(id, attempt)
-        WHERE q.id = i.id AND q.locked_until IS NOT NULL AND q.attempts = i.attempt$q$;
+        FROM unnest('{00000000-0000-0000-0000-000000000001}'::uuid[], '{1}'::bigint[]) AS i(id, tok)
+        WHERE q.id = i.id AND q.locked_until IS NOT NULL AND q.lease_token = i.tok$q$;
 END
 $$;
 SELECT ok((SELECT string_agg(p, E'\n') FROM pg_temp.complete_plan() p) ~ 'Index Scan using job_queue_pkey',

@@ -14,7 +14,7 @@ from typing import Any
 from pgcadence.cache import refresh as registry
 from pgcadence.cache.fileformat import iso
 from pgcadence.cache.tiered import TieredCache
-from pgcadence.queue.worker import handler
+from pgcadence.queue import handler
 
 TASK_TYPE = "cache_refresh"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -20,7 +21,7 @@ from pgcadence import queries as q
 from pgcadence.cli.common import confirm, connect, database_option, dsn, emit, json_option, one, query, to_json, \
     yes_option
 from pgcadence.errors import CadenceError
-from pgcadence.queue import worker as queue_worker
+import pgcadence.queue as queue_worker
 
 
 def _json_arg(ctx, param, value):
@@ -36,13 +37,17 @@ def _json_arg(ctx, param, value):
 
 
 # ---------------------------------------------------------------- worker
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
 @click.command()
 @database_option
-@click.option("--concurrency", "-c", type=click.IntRange(1, 1000), default=10, show_default=True,
+@click.option("--concurrency", "-c", type=click.IntRange(1, 10000), default=10, show_default=True,
               help="Jobs run at the same time.")
-@click.option("--batch-size", type=click.IntRange(1, 1000), help="Jobs taken per claim (default: --concurrency).")
+@click.option("--batch-size", type=click.IntRange(1, 10000),
+              help="Jobs taken per claim, and claimed ahead of the running ones (default: --concurrency).")
 @click.option("--lease", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds a claimed job stays ours without a heartbeat; heartbeats run every lease/3.")
+              help="Seconds a claimed job stays ours without a heartbeat (the database caps it); heartbeats run every lease/3.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
               help="Seconds between polls when no NOTIFY arrives (the fallback wake-up).")
 @click.option("--handlers", "-m", "modules", multiple=True, metavar="MODULE",
@@ -50,16 +55,22 @@ def _json_arg(ctx, param, value):
 @click.option("--worker-id", help="Name recorded in locked_by and the attempt history (default: host:pid:random).")
 @click.option("--shutdown-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="On SIGTERM/SIGINT, seconds to let running jobs finish before releasing them back to the queue.")
-def worker(database, concurrency, batch_size, lease, poll_interval, modules, worker_id, shutdown_timeout):
+@click.option("--job-log-level", type=click.Choice(sorted(_LOG_LEVELS)), default="info", show_default=True,
+              envvar="PGCADENCE_JOB_LOG_LEVEL",
+              help="Level of the per-job line of a job that succeeded (failed attempts log at warning, "
+                   "jobs that end failed at error). 'debug' keeps busy queues' logs quiet. Also $PGCADENCE_JOB_LOG_LEVEL.")
+def worker(database, concurrency, batch_size, lease, poll_interval, modules, worker_id, shutdown_timeout, job_log_level):
     """Run the job queue worker until SIGTERM or Ctrl-C.
 
-    Claims due jobs (woken by NOTIFY on enqueue, polling as a fallback), runs the
-    handler registered for each task type, and records the outcome; failures are
-    retried with backoff by the database. Logs one JSON line per job on stderr.
+    Claims due jobs of the task types it has handlers for (woken by NOTIFY on enqueue,
+    polling as a fallback), runs their handlers, and records the outcomes; failures are
+    retried with backoff by the database. Jobs of other task types wait for a worker that
+    handles them. Logs one JSON line per job on stderr. A database that is down (or not
+    up yet) is waited for.
     """
     try:
-        queue_worker.load_default_handlers()
-        queue_worker.load_handler_modules(modules)
+        queue.load_default_handlers()
+        queue.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
     url = dsn(database)
@@ -67,7 +78,8 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
         if conn.execute("select to_regprocedure(%s) is null", (q.JOB_QUEUE_CLAIM.regprocedure,)).fetchone()[0]:
             raise CadenceError("the job queue is not installed in this database: run 'pgcadence migrate' first")
     w = queue_worker.QueueWorker(url, concurrency=concurrency, batch_size=batch_size, lease=lease,
-                                 poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout)
+                                 poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout,
+                                 job_log_level=_LOG_LEVELS[job_log_level])
 
     async def main():
         stop = asyncio.Event()

@@ -119,7 +119,7 @@ SERVICES.append(ServiceSpec("net", "the pg_net-compatible sender (net.http_reque
 
 
 def _worker(dsn):
-    from pgcadence.queue.worker import QueueWorker, load_default_handlers
+    from pgcadence.queue import QueueWorker, load_default_handlers
 
     load_default_handlers()
     return QueueWorker(dsn)

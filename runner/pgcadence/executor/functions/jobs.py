@@ -6,7 +6,7 @@ Service-only: the bearer token must be the Vault secret ``job_queue_runner_secre
 
 from __future__ import annotations
 
-from pgcadence.queue import worker as queue_worker
+import pgcadence.queue as queue_worker
 from pgcadence.executor.errors import ApiError
 from pgcadence.executor.registry import function
 

@@ -1,0 +1,122 @@
+"""One job as a handler sees it: its context, decoding its payload, running its handler,
+and the log line its outcome leaves.
+
+Shared by the long-running worker (worker.py) and ``process_due`` (process_due.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import logging
+import os
+import socket
+import uuid
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgcadence.queue.registry import Handler
+
+# One line per finished attempt (operators follow a job by job_id across replicas):
+# succeeded / released at the worker's job log level (info unless configured),
+# a failed attempt that will be retried at warning, a job that ends failed at error.
+job_log = logging.getLogger("pgcadence.queue.jobs")
+OUTCOME_LEVELS = {"retry": logging.WARNING, "failed": logging.ERROR, "lost": logging.WARNING}
+
+
+@dataclass(slots=True)
+class JobContext:
+    """What a handler knows about the job it runs."""
+
+    id: str
+    task_type: str
+    attempt: int
+    max_attempts: int
+    worker_id: str
+    payload: dict = field(repr=False, default_factory=dict)
+    lease_lost: bool = False  # set when a heartbeat finds the job taken back: stop early
+    dsn: str | None = field(repr=False, default=None)  # the runner's database, for handlers that need SQL
+    lease_token: int = field(repr=False, default=0)  # the claim's token: what complete/fail/heartbeat are fenced on
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.payload.get("dryRun"))
+
+
+class JobFailed(Exception):
+    """A job the worker could not even hand to its handler (the message says why)."""
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def decode_payload(raw: str | None) -> dict:
+    """The payload as the handler gets it. A row that cannot be decoded (too deep for
+    Python, a number too long for an int) fails this job only, with the reason."""
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (RecursionError, ValueError) as exc:
+        raise JobFailed(f"payload cannot be decoded: {type(exc).__name__}: {str(exc)[:200]}") from None
+    if not isinstance(value, dict):
+        raise JobFailed(f"payload is not a JSON object but {type(value).__name__}")
+    return value
+
+
+def encode_result(result: Any) -> str | None:
+    """A handler's return value as JSON text (stored as job_queue.result)."""
+    if result is None:
+        return None
+    try:
+        text = json.dumps(result, default=str, allow_nan=False)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise JobFailed(f"the handler's result is not JSON: {type(exc).__name__}: {str(exc)[:200]}") from None
+    if "\\u0000" in text:
+        raise JobFailed("the handler's result holds a NUL character, which PostgreSQL cannot store")
+    return text
+
+
+def error_text(exc: BaseException) -> str:
+    """What a failed attempt records as last_error (the database keeps the first 8 KiB)."""
+    text = str(exc) if isinstance(exc, JobFailed) else f"{type(exc).__name__}: {exc}"
+    return text.replace("\x00", "\\0")  # PostgreSQL text cannot hold NUL
+
+
+async def run_handler(fn: Handler, is_async: bool, ctx: JobContext, executor: Executor | None = None) -> str | None:
+    """Run ``fn(ctx.payload, ctx)``: awaited when async, in ``executor`` (a thread) when
+    plain. Returns the result as JSON text; raises what the handler raised."""
+    if is_async:
+        result = await fn(ctx.payload, ctx)
+    else:
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(executor, functools.partial(fn, ctx.payload, ctx))
+        if inspect.isawaitable(result):
+            result = await result
+    return encode_result(result)
+
+
+def is_async_handler(fn: Handler) -> bool:
+    return inspect.iscoroutinefunction(fn)
+
+
+def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level: int,
+                error: str | None = None, next_run_at: Any = None) -> None:
+    """One structured line per finished attempt, fields for a JSON formatter."""
+    level = OUTCOME_LEVELS.get(outcome, level)
+    if not job_log.isEnabledFor(level):
+        return
+    fields = {"event": "job", "job_id": ctx.id, "task_type": ctx.task_type, "attempt": ctx.attempt,
+              "outcome": outcome, "worker": ctx.worker_id}
+    if duration_ms is not None:
+        fields["duration_ms"] = duration_ms
+    if error is not None:
+        fields["error"] = error
+    if next_run_at is not None:
+        fields["next_run_at"] = next_run_at
+    # makeRecord + handle: a job line needs no caller lookup (findCaller walks the stack)
+    job_log.handle(job_log.makeRecord(job_log.name, level, __file__, 0, "job", None, None, extra={"fields": fields}))
