@@ -84,11 +84,13 @@ def pytest_collection_modifyitems(config, items):
         _SKIPPED_SUPABASE[:] = [why, str(len(marked))]
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _SKIPPED_SUPABASE:
+def pytest_unconfigure(config):
+    """After the final counts: one line when the supabase profile was skipped."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if _SKIPPED_SUPABASE and reporter is not None:
         why, count = _SKIPPED_SUPABASE
-        terminalreporter.write_line(f"SKIPPED the supabase profile ({count} tests): {why} "
-                                    "(make supabase-ext installs them; .ci/run does)", yellow=True, bold=True)
+        reporter.write_line(f"SKIPPED the supabase profile ({count} tests): {why} "
+                            "(make supabase-ext installs them; .ci/run does)", yellow=True, bold=True)
 
 
 def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
