@@ -26,6 +26,7 @@ extensions are not installed; ``.ci/run`` installs them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -184,20 +185,26 @@ def test_doctor_on_a_server_where_the_extensions_are_installed_but_not_preloaded
                                    "net-worker sends the requests")
 
 
-def _status_in_new_database(url: str, name: str, setup: str) -> dict[str, tuple[str, str, str]]:
-    """extension_status() in a scratch database of the cluster at ``url`` after ``setup``."""
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+@contextlib.contextmanager
+def _scratch_database(url: str, name: str):
+    """A new, empty database of the cluster at ``url`` (no Supabase preparation), dropped after."""
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
         admin.execute(f'drop database if exists "{name}"')
         admin.execute(f'create database "{name}"')
         try:
             with psycopg.connect(url.rsplit("/", 1)[0] + "/" + name, autocommit=True) as c:
-                c.execute(setup)
-                c.execute("create schema pgcadence")
-                c.execute((ROOT / "sql" / "base" / "extensions.sql").read_text())
-                return {s: (i, lv, why) for s, i, lv, why in c.execute("select * from pgcadence.extension_status()")}
+                yield c
         finally:
             admin.execute(f'drop database "{name}" with (force)')
+
+
+def _status_in_new_database(url: str, name: str, setup: str) -> dict[str, tuple[str, str, str]]:
+    """extension_status() in a scratch database of the cluster at ``url`` after ``setup``."""
+    with _scratch_database(url, name) as c:
+        c.execute(setup)
+        c.execute("create schema pgcadence")
+        c.execute((ROOT / "sql" / "base" / "extensions.sql").read_text())
+        return {s: (i, lv, why) for s, i, lv, why in c.execute("select * from pgcadence.extension_status()")}
 
 
 def test_doctor_names_what_keeps_a_real_extension_from_working(supabase_profile_url, migrated_url):
@@ -274,6 +281,33 @@ def test_helpers_and_cli_read_and_write_the_real_vault(supabase_profile_url, pro
             served.url, cron_block["service_key"])
         c.rollback()
     assert run_cli("secrets", "rm", "probe_url", "--yes", "-d", url).returncode == 0
+
+
+def test_where_pgcadence_creates_supabase_vault_service_role_gets_supabases_grants(supabase_profile_url, profile):
+    """On the profile, migration 0002 created supabase_vault, so sql/vault/real_grants.sql
+    applies. Without Supabase's after-create grants (a database of the same server that was
+    not prepared as Supabase prepares one), the extension alone gives service_role nothing;
+    the file gives it what Supabase gives, and service_role can use the Vault API."""
+    applied = {r[0] for r in profile.execute("select path from pgcadence.source_files")}
+    assert "vault/real_grants.sql" in applied
+    grants = ("select has_schema_privilege('service_role', 'vault', 'USAGE'),"
+              " has_table_privilege('service_role', 'vault.secrets', 'SELECT, DELETE'),"
+              " has_table_privilege('service_role', 'vault.decrypted_secrets', 'SELECT'),"
+              " has_function_privilege('service_role', 'vault.create_secret(text, text, text, uuid)', 'EXECUTE'),"
+              " has_function_privilege('service_role', 'vault.update_secret(uuid, text, text, text, uuid)', 'EXECUTE')")
+    with _scratch_database(supabase_profile_url, "plain_vault") as c:
+        c.execute("create extension supabase_vault cascade")
+        assert c.execute(grants).fetchone() == (False, False, False, False, False)
+        c.execute((ROOT / "sql" / "vault" / "real_grants.sql").read_text())
+        assert c.execute(grants).fetchone() == (True, True, True, True, True)
+        with c.transaction():
+            c.execute("set local role service_role")
+            sid = c.execute("select vault.create_secret('from service_role', 'sr_probe')").fetchone()[0]
+            c.execute("select vault.update_secret(%s, new_secret := 'updated by service_role')", (sid,))
+            assert c.execute("select decrypted_secret from vault.decrypted_secrets where name = 'sr_probe'"
+                             ).fetchone()[0] == "updated by service_role"
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), c.transaction():
+                c.execute("insert into vault.secrets (secret) values ('x')")
 
 
 # ---------------------------------------------------------------- the setup guide as written
