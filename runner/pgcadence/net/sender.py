@@ -65,6 +65,7 @@ MAX_REDIRECTS = 30  # libcurl's default
 MAX_RESPONSE_ENV = "PGCADENCE_NET_MAX_RESPONSE_BYTES"
 DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_MAX_BYTES
 
+
 class _CurlLikeRequest(aiohttp.ClientRequest):
     """aiohttp adds ``Content-Length: 0`` to a DELETE without a body; libcurl (pg_net)
     sends no such header, so neither do we (unless the request's own headers set it)."""
