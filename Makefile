@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test deps venv doctor schema down clean bench
+.PHONY: run test deps venv doctor schema down clean bench supabase-ext
 
 run: deps venv
 	$(BIN)/pgcadence run
@@ -16,6 +16,14 @@ test: deps venv
 
 deps:
 	@bash scripts/install-deps.sh
+
+# Supabase's real pg_net and supabase_vault, built into this machine's PostgreSQL 15 so that
+# `make test` also runs the supabase profile (tests/test_supabase_profile.py). Needs root and
+# the extensions' release archives in ../shared/supabase-ext (where CI has them).
+SUPABASE_EXT := ../shared/supabase-ext/build.sh
+supabase-ext: deps
+	@test -f $(SUPABASE_EXT) || { echo "no $(SUPABASE_EXT): the supabase profile needs Supabase's pg_net and supabase_vault archives there" >&2; exit 1; }
+	@bash $(SUPABASE_EXT)
 
 venv: $(STAMP)
 

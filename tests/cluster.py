@@ -12,7 +12,7 @@ import pwd
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -34,6 +34,7 @@ PLAIN_OPTIONS = "-c fsync=off -c listen_addresses=127.0.0.1"
 class TestCluster:
     executor: PostgreSQLExecutor
     base: Path
+    extra_dirs: list[Path] = field(default_factory=list)  # removed with the cluster (e.g. a key script's)
 
     @property
     def port(self) -> int:
@@ -47,7 +48,8 @@ class TestCluster:
             if self.executor.running():
                 self.executor.stop()
         finally:
-            shutil.rmtree(self.base, ignore_errors=True)
+            for path in (self.base, *self.extra_dirs):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _wrapper(base: Path) -> Path:
@@ -75,12 +77,19 @@ def _connect_when_ready(url: str, timeout: float = 60.0) -> psycopg.Connection:
             time.sleep(0.1)
 
 
-def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> TestCluster:
-    base = Path(tempfile.mkdtemp(prefix="pgcadence-test-", dir="/tmp"))
-    base.chmod(0o755)
+def server_owned_dir(prefix: str) -> Path:
+    """A fresh directory under /tmp that the server's OS user owns."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
     if os.geteuid() == 0:
         pw = pwd.getpwnam(SERVER_USER)
-        os.chown(base, pw.pw_uid, pw.pw_gid)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+    return path
+
+
+def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence",
+                  extra_dirs: list[Path] | None = None) -> TestCluster:
+    base = server_owned_dir("pgcadence-test-")
     executor = PostgreSQLExecutor(
         executable=str(_wrapper(base)),
         host="127.0.0.1",
@@ -92,7 +101,7 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence") -> Tes
         dbname=dbname,
         postgres_options=options,
     )
-    cluster = TestCluster(executor, base)
+    cluster = TestCluster(executor, base, list(extra_dirs or []))
     try:
         executor.start()
         # the Vault key ring the server reads at call time (migration 0002)

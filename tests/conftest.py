@@ -2,6 +2,10 @@
 
 The database ``pgcadence`` is the one pg_cron runs in (cron.database_name); it is
 migrated once. Tests that change its schema put it back (see ``migrated_url``).
+
+Tests marked ``supabase`` run on the supabase profile (tests/supabase_profile.py: Supabase's
+real pg_net and supabase_vault preloaded, ``supabase_profile_url``); where those extensions
+are not installed they are skipped, and the run ends with one line saying so.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 
 from pgcadence import migrate
 from tests.cluster import start_cluster
+from tests.supabase_profile import real_extensions_missing, start_supabase_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "pgcadence"]
@@ -48,6 +53,44 @@ def conn(migrated_url):
     with psycopg.connect(migrated_url) as c:
         yield c
         c.rollback()
+
+
+@pytest.fixture(scope="session")
+def supabase_profile():
+    """The supabase profile's cluster, migrated to head (tests marked ``supabase``)."""
+    c = start_supabase_cluster(real_extensions=True)
+    try:
+        migrate.apply(c.url(), progress=lambda m: None)
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture(scope="session")
+def supabase_profile_url(supabase_profile) -> str:
+    return supabase_profile.url()
+
+
+_SKIPPED_SUPABASE: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    marked = [item for item in items if item.get_closest_marker("supabase")]
+    missing = real_extensions_missing() if marked else []
+    if missing:
+        why = f"the supabase profile needs Supabase's {' and '.join(missing)} installed into this PostgreSQL"
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=why))
+        _SKIPPED_SUPABASE[:] = [why, str(len(marked))]
+
+
+def pytest_unconfigure(config):
+    """After the final counts: one line when the supabase profile was skipped."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if _SKIPPED_SUPABASE and reporter is not None:
+        why, count = _SKIPPED_SUPABASE
+        reporter.write_line(f"SKIPPED the supabase profile ({count} tests): {why} "
+                            "(make supabase-ext installs them; .ci/run does)", yellow=True, bold=True)
 
 
 def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:

@@ -103,12 +103,16 @@ def test_post_200_row_and_what_the_server_receives(db, sender, upstream):
 def test_get_and_delete_are_sent_with_their_headers(db, sender, upstream):
     g = one(db, "select net.http_get(%s, headers => '{\"Authorization\": \"Bearer k\", \"X-N\": 5}')", upstream.url("/ok?tag=get"))[0]
     d = one(db, "select net.http_delete(%s, body => '{\"gone\": true}')", upstream.url("/ok?tag=del"))[0]
-    assert wait_row(db, g)["status_code"] == 200 and wait_row(db, d)["status_code"] == 200
+    bare = one(db, "select net.http_delete(%s)", upstream.url("/ok?tag=bare"))[0]
+    assert {wait_row(db, i)["status_code"] for i in (g, d, bare)} == {200}
     get = [s for s in upstream.seen if s.path == "/ok?tag=get"][-1]
     dele = [s for s in upstream.seen if s.path == "/ok?tag=del"][-1]
     assert get.method == "GET" and get.body == b"" and get.headers["Authorization"] == "Bearer k"
     assert get.headers["X-N"] == "5" and "Content-Type" not in get.headers
     assert dele.method == "DELETE" and dele.body == b'{"gone": true}'
+    # a DELETE without body carries no Content-Length, as libcurl sends it (pg_net)
+    bare_seen = [s for s in upstream.seen if s.path == "/ok?tag=bare"][-1]
+    assert bare_seen.body == b"" and "Content-Length" not in bare_seen.headers, bare_seen.headers
 
 
 def test_4xx_and_5xx_are_rows_not_errors(db, sender, upstream):

@@ -170,16 +170,32 @@ def heartbeat_check(conn: psycopg.Connection) -> list[Check]:
                   "pg_cron is not ticking: check cron.job_run_details and the server log")]
 
 
+# ---------------------------------------------------------------- real extension or shim
+_EXTENSION_FIXES = {
+    "vault": "add supabase_vault to shared_preload_libraries (with vault.getkey_script) and restart",
+    "net": "set pg_net.database_name to this database, add pg_net to shared_preload_libraries, and restart",
+}
+
+
+def extension_checks(conn: psycopg.Connection) -> list[Check]:
+    """One line per surface: Supabase's real pg_net / supabase_vault or pgcadence's shim, and why."""
+    if conn.execute("select to_regprocedure(%s) is null", (q.EXTENSION_STATUS.regprocedure,)).fetchone()[0]:
+        return []
+    rows = conn.execute(f"select surface, in_use, level, reason from {q.EXTENSION_STATUS}").fetchall()
+    level = {"ok": "PASS", "fail": "FAIL", "missing": "FAIL"}
+    return [Check(level[lv], f"{surface} in use", f"{in_use}: {reason}",
+                  "run 'pgcadence migrate'" if lv == "missing" else _EXTENSION_FIXES[surface])
+            for surface, in_use, lv, reason in rows]
+
+
 # ---------------------------------------------------------------- the parts of the package
 def net_checks(conn: psycopg.Connection) -> list[Check]:
     """Is someone sending what net.http_* queues?"""
     real, shim = conn.execute(
         "select exists (select 1 from pg_extension where extname = 'pg_net'), to_regprocedure(%s) is not null",
         (q.NET_STATUS.regprocedure,)).fetchone()
-    if real:
-        return [Check("PASS", "net sender", "the real pg_net extension sends the requests")]
-    if not shim:
-        return []  # the migrations check already says what to run
+    if real or not shim:
+        return []  # 'net in use' says whether pg_net's worker runs; without a net schema, the migrations check
     queued, in_flight, oldest, senders, stuck = conn.execute(
         "select queued, in_flight, coalesce(date_trunc('second', oldest_age)::text, '-'), senders,"
         f" coalesce(oldest_age > interval '5 minutes', false) from {q.NET_STATUS}").fetchone()
@@ -264,6 +280,7 @@ CHECKS: tuple[CheckFn, ...] = (
     role_checks,
     migration_checks,
     heartbeat_check,
+    extension_checks,
     vault.doctor_checks,
     keys.doctor_checks,
     net_checks,

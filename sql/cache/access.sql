@@ -21,7 +21,7 @@ CREATE POLICY "Service role can manage cache stats" ON public.cache_stats
     USING ((SELECT auth.role()) = 'service_role' OR current_user = 'service_role')
     WITH CHECK ((SELECT auth.role()) = 'service_role' OR current_user = 'service_role');
 
--- Supabase's default privileges give anon/authenticated everything in public: take it back.
-REVOKE ALL ON public.projects, public.cache_storage, public.cache_stats FROM PUBLIC, anon, authenticated;
+-- Supabase's default privileges give the API roles everything in public: take it back, then grant.
+REVOKE ALL ON public.projects, public.cache_storage, public.cache_stats FROM PUBLIC, anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.projects, public.cache_storage, public.cache_stats TO service_role;
 GRANT USAGE ON SEQUENCE public.projects_id_seq, public.cache_storage_id_seq TO service_role;

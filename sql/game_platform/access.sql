@@ -42,7 +42,7 @@ CREATE POLICY game_platform_sync_state_admin_read ON public.game_platform_sync_s
     FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
 
 REVOKE ALL ON public.competitors, public.game_platform_activity, public.game_platform_sync_state
-    FROM PUBLIC, anon, authenticated;
+    FROM PUBLIC, anon, authenticated, service_role;
 REVOKE ALL ON pgcadence.game_platform_settings FROM PUBLIC, anon, authenticated, service_role;
 GRANT SELECT ON public.competitors, public.game_platform_activity, public.game_platform_sync_state TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.competitors, public.game_platform_activity,

@@ -92,7 +92,7 @@ END
 $$;
 COMMENT ON FUNCTION public.purge_mandate_audit(interval) IS
     'Retention for mandate_audit: delete rows older than the interval (>= 30 days). Executable by the owner only.';
-REVOKE ALL ON FUNCTION public.purge_mandate_audit(interval) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.purge_mandate_audit(interval) FROM PUBLIC, anon, authenticated, service_role;
 
 CREATE OR REPLACE TRIGGER mandate_audit_no_update_delete BEFORE UPDATE OR DELETE ON public.mandate_audit
     FOR EACH ROW EXECUTE FUNCTION pgcadence.mandate_audit_append_only();

@@ -82,6 +82,6 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION public.reseal_credential(uuid, bytea, text) IS
     'Replace a credential''s ciphertext and key fingerprint (key rotation). Owner / service_role only.';
-REVOKE ALL ON FUNCTION public.reseal_credential(uuid, bytea, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.reseal_credential(uuid, bytea, text) FROM PUBLIC, anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.store_credential(uuid, uuid, text, text, bytea, text, jsonb) TO authenticated, service_role;
 GRANT EXECUTE ON FUNCTION public.access_credential(uuid, jsonb) TO authenticated, service_role;

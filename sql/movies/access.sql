@@ -62,7 +62,7 @@ DROP POLICY IF EXISTS sync_state_service_role_all ON public.sync_state;
 CREATE POLICY sync_state_service_role_all ON public.sync_state FOR ALL TO service_role USING (true) WITH CHECK (true);
 
 REVOKE ALL ON public.movies, public.scheduled_ingestion_log, public.tmdb_api_logs, public.sync_state,
-              public.refresh_queue FROM PUBLIC, anon, authenticated;
+              public.refresh_queue FROM PUBLIC, anon, authenticated, service_role;
 GRANT SELECT ON public.movies TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.movies, public.scheduled_ingestion_log, public.tmdb_api_logs,
                                         public.sync_state TO service_role;

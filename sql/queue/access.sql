@@ -13,7 +13,7 @@ CREATE POLICY job_queue_attempt_log_admin_read ON public.job_queue_attempt_log
     FOR SELECT TO authenticated USING ((SELECT public.is_admin_user()));
 
 REVOKE ALL ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
-    FROM PUBLIC, anon, authenticated;
+    FROM PUBLIC, anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.job_queue, public.job_queue_attempt_log TO service_role;
 GRANT SELECT ON public.job_queue, public.job_queue_attempt_log, public.job_queue_attempts, public.job_queue_metrics
     TO authenticated, service_role;

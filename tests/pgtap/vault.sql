@@ -1,5 +1,8 @@
--- Vault shim (migration 0002): API shape, privileges, authenticated encryption, the cron-command helpers.
-SELECT plan(73);
+-- The Vault contract (migration 0002): API shape, privileges, authenticated encryption and
+-- the cron-command helpers, as Supabase's supabase_vault has them. It holds for the real
+-- extension (the supabase profile runs this file too) and for pgcadence's shim;
+-- vault_shim.sql holds what only the shim does.
+SELECT plan(67);
 
 -- ------------------------------------------------------------ shape
 SELECT has_schema('vault');
@@ -30,13 +33,9 @@ SELECT is_definer('public', 'get_supabase_url', '{}'::name[]);
 SELECT is_definer('public', 'get_service_role_key', '{}'::name[]);
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
-      WHERE (p.pronamespace = 'vault'::regnamespace OR p.oid IN ('public.get_supabase_url()'::regprocedure,
-                                                                   'public.get_service_role_key()'::regprocedure))
+      WHERE p.oid IN ('public.get_supabase_url()'::regprocedure, 'public.get_service_role_key()'::regprocedure)
         AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
-    NULL, 'every vault function and cron-command helper pins search_path (pg_catalog, pg_temp)');
-SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'vault.secrets'::regclass), 'RLS is on for vault.secrets');
-SELECT ok((SELECT reloptions @> ARRAY['security_invoker=true'] FROM pg_class WHERE oid = 'vault.decrypted_secrets'::regclass),
-          'decrypted_secrets is a security_invoker view (no definer view)');
+    NULL, 'the cron-command helpers pin search_path (pg_catalog, pg_temp)');
 
 -- ------------------------------------------------------------ privileges
 SELECT schema_privs_are('vault', 'anon', '{}'::text[], 'anon has no usage on schema vault');
@@ -49,7 +48,7 @@ SELECT table_privs_are('vault', 'secrets', 'service_role', ARRAY['SELECT', 'DELE
 SELECT table_privs_are('vault', 'secrets', 'public', '{}'::text[]);
 SELECT table_privs_are('vault', 'decrypted_secrets', 'anon', '{}'::text[]);
 SELECT table_privs_are('vault', 'decrypted_secrets', 'authenticated', '{}'::text[]);
-SELECT table_privs_are('vault', 'decrypted_secrets', 'service_role', ARRAY['SELECT']);
+SELECT ok(has_table_privilege('service_role', 'vault.decrypted_secrets', 'SELECT'), 'service_role may read decrypted_secrets');
 SELECT is(
     (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
       WHERE (p.pronamespace = 'vault'::regnamespace OR p.oid IN ('public.get_supabase_url()'::regprocedure,
@@ -60,11 +59,6 @@ SELECT function_privs_are('vault', 'create_secret', ARRAY['text', 'text', 'text'
 SELECT function_privs_are('vault', 'update_secret', ARRAY['uuid', 'text', 'text', 'text', 'uuid'], 'service_role', ARRAY['EXECUTE']);
 SELECT function_privs_are('public', 'get_supabase_url', '{}'::name[], 'service_role', ARRAY['EXECUTE']);
 SELECT function_privs_are('public', 'get_service_role_key', '{}'::name[], 'service_role', ARRAY['EXECUTE']);
-SELECT ok(NOT has_function_privilege('service_role', 'vault._keys()', 'EXECUTE')
-          AND NOT has_function_privilege('service_role', 'vault._key(uuid)', 'EXECUTE')
-          AND NOT has_function_privilege('service_role', 'vault._encrypt(uuid, uuid, text)', 'EXECUTE')
-          AND NOT has_function_privilege('service_role', 'vault._reencrypt_all(uuid)', 'EXECUTE'),
-          'nobody but the owner can reach the key ring functions');
 
 -- ------------------------------------------------------------ behaviour (as the owner)
 DELETE FROM vault.secrets;  -- start empty (rolled back at the end)
@@ -77,7 +71,7 @@ SELECT is((SELECT decrypted_secret FROM vault.decrypted_secrets WHERE name = 'pr
 SELECT is((SELECT description FROM vault.decrypted_secrets WHERE id = :'other_id'), '', 'description defaults to empty');
 SELECT ok((SELECT secret NOT LIKE '%abc.example%' AND decode(secret, 'base64') IS NOT NULL FROM vault.secrets WHERE id = :'url_id'),
           'the table holds base64 ciphertext, not the value');
-SELECT ok((SELECT key_id IS NOT NULL AND length(nonce) = 16 FROM vault.secrets WHERE id = :'url_id'), 'key_id and a 16-byte nonce are stored');
+SELECT ok((SELECT length(nonce) = 16 FROM vault.secrets WHERE id = :'url_id'), 'a 16-byte nonce is stored');
 SELECT isnt((SELECT secret FROM vault.secrets WHERE id = :'url_id'),
             (SELECT secret FROM vault.secrets WHERE id = :'key_id'), 'two secrets never share a ciphertext');
 
@@ -87,27 +81,23 @@ SELECT is((SELECT (description, decrypted_secret)::text FROM vault.decrypted_sec
           '(changed,https://abc.example.org)', 'metadata update keeps the value');
 SELECT lives_ok(format($$SELECT vault.update_secret(%L, new_secret := 'https://new.example.org')$$, :'url_id'), 'value update');
 SELECT is((SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = :'url_id'), 'https://new.example.org', 'new value decrypts');
-SELECT throws_ok($$SELECT vault.update_secret('00000000-0000-0000-0000-000000000000', new_name := 'x')$$,
-                 'P0002', 'no vault secret with id 00000000-0000-0000-0000-000000000000', 'update of an unknown id is an error');
 SELECT throws_ok($$SELECT vault.create_secret('dup', 'project_url')$$, '23505', NULL, 'names are unique');
 SELECT lives_ok($$SELECT vault.create_secret('a'), vault.create_secret('b')$$, 'several unnamed secrets are fine');
-SELECT throws_ok($$SELECT vault.create_secret('v', 'k', 'd', '11111111-1111-1111-1111-111111111111')$$, 'F0000',
-                 NULL, 'an unknown new_key_id is refused');
 
 -- associated data: a ciphertext copied to another row must not decrypt
 UPDATE vault.secrets AS t SET secret = s.secret, nonce = s.nonce, key_id = s.key_id
   FROM vault.secrets AS s WHERE s.id = :'url_id' AND t.id = :'other_id';
-SELECT throws_like(format('SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %L', :'other_id'),
-                   'vault secret % failed authentication%copied from another row%', 'a ciphertext moved to another row fails to decrypt');
+SELECT throws_ok(format('SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %L', :'other_id'),
+                 NULL, NULL, 'a ciphertext moved to another row fails to decrypt');
 SELECT lives_ok(format('SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %L', :'url_id'),
                 'the original row still decrypts');
 -- a flipped byte fails authentication too
 UPDATE vault.secrets SET secret = encode(set_byte(decode(secret, 'base64'), 0, get_byte(decode(secret, 'base64'), 0) # 1), 'base64')
  WHERE id = :'key_id';
-SELECT throws_like(format('SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %L', :'key_id'),
-                   '%failed authentication%', 'a tampered ciphertext fails to decrypt');
-SELECT lives_ok(format($$SELECT vault.update_secret(%L, new_secret := 's3cr3t-value')$$, :'key_id'), 'a damaged secret can be stored again');
-DELETE FROM vault.secrets WHERE id = :'other_id';
+SELECT throws_ok(format('SELECT decrypted_secret FROM vault.decrypted_secrets WHERE id = %L', :'key_id'),
+                 NULL, NULL, 'a tampered ciphertext fails to decrypt');
+DELETE FROM vault.secrets WHERE id IN (:'other_id', :'key_id');
+SELECT vault.create_secret(new_secret := 's3cr3t-value', new_name := 'service_role_key') AS key_id \gset
 
 -- ------------------------------------------------------------ as the API roles
 -- let the API roles run pgTAP itself (all of this is rolled back)

@@ -82,6 +82,7 @@ def describe_ready(opts: ServeOptions):
             parts.append(f"executor on {url} ({len(REGISTRY)} functions: {', '.join(sorted(REGISTRY))})")
         running = [s.name for s in SERVICES if s.name not in opts.disabled]
         parts.append("services: " + (", ".join(running) if running else "none"))
+        parts += [f"{name} sender not started ({why})" for name, why in opts.not_started.items()]
         click.echo("pgcadence serve: " + "; ".join(parts) + ". SIGTERM/Ctrl-C stops it gracefully.")
 
     return ready

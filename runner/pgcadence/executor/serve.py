@@ -42,6 +42,7 @@ class ServeOptions:
     request_timeout: float = app_mod.DEFAULT_TIMEOUT
     pool_size: int = 10
     cors_origins: tuple[str, ...] = ()  # empty: $PGCADENCE_CORS_ORIGINS, else "*"
+    not_started: dict[str, str] = field(default_factory=dict)  # service name -> why serve did not start it
 
 
 class _Server(uvicorn.Server):
@@ -61,6 +62,25 @@ def load_functions(modules: list[str]) -> dict:
         except ImportError as exc:
             raise CadenceError(f"cannot import handler module {name!r}: {exc}") from None
     return REGISTRY
+
+
+REAL_PG_NET = "the real pg_net extension is installed in this database: its background worker sends net.http_* requests"
+
+
+def skip_services_the_database_has(opts: ServeOptions) -> None:
+    """Where the real pg_net is installed, its own worker sends the requests: serve does
+    not start its sender (two senders of one queue would race pg_net's worker), and says so."""
+    if "net" in opts.disabled:
+        return
+    try:
+        with db.connect(opts.dsn) as conn:
+            real = conn.execute("select exists (select 1 from pg_extension where extname = 'pg_net')").fetchone()[0]
+    except Exception:  # noqa: BLE001 - unreachable now: the sender starts, waits and checks again itself
+        return
+    if real:
+        opts.disabled.add("net")
+        opts.not_started["net"] = REAL_PG_NET
+        logs.event("net_sender_not_started", reason=REAL_PG_NET)
 
 
 def check_database(dsn: str) -> None:
@@ -90,6 +110,7 @@ async def serve(opts: ServeOptions, extra: list[tuple[str, Callable[[], Any]]] =
     stop = asyncio.Event()
     supervisor = Supervisor(stop)
     load_functions(opts.load)  # before listing services: a --load module may register one
+    skip_services_the_database_has(opts)
     services = [(s.name, (lambda s=s: s.factory(opts.dsn))) for s in SERVICES if s.name not in opts.disabled]
     services += list(extra)
     if not opts.executor and not services:

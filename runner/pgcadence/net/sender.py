@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 import psycopg
+from aiohttp import hdrs
 
 from pgcadence import queries as q
 from pgcadence.httpread import DEFAULT_MAX_BYTES, BodyTooLarge, limit_from_env, read_body
@@ -63,6 +64,18 @@ DEFAULT_BATCH = 200
 MAX_REDIRECTS = 30  # libcurl's default
 MAX_RESPONSE_ENV = "PGCADENCE_NET_MAX_RESPONSE_BYTES"
 DEFAULT_MAX_RESPONSE_BYTES = DEFAULT_MAX_BYTES
+
+
+class _CurlLikeRequest(aiohttp.ClientRequest):
+    """aiohttp adds ``Content-Length: 0`` to a DELETE without a body; libcurl (pg_net)
+    sends no such header, so neither do we (unless the request's own headers set it)."""
+
+    def update_body_from_data(self, body, *args, **kwargs) -> None:
+        given = hdrs.CONTENT_LENGTH in self.headers
+        super().update_body_from_data(body, *args, **kwargs)
+        if body is None and self.method == hdrs.METH_DELETE and not given:
+            self.headers.popall(hdrs.CONTENT_LENGTH, None)
+
 
 @dataclass(slots=True)
 class Result:
@@ -143,6 +156,7 @@ class NetWorker:
             auto_decompress=False,  # pg_net asks for no encoding and stores the body as sent
             skip_auto_headers=("Accept-Encoding",),
             trace_configs=[curl.trace_config()],
+            request_class=_CurlLikeRequest,
         )
         stop_waiter = asyncio.ensure_future(stop.wait())
         stop_waiter.add_done_callback(lambda _: self._kick.set())
