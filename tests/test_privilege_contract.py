@@ -45,7 +45,7 @@ ALLOWLIST: dict[str, tuple[frozenset[str], str]] = {
         "public.job_queue_enqueue_batch(jsonb)", "public.job_queue_retry(uuid,integer)", "public.job_queue_cancel(uuid)",
         "public.job_queue_pause()", "public.job_queue_resume()",
         "public.job_queue_cleanup(interval,text[])", "public.job_queue_list(text,text,integer)",
-        "public.job_queue_get(uuid)")},
+        "public.job_queue_get(uuid)", "public.job_queue_health()")},
     "public.job_queue_paused()": (frozenset({"authenticated"}), "reads one boolean: whether processing is paused"),
     "public.job_queue_retry_delay(integer,double precision)": (frozenset({"authenticated"}),
                                                                 "the backoff formula over the queue's settings"),

@@ -34,6 +34,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('public.job_queue_cleanup(interval,text[])', 'admin console; refuses non-admins inside'),
         ('public.job_queue_list(text,text,integer)', 'admin console; refuses non-admins inside'),
         ('public.job_queue_get(uuid)', 'admin console; refuses non-admins inside'),
+        ('public.job_queue_health()', 'doctor and console; refuses everyone but admins and service_role inside'),
         ('public.job_queue_retry_delay(integer,double precision)', 'the backoff formula: reads only the queue''s backoff settings'),
         ('public.log_audit(text,uuid,text,text,uuid,jsonb)', 'a user appends audit rows about themselves only; anon is refused inside'),
         ('public.store_credential(uuid,uuid,text,text,bytea,text,jsonb)', 'a user stores their own sealed credential only (ciphertext; checked inside)'),

@@ -209,7 +209,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION public.cron_health() IS
-    'Cron health (seed 002 troubleshooting): failed last runs, never-run jobs, long/overlapping runs, net backlog and responses, history size and indexes, time-zone and handler checks. Admin only.';
+    'Cron health: failed last runs, never-run jobs, long/overlapping runs, net backlog and responses, history size and indexes, time-zone and handler checks. Admin only.';
 
 REVOKE ALL ON FUNCTION public.cron_history_cleanup(interval) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.set_cron_history_retention(interval) FROM PUBLIC, anon, authenticated;

@@ -3,8 +3,8 @@
 -- here because the jobs enqueue them; the runner refreshes the list on start.
 
 INSERT INTO public.job_handlers (task_type, description, registered_by) VALUES
-    ('game_platform_sync', 'Game Platform incremental sync (seed 002)', 'migration'),
-    ('game_platform_totals_sweep', 'Refresh totals of competitors flagged needs_totals_refresh (seed 002)', 'migration')
+    ('game_platform_sync', 'Game Platform incremental sync', 'migration'),
+    ('game_platform_totals_sweep', 'Refresh totals of competitors flagged needs_totals_refresh', 'migration')
 ON CONFLICT (task_type) DO NOTHING;
 
 SELECT pgcadence.cron_schedule_task('game_platform_sync_incremental', '*/30 * * * *', 'game_platform_sync',

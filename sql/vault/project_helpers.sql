@@ -22,7 +22,7 @@ BEGIN
 END
 $f$;
 COMMENT ON FUNCTION public.get_supabase_url() IS
-    'Project URL: Vault secret project_url, else setting app.settings.supabase_url (seed 003 helper).';
+    'Project URL: Vault secret project_url, else setting app.settings.supabase_url. Same name and behaviour as the helper Supabase projects define.';
 
 -- Service-role key for cron jobs: Vault 'service_role_key', else app.settings.service_role_key.
 CREATE OR REPLACE FUNCTION public.get_service_role_key() RETURNS text
@@ -43,7 +43,7 @@ BEGIN
 END
 $f$;
 COMMENT ON FUNCTION public.get_service_role_key() IS
-    'Service-role key: Vault secret service_role_key, else setting app.settings.service_role_key (seed 003 helper).';
+    'Service-role key: Vault secret service_role_key, else setting app.settings.service_role_key. Same name and behaviour as the helper Supabase projects define.';
 
 REVOKE ALL ON FUNCTION public.get_supabase_url(), public.get_service_role_key() FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.get_supabase_url(), public.get_service_role_key() TO service_role;

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -48,7 +49,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
     rows = []
     if handlers:
         async with _borrow(conn_or_pool) as conn:
-            cur = await conn.execute(sql.CLAIM, (n, worker_id, lease, sorted(handlers)))
+            cur = await conn.execute(sql.CLAIM, (n, worker_id, timedelta(seconds=lease), sorted(handlers)))
             rows = await cur.fetchall()
 
     async def one(row) -> tuple[JobContext, dict, str | None, str | None]:
@@ -74,7 +75,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         async with _borrow(conn_or_pool) as conn:
             cur = await conn.execute(sql.STEP, (
                 [c.id for c, _, _ in ok], [c.lease_token for c, _, _ in ok], [res for _, _, res in ok] or None,
-                0, worker_id, lease, None,
+                0, worker_id, timedelta(seconds=lease), None,
                 [c.id for c, _, _ in bad], [c.lease_token for c, _, _ in bad], [err for _, _, err in bad]))
             for kind, job_id, *_, run_at, _wait in await cur.fetchall():
                 outcomes[job_id] = (kind, run_at)

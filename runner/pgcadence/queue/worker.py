@@ -18,12 +18,14 @@ import asyncio
 import logging
 import time
 from collections import deque
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
 import psycopg
 
 from pgcadence.errors import CadenceError
+from pgcadence import queries as q
 from pgcadence.queue import sql
 from pgcadence.queue.job import (JobContext, JobFailed, decode_payload, default_worker_id, error_text,
                                  is_async_handler, log_outcome, run_handler)
@@ -82,6 +84,7 @@ class QueueWorker:
         self.concurrency = concurrency
         self.batch_size = min(batch_size or concurrency, concurrency)
         self.lease = float(lease)
+        self._lease_iv = timedelta(seconds=self.lease)  # as SQL takes it
         self.heartbeat_interval = heartbeat_interval or max(self.lease / 3, 0.1)
         self.poll_interval = poll_interval
         self.worker_id = worker_id or default_worker_id()
@@ -162,7 +165,7 @@ class QueueWorker:
         """On (re)connect: the queue must be installed; record this worker and its task
         types (for doctor) and, once, its handlers (create_cron_job accepts only those)."""
         try:
-            await conn.execute(sql.WORKER_ALIVE, (self.worker_id, self.task_types, self.lease))
+            await conn.execute(sql.WORKER_ALIVE, (self.worker_id, self.task_types, self._lease_iv))
         except psycopg.errors.UndefinedFunction:
             raise CadenceError("the job queue is not installed in this database (or is older than this "
                                "pgcadence): run 'pgcadence migrate'") from None
@@ -170,7 +173,7 @@ class QueueWorker:
             return
         self._announced = True
         try:
-            cur = await conn.execute(sql.HAS_REGISTER_HANDLER)
+            cur = await conn.execute(sql.HAS_REGISTER_HANDLER, (q.REGISTER_JOB_HANDLER.regprocedure,))
             if (await cur.fetchone())[0]:
                 for name, fn in sorted(self.handlers.items()):
                     doc = (getattr(fn, "__doc__", None) or "").strip().splitlines()
@@ -277,7 +280,7 @@ class QueueWorker:
         results = [r for _, r, _ in ok]
         params = ([c.id for c, _, _ in ok], [c.lease_token for c, _, _ in ok],
                   results if any(r is not None for r in results) else None,
-                  want, self.worker_id, self.lease, self.task_types,
+                  want, self.worker_id, self._lease_iv, self.task_types,
                   [c.id for c, _, _ in bad], [c.lease_token for c, _, _ in bad], [e for _, e, _ in bad])
         try:
             rows = await self._retrying("step", lambda: self._execute(sql.STEP, params))
@@ -384,13 +387,13 @@ class QueueWorker:
                     conn = await self._connect()
                 if jobs:
                     cur = await conn.execute(sql.HEARTBEAT, ([c.id for c in jobs], [c.lease_token for c in jobs],
-                                                             self.lease))
+                                                             self._lease_iv))
                     kept = {r[0] for r in await cur.fetchall()}
                     for c in jobs:
                         if c.id not in kept and c.id in self._held and not c.lease_lost:
                             c.lease_lost = True
                             _event(logging.WARNING, "lease_lost", job_id=c.id, attempt=c.attempt, worker=self.worker_id)
-                await conn.execute(sql.WORKER_ALIVE, (self.worker_id, self.task_types, self.lease))
+                await conn.execute(sql.WORKER_ALIVE, (self.worker_id, self.task_types, self._lease_iv))
             except _CONNECTION_ERRORS:
                 conn = None
             except psycopg.Error as exc:
