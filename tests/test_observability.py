@@ -136,7 +136,7 @@ def test_worker_logs_failed_jobs_at_error_with_id_and_attempt_and_honours_the_le
         proc.wait(timeout=60)
     lines = [json.loads(line) for line in err.read_text().splitlines() if line.startswith("{")]
     jobs = [line for line in lines if line["event"] == "job"]
-    assert [(j["level"], j["id"], j["attempt"], j["outcome"], j["task_type"]) for j in jobs] == \
+    assert [(j["level"], j["job_id"], j["attempt"], j["outcome"], j["task_type"]) for j in jobs] == \
         [("error", str(bad), 1, "failed", "boom")], jobs
     assert "RuntimeError: upstream 502" in jobs[0]["error"] and jobs[0]["worker"]
     assert str(ok) not in err.read_text(), "a succeeded job is logged at info, below --log-level warning"
@@ -367,7 +367,7 @@ def test_failing_task_type_alerts_once_and_resolves_once(alerting):
     with psycopg.connect(url, autocommit=True) as c:
         for _ in range(3):
             c.execute("select job_queue_enqueue('flaky_sync', '{}', max_attempts => 1)")
-        c.execute("""select count(*) from (select job_queue_fail(j.id, 'HTTP 503 from upstream', j.attempt)
+        c.execute("""select count(*) from (select job_queue_fail(j.id, j.lease_token, 'HTTP 503 from upstream')
                                              from job_queue_claim(10, 'test-worker', '1 minute') j) s""")
     _evaluate_as_two_replicas_and_twice(url)
     _delivered(url, hook)
@@ -404,7 +404,7 @@ def test_doctor_shows_active_alerts_and_failed_jobs(alerting):
     with psycopg.connect(url, autocommit=True) as c:
         for _ in range(3):
             c.execute("select job_queue_enqueue('nightly_export', '{}', max_attempts => 1)")
-        c.execute("""select count(*) from (select job_queue_fail(j.id, 'disk full', j.attempt)
+        c.execute("""select count(*) from (select job_queue_fail(j.id, j.lease_token, 'disk full')
                                              from job_queue_claim(10, 'test-worker', '1 minute') j) s""")
         c.execute("select * from pgcadence.alerts_evaluate()")
     r = run_cli("doctor", "--database", url)
@@ -436,7 +436,7 @@ def test_sentry_receives_job_failures_and_executor_errors(queue_url):
         ingest.close()
     events = _events(got)
     failed = next(e for e in events if e.get("tags", {}).get("task_type") == "boom")
-    assert failed["level"] == "error" and failed["extra"]["id"] == str(job) and failed["extra"]["attempt"] == 1
+    assert failed["level"] == "error" and failed["extra"]["job_id"] == str(job) and failed["extra"]["attempt"] == 1
     assert "RuntimeError: sentry probe" in failed["extra"]["error"]
     assert failed["fingerprint"] == ["pgcadence-job", "failed", "boom"]
     crash = next(e for e in events if e.get("tags", {}).get("function") == "test-crash")

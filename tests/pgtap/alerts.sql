@@ -98,7 +98,7 @@ SELECT is(public.alert_rule_update('task_failures', params => '{"failures": null
 DELETE FROM public.job_queue_attempt_log;
 DELETE FROM public.job_queue;
 SELECT public.job_queue_enqueue('tap_fail', '{}'::jsonb, max_attempts => 1) FROM generate_series(1, 3);
-SELECT count(*) FROM (SELECT public.job_queue_fail(c.id, 'upstream said 502 for postgresql://u:hunter2@db/x', c.attempt)
+SELECT count(*) FROM (SELECT public.job_queue_fail(c.id, c.lease_token, 'upstream said 502 for postgresql://u:hunter2@db/x')
                         FROM public.job_queue_claim(10, 'tap-worker', '1 minute') c) s;
 SELECT is(pgcadence.alert_check('task_failures', pgcadence.alert_params('task_failures', '{}')),
           '[{"subject": "tap_fail", "detail": "3 failed attempts within 15 minutes; last error: upstream said 502 for postgresql://u:[redacted]@db/x"}]'::jsonb,
@@ -202,7 +202,7 @@ SELECT ok((SELECT convert_from(body, 'UTF8')::jsonb FROM net.http_request_queue 
 
 -- a second task type starts failing within the hour: recorded, not sent (rate limit)
 SELECT public.job_queue_enqueue('tap_fail_too', '{}'::jsonb, max_attempts => 1) FROM generate_series(1, 3);
-SELECT count(*) FROM (SELECT public.job_queue_fail(c.id, 'nope', c.attempt) FROM public.job_queue_claim(10, 'tap-worker', '1 minute') c) s;
+SELECT count(*) FROM (SELECT public.job_queue_fail(c.id, c.lease_token, 'nope') FROM public.job_queue_claim(10, 'tap-worker', '1 minute') c) s;
 SELECT is(pg_temp.act(), 'firing: rate_limited', 'a new subject within the hour is not sent');
 SELECT is(pg_temp.hooks(), 1::bigint, 'still one webhook request');
 SELECT is((SELECT delivery FROM public.alert_events ORDER BY id DESC LIMIT 1), 'rate_limited', 'the history says why');

@@ -21,7 +21,7 @@ from pgcadence import queries as q
 from pgcadence.cli.common import confirm, connect, database_option, dsn, emit, json_option, one, query, to_json, \
     yes_option
 from pgcadence.errors import CadenceError
-import pgcadence.queue as queue_worker
+from pgcadence import queue
 
 
 def _json_arg(ctx, param, value):
@@ -73,13 +73,11 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
         queue.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
-    url = dsn(database)
-    with connect(url) as conn:  # fail fast with a clear message when the database is not there
-        if conn.execute("select to_regprocedure(%s) is null", (q.JOB_QUEUE_CLAIM.regprocedure,)).fetchone()[0]:
-            raise CadenceError("the job queue is not installed in this database: run 'pgcadence migrate' first")
-    w = queue_worker.QueueWorker(url, concurrency=concurrency, batch_size=batch_size, lease=lease,
-                                 poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout,
-                                 job_log_level=_LOG_LEVELS[job_log_level])
+    # no connection here: the worker waits for a database that is down (or not up yet),
+    # and says so at once when the database or the queue does not exist
+    w = queue.QueueWorker(dsn(database), concurrency=concurrency, batch_size=batch_size, lease=lease,
+                          poll_interval=poll_interval, worker_id=worker_id, shutdown_timeout=shutdown_timeout,
+                          job_log_level=_LOG_LEVELS[job_log_level])
 
     async def main():
         stop = asyncio.Event()

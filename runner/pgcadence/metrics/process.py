@@ -46,12 +46,11 @@ def job_claimed(worker: str, n: int = 1) -> None:
         WORKER_CLAIMS.labels(worker).inc(n)
 
 
-def job_finished(record: dict) -> None:
-    """One finished attempt, as the worker logs it (task_type, worker, outcome, duration_ms)."""
-    outcome = str(record.get("outcome") or "unknown")
-    WORKER_COMPLETIONS.labels(str(record.get("worker") or "-"), outcome).inc()
-    if record.get("duration_ms") is not None:
-        JOB_DURATION.labels(str(record.get("task_type") or "-"), outcome).observe(float(record["duration_ms"]) / 1000)
+def job_finished(worker: str, task_type: str, outcome: str, duration_ms: float | None) -> None:
+    """One finished attempt, as the worker logs it."""
+    WORKER_COMPLETIONS.labels(worker or "-", outcome or "unknown").inc()
+    if duration_ms is not None:
+        JOB_DURATION.labels(task_type or "-", outcome or "unknown").observe(duration_ms / 1000)
 
 
 def executor_request(function: str, status: int, seconds: float) -> None:

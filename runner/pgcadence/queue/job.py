@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+from pgcadence.metrics import process as metrics
 from pgcadence.queue.registry import Handler
 
 # One line per finished attempt (operators follow a job by job_id across replicas):
@@ -106,7 +107,9 @@ def is_async_handler(fn: Handler) -> bool:
 
 def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level: int,
                 error: str | None = None, next_run_at: Any = None) -> None:
-    """One structured line per finished attempt, fields for a JSON formatter."""
+    """One structured line per finished attempt, fields for a JSON formatter; counted in
+    the process metrics whatever the log level."""
+    metrics.job_finished(ctx.worker_id, ctx.task_type, outcome, duration_ms)
     level = OUTCOME_LEVELS.get(outcome, level)
     if not job_log.isEnabledFor(level):
         return

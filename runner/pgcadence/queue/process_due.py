@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from psycopg_pool import AsyncConnectionPool
 
+from pgcadence.metrics import process as metrics
 from pgcadence.queue import sql
 from pgcadence.queue.job import (JobContext, decode_payload, default_worker_id, error_text, is_async_handler,
                                  log_outcome, run_handler)
@@ -51,6 +52,7 @@ async def process_due(conn_or_pool, n: int = 10, worker_id: str | None = None, *
         async with _borrow(conn_or_pool) as conn:
             cur = await conn.execute(sql.CLAIM, (n, worker_id, timedelta(seconds=lease), sorted(handlers)))
             rows = await cur.fetchall()
+        metrics.job_claimed(worker_id, len(rows))
 
     async def one(row) -> tuple[JobContext, dict, str | None, str | None]:
         job_id, token, task_type, raw, attempt, max_attempts = row

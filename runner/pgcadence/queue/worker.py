@@ -313,6 +313,7 @@ class QueueWorker:
         self._report(ok, bad, reported)
         if want:
             self.stats["claimed"] += claimed
+            metrics.job_claimed(self.worker_id, claimed)
             self.ready.set()
         self._start_waiting()
 
