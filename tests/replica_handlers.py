@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from pgcadence.queue.worker import handler
+from pgcadence.queue import handler
 
 _fd: int | None = None
 

@@ -143,6 +143,17 @@ def test_a_file_that_cannot_be_written_or_read_is_one_line(migrated_url):
     assert r.returncode == 2 and "does not exist" in _one_line(r)
 
 
+def test_serve_with_a_handler_module_it_cannot_import_stops_and_says_so(migrated_url):
+    """A typo in $PGCADENCE_HANDLERS is configuration: serve stops with one line instead of
+    restarting its worker forever while the jobs wait."""
+    r = run_cli("serve", "--no-executor", "--no-net", "--no-metrics", "--database", migrated_url,
+                env={"PGCADENCE_HANDLERS": "no_such_module_here"})
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        "pgcadence: error: cannot import handler module: No module named 'no_such_module_here' "
+        "(check $PGCADENCE_HANDLERS)")
+
+
 def test_destructive_verbs_ask_and_refuse_without_a_terminal(migrated_url):
     d = ["--database", migrated_url]
     with psycopg.connect(migrated_url, autocommit=True) as conn:

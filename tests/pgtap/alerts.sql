@@ -153,9 +153,12 @@ SELECT is(pgcadence.alert_check('vault_key_unreadable', '{}'), '[]'::jsonb,
 RESET pgcadence.vault_key_file;
 -- and one set for the database is refused, which the rule reports
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET pgcadence.vault_key_file = %L', current_database(), '/nonexistent/k'); END $$;
-SELECT alike(pgcadence.alert_check('vault_key_unreadable', '{}') -> 0 ->> 'detail',
-             'pgcadence.vault_key_file is set for a role or database%',
-             'vault_key_unreadable: a key file set for the database is reported');
+-- (the real supabase_vault has no key file: there the rule has nothing to check)
+SELECT CASE WHEN to_regprocedure('vault._keys()') IS NULL
+            THEN skip('vault_key_unreadable: the real supabase_vault has no key file', 1)
+            ELSE alike(pgcadence.alert_check('vault_key_unreadable', '{}') -> 0 ->> 'detail',
+                       'pgcadence.vault_key_file is set for a role or database%',
+                       'vault_key_unreadable: a key file set for the database is reported') END;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET pgcadence.vault_key_file', current_database()); END $$;
 
 -- ======================================================== metrics from the same state

@@ -121,7 +121,10 @@ SERVICES.append(ServiceSpec("net", "the pg_net-compatible sender (net.http_reque
 def _worker(dsn):
     from pgcadence.queue import QueueWorker, load_default_handlers
 
-    load_default_handlers()
+    try:
+        load_default_handlers()
+    except ImportError as exc:  # configuration, not a crash: restarting cannot help
+        raise FatalServiceError(f"cannot import handler module: {exc} (check $PGCADENCE_HANDLERS)") from None
     return QueueWorker(dsn)
 
 
