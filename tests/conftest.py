@@ -71,25 +71,29 @@ def supabase_profile_url(supabase_profile) -> str:
     return supabase_profile.url()
 
 
-_SKIPPED_SUPABASE: list[str] = []
+_PROFILE_SKIP = "the supabase profile needs Supabase's "
 
 
 def pytest_collection_modifyitems(config, items):
     marked = [item for item in items if item.get_closest_marker("supabase")]
     missing = real_extensions_missing() if marked else []
     if missing:
-        why = f"the supabase profile needs Supabase's {' and '.join(missing)} installed into this PostgreSQL"
+        why = f"{_PROFILE_SKIP}{' and '.join(missing)} installed into this PostgreSQL"
         for item in marked:
             item.add_marker(pytest.mark.skip(reason=why))
-        _SKIPPED_SUPABASE[:] = [why, str(len(marked))]
 
 
 def pytest_unconfigure(config):
-    """After the final counts: one line when the supabase profile was skipped."""
+    """After the final counts: one line when the supabase profile was skipped (counted from
+    the skip reports, so that it works with pytest-xdist's workers too)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if _SKIPPED_SUPABASE and reporter is not None:
-        why, count = _SKIPPED_SUPABASE
-        reporter.write_line(f"SKIPPED the supabase profile ({count} tests): {why} "
+    if reporter is None:
+        return
+    reasons = [r.longrepr[2] for r in reporter.stats.get("skipped", [])
+               if isinstance(r.longrepr, tuple) and _PROFILE_SKIP in str(r.longrepr[2])]
+    if reasons:
+        why = reasons[0].split(": ", 1)[-1] if reasons[0].startswith("Skipped") else reasons[0]
+        reporter.write_line(f"SKIPPED the supabase profile ({len(reasons)} tests): {why} "
                             "(make supabase-ext installs them; .ci/run does)", yellow=True, bold=True)
 
 

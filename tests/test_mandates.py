@@ -61,7 +61,7 @@ def stack(db_url, cluster, tmp_path_factory):
     port = get_port(None)
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("delete from vault.secrets where name = any(%s)", (OUR_SECRETS,))
-        keys.ensure_project_keys(conn, f"http://127.0.0.1:{port}")
+        keys.ensure_project_keys(conn, f"http://127.0.0.1:{port}", replace_url=True)  # not one an earlier test left
         project = {"secret": keys.get_secret(conn, keys.JWT_SECRET), **keys.project_keys(conn)}
         # every statement of the flows below goes to the server log, which a test greps
         conn.execute("alter database pgcadence set log_statement = 'all'")

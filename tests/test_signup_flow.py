@@ -48,7 +48,7 @@ def flow(db_url, cluster, tmp_path_factory):
     port = get_port(None)
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("delete from vault.secrets where name = any(%s)", (OUR_SECRETS,))
-        keys.ensure_project_keys(conn, f"http://127.0.0.1:{port}")
+        keys.ensure_project_keys(conn, f"http://127.0.0.1:{port}", replace_url=True)  # not one an earlier test left
         project = {"secret": keys.get_secret(conn, keys.JWT_SECRET), **keys.project_keys(conn)}
         with conn.transaction():
             pem = mandates.public_key_pem(mandates.signing_key(conn, create=True))
