@@ -85,6 +85,10 @@ def stack(db_url, cluster, tmp_path_factory):
                 conn.execute("delete from vault.secrets where name = any(%s)", (OUR_SECRETS,))
                 conn.execute("delete from public.cache_warm_targets")
                 conn.execute("delete from public.cached_programs")
+                # sealed with this module's key file, which goes with tmp: nobody could open them
+                # again, and a key rotation in a later test would stop at them
+                conn.execute("delete from public.stored_credentials where key_fp = any(%s)",
+                             (list(credentials.load_ring(key_file).keys),))
 
 
 def _error_500(r: httpx.Response, message: str) -> None:
