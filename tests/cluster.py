@@ -112,3 +112,25 @@ def start_cluster(options: str = CRON_OPTIONS, dbname: str = "pgcadence",
         cluster.stop()
         raise
     return cluster
+
+
+# Standing pg_cron jobs that put work in the queue on their own (the game platform's at
+# :00 and :30, the cache's due refreshes every minute): tests that count the queue's jobs
+# switch them off for their duration.
+_ENQUEUING = ("SELECT jobid FROM cron.job WHERE active AND (command LIKE '%%job_queue_enqueue%%'"
+              " OR jobname = 'pgcadence_cache_refresh')")
+
+
+def pause_enqueuing_cron_jobs(url: str) -> list[int]:
+    """Deactivate them; returns their ids for :func:`resume_cron_jobs`."""
+    with psycopg.connect(url, autocommit=True) as c:
+        ids = [r[0] for r in c.execute(_ENQUEUING)]
+        for jobid in ids:
+            c.execute("SELECT cron.alter_job(%s, active => false)", (jobid,))
+    return ids
+
+
+def resume_cron_jobs(url: str, ids: list[int]) -> None:
+    with psycopg.connect(url, autocommit=True) as c:
+        for jobid in ids:
+            c.execute("SELECT cron.alter_job(%s, active => true)", (jobid,))

@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 
 from pgcadence import migrate
 from pgcadence.queue import QueueWorker, process_due
-from tests.cluster import start_cluster
+from tests.cluster import pause_enqueuing_cron_jobs, resume_cron_jobs, start_cluster
 from tests.conftest import ROOT, run_cli
 
 DEFAULT_SETTINGS = "backoff_base = '10 seconds', backoff_cap = '1 hour', backoff_jitter = 0.25, paused = false"
@@ -39,20 +39,13 @@ def queue_url(migrated_url):
         with psycopg.connect(migrated_url, autocommit=True) as c:
             c.execute("TRUNCATE public.job_queue, public.job_queue_attempt_log")
             c.execute(f"UPDATE pgcadence.job_queue_settings SET {DEFAULT_SETTINGS}")
-    with psycopg.connect(migrated_url, autocommit=True) as c:
-        paused = [r[0] for r in c.execute(
-            "SELECT jobid FROM cron.job WHERE active AND (command LIKE '%%job_queue_enqueue%%'"
-            " OR jobname = 'pgcadence_cache_refresh')")]
-        for jobid in paused:
-            c.execute("SELECT cron.alter_job(%s, active => false)", (jobid,))
+    paused = pause_enqueuing_cron_jobs(migrated_url)
     reset()
     try:
         yield migrated_url
     finally:
         reset()
-        with psycopg.connect(migrated_url, autocommit=True) as c:
-            for jobid in paused:
-                c.execute("SELECT cron.alter_job(%s, active => true)", (jobid,))
+        resume_cron_jobs(migrated_url, paused)
 
 
 def set_backoff(url: str, base: str, cap: str, jitter: float = 0.25) -> None:

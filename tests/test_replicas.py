@@ -37,7 +37,7 @@ from psycopg.types.json import Jsonb
 
 from pgcadence import migrate
 from pgcadence.executor import keys
-from tests.cluster import start_cluster
+from tests.cluster import pause_enqueuing_cron_jobs, start_cluster
 from tests.conftest import CLI, ROOT
 from tests.serve_helpers import Served, start_serve
 from tests.test_ticks import CRON_BLOCK
@@ -105,6 +105,7 @@ def cluster_url():
         migrate.apply(c.url(), progress=lambda m: None)
         with psycopg.connect(c.url(), autocommit=True) as conn:
             keys.ensure_project_keys(conn, None)
+        pause_enqueuing_cron_jobs(c.url())  # the tests count every job in the queue
         yield c.url()
     finally:
         c.stop()
@@ -278,7 +279,9 @@ def test_a_replica_killed_mid_run_loses_nothing_and_duplicates_only_its_in_fligh
                 received_before = server.received()
                 in_flight_jobs = {str(r[0]) for r in db.execute(
                     "select id from public.job_queue where status = 'running' and locked_by = 'replica-2'")}
-                if in_flight_requests and in_flight_jobs:
+                # (wait for a claim the server has already received: its answer never gets
+                # recorded, so it must go out once more; how soon a claim is sent depends on load)
+                if in_flight_jobs and any(ids[rid] in received_before for rid in in_flight_requests):
                     break
                 for p in (victim_serve, victim_worker):
                     p.send_signal(signal.SIGCONT)
