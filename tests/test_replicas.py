@@ -147,6 +147,20 @@ def net_sender_id(served: Served) -> int:
     return int(rec["message"].split()[2])
 
 
+def wait_idle(conn, application_name: str) -> None:
+    """Until no statement of the connections named ``application_name`` is running."""
+    deadline = time.monotonic() + 60
+    while True:
+        connected, active = conn.execute(
+            "select count(*), count(*) filter (where state = 'active') from pg_stat_activity"
+            " where application_name = %s", (application_name,)).fetchone()
+        assert connected, f"no connection is named {application_name!r}"
+        if not active:
+            return
+        assert time.monotonic() < deadline, f"{application_name}: a statement never finished"
+        time.sleep(0.01)
+
+
 def enqueue(conn, target: str, sleep: float = 0.0) -> dict[int, int]:
     """N_JOBS replica_mark jobs, then N_REQUESTS posts to ``target`` (bodies {"n": 1..N}) in
     one transaction; returns request id -> n."""
@@ -274,6 +288,9 @@ def test_a_replica_killed_mid_run_loses_nothing_and_duplicates_only_its_in_fligh
             if progress >= 200 and claims and running:
                 for p in (victim_serve, victim_worker):
                     p.send_signal(signal.SIGSTOP)
+                # a statement it sent just before still runs and commits (a claim among
+                # them): read what it holds once none of its statements is running
+                wait_idle(db, "pgcadence-worker replica-2")
                 in_flight_requests = {r[0] for r in db.execute(
                     "select id from pgcadence.net_claims where worker = %s", (victim_sender,))}
                 received_before = server.received()

@@ -113,7 +113,9 @@ class QueueWorker:
 
     # -- connections -------------------------------------------------------
     async def _connect(self) -> psycopg.AsyncConnection:
-        return await psycopg.AsyncConnection.connect(self.dsn, autocommit=True, connect_timeout=5)
+        # named in pg_stat_activity, so that an operator sees which worker holds a connection
+        return await psycopg.AsyncConnection.connect(self.dsn, autocommit=True, connect_timeout=5,
+                                                     application_name=f"pgcadence-worker {self.worker_id}"[:63])
 
     async def _retrying(self, what: str, fn: Callable[[], Awaitable[Any]]):
         """Run ``fn`` until it stops raising connection errors (or, stopping, the time to
