@@ -399,6 +399,31 @@ def test_the_evaluation_runs_every_minute_in_pg_cron(migrated_url):
         [("* * * * *", "SELECT pgcadence.alerts_evaluate()", True)]
 
 
+
+def test_the_standalone_worker_reports_a_failed_job_to_sentry(queue_url, tmp_path):
+    """Deployments run `pgcadence worker` processes apart from serve (docs/deploying.md):
+    they report to Sentry too, and send what is queued before they exit."""
+    ingest = Recorder()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k != "DATABASE_URL"}
+    env["SENTRY_DSN"] = f"http://publickey@127.0.0.1:{ingest.port}/42"
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        job = c.execute("""select job_queue_enqueue('boom', '{"message": "worker probe"}', max_attempts => 1)""").fetchone()[0]
+    err = tmp_path / "worker.log"
+    proc = subprocess.Popen([*CLI, "worker", "-d", queue_url, "-m", "tests.queue_handlers", "--poll-interval", "0.2"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err.open("w"))
+    try:
+        until(lambda: sql(queue_url, "select status from job_queue where id = %s", (job,))[0][0] == "failed", "the job failed")
+    finally:
+        proc.send_signal(signal.SIGTERM)  # stops at once: whatever Sentry still holds is flushed on the way out
+        assert proc.wait(timeout=60) == 0, err.read_text()
+    try:
+        got = ingest.wait_for(lambda rec: any(e.get("tags", {}).get("task_type") == "boom" for e in _events(rec)))
+    finally:
+        ingest.close()
+    failed = next(e for e in _events(got) if e.get("tags", {}).get("task_type") == "boom")
+    assert failed["extra"]["job_id"] == str(job) and failed["tags"]["component"] == "worker"
+    assert "RuntimeError: worker probe" in failed["extra"]["error"]
+
 def test_doctor_shows_active_alerts_and_failed_jobs(alerting):
     url, _, _ = alerting
     with psycopg.connect(url, autocommit=True) as c:

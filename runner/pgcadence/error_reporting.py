@@ -69,3 +69,14 @@ def init(component: str, dsn: str | None = None) -> bool:
     sentry_sdk.set_tag("component", component)
     log.info("reporting errors to Sentry", extra={"event": "sentry_enabled", "component": component})
     return True
+
+
+def flush(timeout: float = 5.0) -> None:
+    """Send what is still queued (before a process ends without running atexit handlers)."""
+    import sys
+
+    if "sentry_sdk" in sys.modules:
+        import sentry_sdk
+
+        if sentry_sdk.is_initialized():
+            sentry_sdk.flush(timeout=timeout)

@@ -17,7 +17,7 @@ from datetime import timezone
 import click
 from psycopg.types.json import Jsonb
 
-from pgcadence import queries as q
+from pgcadence import error_reporting, queries as q
 from pgcadence.cli.common import confirm, connect, database_option, dsn, emit, json_option, one, query, to_json, \
     yes_option
 from pgcadence.errors import CadenceError
@@ -73,6 +73,7 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
         queue.load_handler_modules(modules)
     except ImportError as exc:
         raise CadenceError(f"cannot import handler module: {exc}") from None
+    error_reporting.init("worker")
     # no connection here: the worker waits for a database that is down (or not up yet),
     # and says so at once when the database or the queue does not exist
     w = queue.QueueWorker(dsn(database), concurrency=concurrency, batch_size=batch_size, lease=lease,
@@ -89,6 +90,7 @@ def worker(database, concurrency, batch_size, lease, poll_interval, modules, wor
     stats = asyncio.run(main())
     click.echo(f"worker stopped: {stats['succeeded']} succeeded, {stats['failed']} failed, "
                f"{stats['released']} released, {stats['lost']} lost", err=True)
+    error_reporting.flush()
     sys.stderr.flush()
     sys.stdout.flush()
     os._exit(0)  # a blocking handler thread that ignored the shutdown must not keep the process alive

@@ -7,7 +7,7 @@ import signal
 
 import click
 
-from pgcadence import db, logging_setup, queries as q
+from pgcadence import db, error_reporting, logging_setup, queries as q
 from pgcadence.cli.common import connect, database_option, dsn, emit_object, json_option, to_json
 from pgcadence.errors import CadenceError
 from pgcadence.net.sender import DEFAULT_MAX_RESPONSE_BYTES, NetWorker
@@ -50,10 +50,9 @@ def net_worker(database, concurrency, batch_size, ttl, poll_interval, shutdown_g
     back to the queue). `pgcadence serve` runs the same sender; use this verb to run it
     alone. Any number of senders may run against one database.
     """
-    from pgcadence.net.sender import NetWorker
-
     url = dsn(database)
     _check_schema(url)
+    error_reporting.init("net-worker")
     if verbose:
         logging_setup.configure("debug")
     click.echo(f"net-worker: sending for {db.describe(url)} (Ctrl-C stops)", err=True)
