@@ -10,21 +10,8 @@
 -- ============================================================ access and helpers
 -- Raise 42501 unless the caller is an admin, service_role or the owner.
 CREATE OR REPLACE FUNCTION pgcadence.admin_require(fn text) RETURNS void
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
-                        ELSE pg_catalog.current_setting('role')::name END;
-BEGIN
-    IF caller NOT IN ('anon', 'authenticated')
-       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
-        RETURN;
-    END IF;
-    IF caller <> 'anon' AND public.is_admin_user() THEN
-        RETURN;
-    END IF;
-    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may use the admin console', fn
-        USING ERRCODE = '42501';
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pgcadence.require_admin(fn, 'use the admin console')
 $$;
 REVOKE ALL ON FUNCTION pgcadence.admin_require(text) FROM PUBLIC, anon, authenticated;
 

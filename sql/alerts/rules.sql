@@ -106,21 +106,8 @@ CREATE OR REPLACE TRIGGER alert_rules_check BEFORE INSERT OR UPDATE OF kind, par
 -- Inside SECURITY DEFINER current_user is the owner: the caller is read from the session
 -- (SET ROLE, as PostgREST does, else the login role).
 CREATE OR REPLACE FUNCTION pgcadence.alerts_require_admin(fn text) RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
-                        ELSE pg_catalog.current_setting('role')::name END;
-BEGIN
-    IF caller NOT IN ('anon', 'authenticated')
-       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
-        RETURN;
-    END IF;
-    IF caller <> 'anon' AND public.is_admin_user() THEN
-        RETURN;
-    END IF;
-    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may change alert rules', fn
-        USING ERRCODE = '42501';
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pgcadence.require_admin(fn, 'change alert rules')
 $$;
 REVOKE ALL ON FUNCTION pgcadence.alerts_require_admin(text) FROM PUBLIC, anon, authenticated;
 

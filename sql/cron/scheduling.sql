@@ -7,21 +7,8 @@
 -- (as PostgREST does) or else the login role.
 CREATE OR REPLACE FUNCTION pgcadence.cron_require_admin(fn text)
 RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
-                        ELSE pg_catalog.current_setting('role')::name END;
-BEGIN
-    IF caller NOT IN ('anon', 'authenticated')
-       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
-        RETURN;
-    END IF;
-    IF caller <> 'anon' AND public.is_admin_user() THEN
-        RETURN;
-    END IF;
-    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may manage cron jobs', fn
-        USING ERRCODE = '42501';
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pgcadence.require_admin(fn, 'manage cron jobs')
 $$;
 REVOKE ALL ON FUNCTION pgcadence.cron_require_admin(text) FROM PUBLIC, anon, authenticated;
 

@@ -21,6 +21,31 @@ END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.job_queue_require_manager(text) FROM PUBLIC, anon, authenticated;
 
+-- Raise 42501 "<fn>: permission denied: only an admin (profiles.role = 'admin'),
+-- service_role or the database owner may <what>" unless the caller is one of those; anon
+-- and authenticated count only as an admin user. The one rule behind the cron, admin
+-- console and alert checks (cron_require_admin, admin_require, alerts_require_admin).
+-- Inside SECURITY DEFINER current_user is the owner, so the caller is read from the
+-- session: SET ROLE (as PostgREST does) or else the login role.
+CREATE OR REPLACE FUNCTION pgcadence.require_admin(fn text, what text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user
+                        ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+    IF caller NOT IN ('anon', 'authenticated')
+       AND (pg_catalog.pg_has_role(caller, 'service_role', 'MEMBER') OR pg_catalog.pg_has_role(caller, current_user, 'MEMBER')) THEN
+        RETURN;
+    END IF;
+    IF caller <> 'anon' AND public.is_admin_user() THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION '%: permission denied: only an admin (profiles.role = ''admin''), service_role or the database owner may %', fn, what
+        USING ERRCODE = '42501';
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.require_admin(text, text) FROM PUBLIC, anon, authenticated;
+
 -- Delay before retrying after the attempt-th failure: least(cap, base * 2^(attempt-1)),
 -- stretched by up to backoff_jitter (u in [0,1), random when NULL), never beyond cap.
 CREATE OR REPLACE FUNCTION public.job_queue_retry_delay(attempt integer, u double precision DEFAULT NULL)
