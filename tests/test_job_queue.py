@@ -299,6 +299,32 @@ def test_bad_input_and_permissions_give_clear_errors(queue_url):
 
 
 # ---------------------------------------------------------------- process_due (/api/jobs/run)
+def test_the_task_type_constraint_is_the_documented_rule(migrated_url):
+    """job_queue's task type CHECK is written without a regular expression (it is checked
+    on every row version a claim or completion writes); it must accept exactly what
+    ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$ accepts."""
+    rnd = random.Random(20261202)
+    alphabet = "aZ09_.:-" + " \n\t/!$^é€"
+    samples = ["", "a", "_a", "-a", ".a", ":a", "9", "a_", "a b", "é", "a\n", "\na", "a$", "A.b:c-d_e",
+               "x" * 99, "x" * 100, "x" * 101, "_" * 5, "Z" + "-" * 99]
+    samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.choice([1, 2, 3, 5, 99, 100, 101])))
+                for _ in range(3000)]
+    with psycopg.connect(migrated_url) as c:
+        (definition,) = c.execute("""SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                                     WHERE conname = 'job_queue_task_type_check'""").fetchone()
+        assert "~" not in definition  # no regular expression per row version
+        expr = definition.removeprefix("CHECK ")
+        differ = c.execute(f"""SELECT task_type FROM unnest(%s::text[]) AS t(task_type)
+                               WHERE ({expr}) IS DISTINCT FROM (task_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{{0,99}}$')""",
+                           (samples,)).fetchall()
+        assert differ == []
+        accepted = c.execute(f"SELECT count(*) FILTER (WHERE {expr}) FROM unnest(%s::text[]) AS t(task_type)",
+                             (samples,)).fetchone()[0]
+        assert 0 < accepted < len(samples)  # the samples hold both kinds
+        with pytest.raises(psycopg.errors.CheckViolation, match="job_queue_task_type_check"):
+            c.execute("INSERT INTO public.job_queue (task_type) VALUES ('_bad')")
+
+
 def test_process_due_reports_as_documented(queue_url, caplog):
     def echo(payload, ctx):
         return {"got": payload["x"]}

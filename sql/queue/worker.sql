@@ -67,7 +67,10 @@ CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(
     failed_ids uuid[] DEFAULT NULL, failed_tokens bigint[] DEFAULT NULL, errors text[] DEFAULT NULL)
 RETURNS TABLE (kind text, id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer,
                max_attempts integer, run_at timestamptz, locked_until timestamptz, wait_s double precision)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- one plan per statement per session: planning them again on every call (PL/pgSQL's
+-- custom plans for the array and batch-size parameters) cost more than running them
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
     n integer;
