@@ -104,6 +104,81 @@ def test_every_log_line_is_json_with_the_same_keys_and_no_secret():
     assert "hunter2" not in buf.getvalue() and "eyJyb2xl" not in third["exception"] and "k-123" not in buf.getvalue()
 
 
+def test_the_fast_job_line_is_the_line_the_formatter_writes(monkeypatch):
+    """The worker renders its per-job line itself (it writes thousands a second): the text
+    must be exactly the general formatter's, secrets masked the same way."""
+    from pgcadence.queue import job
+
+    formatter = logging_setup.JsonFormatter()
+    records: list[logging.LogRecord] = []
+    monkeypatch.setattr(job.job_log, "handle", records.append)
+    monkeypatch.setattr(job.job_log, "isEnabledFor", lambda level: True)
+    ids = ["3f1c2a4e-0000-4000-8000-000000000001", "postgresql://u:hunter2@db/x", 'quote " and \\ backslash']
+    types = ["send_email", "eyJhbGciOi.eyJyb2xlIjoi.c2ln", "ünïcode"]
+    workers = ["host:1:abc", "Bearer abc.def", "password=pw host=h"]
+    attempts = [1, 3, None, 2.5]
+    durations = [None, 0.01, 12.0, 3, 1e-07, float("inf"), float("nan")]
+    outcomes = ["succeeded", "lost", "released"]
+    n = 0
+    for i, (jid, tt, w) in enumerate((a, b, c) for a in ids for b in types for c in workers):
+        ctx = job.JobContext(jid, tt, attempts[i % len(attempts)], 3, w)
+        for d in durations:
+            records.clear()
+            job.log_outcome(ctx, outcomes[n % len(outcomes)], d, logging.INFO)
+            (record,) = records
+            # the cheap record has what makeRecord gives (times aside)
+            made = job.job_log.makeRecord(job.job_log.name, record.levelno, job.__file__, 0, "job", None, None,
+                                          extra={"fields": record.fields})
+            timeless = {"created", "msecs", "relativeCreated", logging_setup.PRERENDERED}
+            assert {k: v for k, v in vars(record).items() if k not in timeless} == \
+                {k: v for k, v in vars(made).items() if k not in timeless}
+            assert abs(record.created - made.created) < 5 and abs(record.relativeCreated - made.relativeCreated) < 5000
+            fast = formatter.format(record)
+            del record.__dict__[logging_setup.PRERENDERED]
+            assert fast == formatter.format(record), (jid, tt, w, d)
+            assert "hunter2" not in fast and "pw host" not in fast
+            n += 1
+    # lines with an error or a next run keep the general path
+    records.clear()
+    job.log_outcome(job.JobContext("j", "t", 1, 3, "w"), "retry", 1.0, logging.INFO, error="boom", next_run_at="later")
+    assert logging_setup.PRERENDERED not in records[0].__dict__
+
+
+def test_lines_of_a_batch_reach_the_stream_in_one_write():
+    writes: list[str] = []
+
+    class Stream:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    handler = logging_setup._Handler(Stream())
+    handler.setFormatter(logging_setup.JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    log = logging.getLogger("pgcadence_batch_test")
+    old = log.level
+    log.setLevel(logging.INFO)
+    try:
+        log.info("before")
+        with logging_setup.batched():
+            for i in range(5):
+                log.info("line %d", i)
+            with logging_setup.batched():  # nested: joins the outer batch
+                log.info("inner")
+            assert len(writes) == 1  # only "before" so far
+        log.info("after")
+    finally:
+        root.removeHandler(handler)
+        log.setLevel(old)
+    assert len(writes) == 3
+    batch = [json.loads(line)["message"] for line in writes[1].splitlines()]
+    assert batch == ["line 0", "line 1", "line 2", "line 3", "line 4", "inner"]
+    assert writes[1].endswith("\n") and json.loads(writes[2])["message"] == "after"
+
+
 def test_redaction_keeps_ids_and_masks_secrets():
     assert redact.scrub({"task_type": "x", "dedupe_key": "d", "key_id": "k", "password": "p", "anon_key": "a"}) == \
         {"task_type": "x", "dedupe_key": "d", "key_id": "k", "password": "[redacted]", "anon_key": "[redacted]"}

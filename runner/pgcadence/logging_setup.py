@@ -26,10 +26,13 @@ is debug.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
 import sys
+import threading
 import time
 
 from pgcadence import redact
@@ -51,14 +54,35 @@ def level_from(value: str | None) -> int:
     return getattr(logging, name.upper())
 
 
+@functools.lru_cache(maxsize=256)
+def _name(logger: str) -> str:
+    return json.dumps(redact.scrub_text(logger))
+
+
+_second: list = [None, ""]  # the last second formatted and its text: strftime once a second
+
+
 def _timestamp(record: logging.LogRecord) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+    sec = int(record.created)
+    if _second[0] != sec:
+        _second[:] = [sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))]
+    return f"{_second[1]}.{int(record.msecs):03d}Z"
+
+
+# A record may carry its fields already rendered (the queue worker's per-job lines, one
+# per job at thousands a second): ``record._pgcadence_json`` is the text of the keys after
+# "logger", i.e. '"event":…,"message":…,"pid":…,…' with every value encoded and scrubbed as
+# format() would. Only set it when the record has no exception and no other extra fields.
+PRERENDERED = "_pgcadence_json"
 
 
 class JsonFormatter(logging.Formatter):
     """A record as one JSON object; see the module docstring for the keys."""
 
     def format(self, record: logging.LogRecord) -> str:
+        pre = record.__dict__.get(PRERENDERED)
+        if pre is not None:
+            return f'{{"time":"{_timestamp(record)}","level":"{record.levelname.lower()}","logger":{_name(record.name)},{pre}}}'
         message = record.getMessage()
         out: dict = {"time": _timestamp(record), "level": record.levelname.lower(), "logger": record.name}
         event = getattr(record, "_pgcadence_event", None) or getattr(record, "event", None)
@@ -91,7 +115,53 @@ class JsonFormatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler):
-    """The stderr handler :func:`configure` installs (marked, so it is installed once)."""
+    """The stderr handler :func:`configure` installs (marked, so it is installed once).
+    Inside :func:`batched` it collects lines and writes them with one call."""
+
+    def __init__(self, stream=None) -> None:
+        super().__init__(stream)
+        self._held: list[str] | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._held is None:
+            return super().emit(record)
+        try:
+            self._held.append(self.format(record))
+        except Exception:  # noqa: BLE001 - as StreamHandler.emit
+            self.handleError(record)
+
+    def release_held(self) -> None:
+        with self.lock:
+            held, self._held = self._held, None
+            if held:
+                try:
+                    self.stream.write("\n".join(held) + "\n")
+                    self.flush()
+                except Exception:  # noqa: BLE001 - a closed or full stream must not stop the worker
+                    pass
+
+
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def batched():
+    """Lines logged inside (by any thread) reach stderr in one write when it ends: the
+    queue worker wraps the lines of a batch of jobs in it (a write per line cost as much
+    as the rest of the line). Nested uses join the outer one."""
+    handler = next((h for h in logging.getLogger().handlers if isinstance(h, _Handler)), None)
+    if handler is None or getattr(_batch, "on", False):
+        yield
+        return
+    with handler.lock:
+        if handler._held is None:
+            handler._held = []
+    _batch.on = True
+    try:
+        yield
+    finally:
+        _batch.on = False
+        handler.release_held()
 
 
 def configure(level: str | int | None = None, stream=None) -> None:

@@ -46,11 +46,19 @@ def job_claimed(worker: str, n: int = 1) -> None:
         WORKER_CLAIMS.labels(worker).inc(n)
 
 
+_finished: dict[tuple, tuple] = {}  # (worker, task_type, outcome) -> its two series: labels() per job cost more than the job
+
+
 def job_finished(worker: str, task_type: str, outcome: str, duration_ms: float | None) -> None:
     """One finished attempt, as the worker logs it."""
-    WORKER_COMPLETIONS.labels(worker or "-", outcome or "unknown").inc()
+    series = _finished.get((worker, task_type, outcome))
+    if series is None:
+        series = _finished[(worker, task_type, outcome)] = (
+            WORKER_COMPLETIONS.labels(worker or "-", outcome or "unknown"),
+            JOB_DURATION.labels(task_type or "-", outcome or "unknown"))
+    series[0].inc()
     if duration_ms is not None:
-        JOB_DURATION.labels(task_type or "-", outcome or "unknown").observe(duration_ms / 1000)
+        series[1].observe(duration_ms / 1000)
 
 
 def executor_request(function: str, status: int, seconds: float) -> None:

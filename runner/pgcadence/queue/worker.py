@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable
 
 import psycopg
 
+from pgcadence import logging_setup
 from pgcadence.errors import CadenceError
 from pgcadence import queries as q
 from pgcadence.queue import sql
@@ -46,6 +47,12 @@ PIPELINE = 2
 
 def _event(level: int, name: str, **fields: Any) -> None:
     log.log(level, name, extra={"fields": {"event": name, **fields}})
+
+
+def _array(items) -> str:
+    """Job ids (uuid text) or lease tokens as an array literal: psycopg adapts a list one
+    element at a time in Python, which cost more per job than the rest of the round trip."""
+    return "{" + ",".join(map(str, items)) + "}"
 
 
 def retryable_connect_error(exc: psycopg.OperationalError) -> bool:
@@ -98,7 +105,7 @@ class QueueWorker:
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="queue-handler")
         self._held: dict[str, JobContext] = {}  # claimed and not yet reported: heartbeats keep these
         self._waiting: deque[tuple[JobContext, str | None]] = deque()  # claimed ahead, not started
-        self._tasks: dict[asyncio.Task, JobContext] = {}  # running handlers
+        self._tasks: dict[int, tuple[asyncio.Task, JobContext]] = {}  # running handlers, by id() of their context
         self._ok: list[tuple[JobContext, str | None, float]] = []  # finished, to record as succeeded
         self._bad: list[tuple[JobContext, str, float]] = []  # finished, to record as failed
         self._wake = asyncio.Event()
@@ -280,10 +287,10 @@ class QueueWorker:
     async def _step(self, ok: list, bad: list, want: int) -> None:
         """One round trip: record what finished, claim up to ``want`` more."""
         results = [r for _, r, _ in ok]
-        params = ([c.id for c, _, _ in ok], [c.lease_token for c, _, _ in ok],
+        params = (_array(c.id for c, _, _ in ok), _array(c.lease_token for c, _, _ in ok),
                   results if any(r is not None for r in results) else None,
                   want, self.worker_id, self._lease_iv, self.task_types,
-                  [c.id for c, _, _ in bad], [c.lease_token for c, _, _ in bad], [e for _, e, _ in bad])
+                  _array(c.id for c, _, _ in bad), _array(c.lease_token for c, _, _ in bad), [e for _, e, _ in bad])
         try:
             rows = await self._retrying("step", lambda: self._execute(sql.STEP, params))
         except asyncio.CancelledError:
@@ -321,22 +328,23 @@ class QueueWorker:
 
     def _report(self, ok: list, bad: list, reported: dict[str, tuple]) -> None:
         held, stats, level = self._held, self.stats, self.job_log_level
-        for ctx, _, ms in ok:
-            held.pop(ctx.id, None)
-            outcome = "lost" if ctx.id in reported else "succeeded"
-            stats[outcome] += 1
-            log_outcome(ctx, outcome, ms, level)
-        for ctx, err, ms in bad:
-            held.pop(ctx.id, None)
-            outcome, run_at = reported.get(ctx.id, ("lost", None))
-            stats["lost" if outcome == "lost" else "failed"] += 1
-            log_outcome(ctx, outcome, ms, level, error=err, next_run_at=run_at if outcome == "retry" else None)
+        with logging_setup.batched():  # the batch's lines in one write
+            for ctx, _, ms in ok:
+                held.pop(ctx.id, None)
+                outcome = "lost" if ctx.id in reported else "succeeded"
+                stats[outcome] += 1
+                log_outcome(ctx, outcome, ms, level)
+            for ctx, err, ms in bad:
+                held.pop(ctx.id, None)
+                outcome, run_at = reported.get(ctx.id, ("lost", None))
+                stats["lost" if outcome == "lost" else "failed"] += 1
+                log_outcome(ctx, outcome, ms, level, error=err, next_run_at=run_at if outcome == "retry" else None)
 
     # -- running jobs --------------------------------------------------------
     def _start_waiting(self) -> None:
         while self._waiting and len(self._tasks) < self.concurrency and not self._stopping:
             ctx, raw = self._waiting.popleft()
-            self._tasks[asyncio.create_task(self._run_job(ctx, raw))] = ctx
+            self._tasks[id(ctx)] = (asyncio.create_task(self._run_job(ctx, raw)), ctx)
 
     async def _run_job(self, ctx: JobContext, raw: str | None) -> None:
         t0 = time.monotonic()
@@ -353,7 +361,7 @@ class QueueWorker:
         else:
             self._ok.append((ctx, result, round((time.monotonic() - t0) * 1000, 2)))
         finally:
-            self._tasks.pop(asyncio.current_task(), None)
+            self._tasks.pop(id(ctx), None)
             self._start_waiting()
             self._wake.set()
 
@@ -415,7 +423,7 @@ class QueueWorker:
 
     async def _abandon_running(self) -> None:
         """The grace period is over: cancel the handlers still running, release their jobs."""
-        tasks = dict(self._tasks)
+        tasks = dict(self._tasks.values())
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
