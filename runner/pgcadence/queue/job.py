@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import threading
 import time
@@ -139,6 +140,7 @@ def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level:
 
 
 _templates: dict[int, dict] = {}  # level -> the attributes of an earlier job record of this thread
+os.register_at_fork(after_in_child=_templates.clear)  # a child's records carry its own pid
 
 
 def _record(level: int, fields: dict) -> logging.LogRecord:
@@ -146,7 +148,7 @@ def _record(level: int, fields: dict) -> logging.LogRecord:
     findCaller walks the stack), at a fraction of the cost: the attributes that do not
     change from job to job (file, module, thread, process …) are copied from the last one."""
     template = _templates.get(level)
-    if (template is None or template["thread"] != threading.get_ident() or template["process"] != os.getpid()
+    if (template is None or template["thread"] != threading.get_ident()
             or logging.getLogRecordFactory() is not logging.LogRecord):
         record = job_log.makeRecord(job_log.name, level, __file__, 0, "job", None, None, extra={"fields": fields})
         _templates[level] = dict(vars(record))
@@ -162,8 +164,13 @@ def _record(level: int, fields: dict) -> logging.LogRecord:
     return record
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _text(value: Any) -> str:
     """A string field as the JSON formatter writes it: scrubbed, then encoded."""
+    if type(value) is str and _UUID.fullmatch(value):
+        return f'"{value}"'  # a job id: nothing to mask or escape
     return json.dumps(redact.scrub_text(value) if isinstance(value, str) else value, default=str)
 
 
