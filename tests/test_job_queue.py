@@ -563,6 +563,48 @@ def test_a_handler_sees_its_lease_lost(queue_url):
     assert (status, locked_by, attempts) == ("running", "rival", 2), "the lost attempt did not overwrite the rival's"
 
 
+def test_a_handler_that_raises_cancelled_error_fails_its_attempt_and_the_worker_goes_on(queue_url):
+    """CancelledError out of a handler (an inner task it awaited was cancelled) is that
+    job's failure, not the worker's: the attempt is recorded as failed and the other
+    jobs run (it used to end the job's task with nothing recorded: the job stayed
+    'running', its lease extended by every heartbeat)."""
+    async def cancelled(payload, ctx):
+        inner = asyncio.ensure_future(asyncio.sleep(10))
+        inner.cancel()
+        await inner  # raises CancelledError into the handler
+
+    async def fine(payload, ctx):
+        await asyncio.sleep(0)
+        return {"ok": payload["n"]}
+
+    async def main():
+        stop = asyncio.Event()
+        w = QueueWorker(queue_url, handlers={"cancelled": cancelled, "fine": fine}, concurrency=2, lease=30,
+                        poll_interval=0.2)
+        task = asyncio.create_task(w.run(stop))
+        async with await psycopg.AsyncConnection.connect(queue_url, autocommit=True) as c:
+            cur = await c.execute("SELECT public.job_queue_enqueue('cancelled', max_attempts => 1)")
+            bad = (await cur.fetchone())[0]
+            for n in range(5):
+                await c.execute("SELECT public.job_queue_enqueue('fine', jsonb_build_object('n', %s::int))", (n,))
+            for _ in range(300):
+                cur = await c.execute("SELECT count(*) FROM public.job_queue WHERE status IN ('pending', 'running')")
+                if (await cur.fetchone())[0] == 0:
+                    break
+                await asyncio.sleep(0.05)
+            cur = await c.execute("SELECT status, last_error FROM public.job_queue WHERE id = %s", (bad,))
+            row = await cur.fetchone()
+            cur = await c.execute("SELECT count(*) FROM public.job_queue WHERE task_type = 'fine' AND status = 'succeeded'")
+            fine_done = (await cur.fetchone())[0]
+        stop.set()
+        stats = await task
+        return row, fine_done, stats
+
+    (status, error), fine_done, stats = asyncio.run(main())
+    assert (status, error) == ("failed", "CancelledError: the handler was cancelled")
+    assert fine_done == 5 and stats["failed"] == 1 and stats["succeeded"] == 5
+
+
 # ---------------------------------------------------------------- chaos: what a fault run found
 def _pg_ctl(cluster, *args: str) -> None:
     subprocess.run([str(cluster.base / "pg_ctl"), *args, "-D", str(cluster.base / "data"), "-w",

@@ -9,7 +9,9 @@ last call and claims the next ones (of the task types it has handlers for) in on
 trip and one commit. It claims up to one batch ahead of its running jobs, so a handler
 slot that frees up finds a claimed job waiting instead of a round trip. Round trips run as
 tasks, up to two at once on two connections, so handlers keep starting and finishing and
-the database works on one call while the worker handles the other's rows.
+the database works on one call while the worker handles the other's rows. Handlers run
+in ``concurrency`` long-lived slots (tasks), not in a task per job: a handler that returns
+without suspending frees its slot for the next job at once.
 """
 
 from __future__ import annotations
@@ -105,7 +107,10 @@ class QueueWorker:
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="queue-handler")
         self._held: dict[str, JobContext] = {}  # claimed and not yet reported: heartbeats keep these
         self._waiting: deque[tuple[JobContext, str | None]] = deque()  # claimed ahead, not started
-        self._tasks: dict[int, tuple[asyncio.Task, JobContext]] = {}  # running handlers, by id() of their context
+        self._tasks: dict[int, tuple[asyncio.Task, JobContext]] = {}  # running handlers: slot -> (its task, the job)
+        self._slots: list[asyncio.Task] = []  # one per handler that may run at once (concurrency)
+        self._sleepers: list[tuple[int, asyncio.Future]] = []  # slots with nothing to do
+        self._rousing = False  # a slot was woken and has not run yet
         self._ok: list[tuple[JobContext, str | None, float]] = []  # finished, to record as succeeded
         self._bad: list[tuple[JobContext, str, float]] = []  # finished, to record as failed
         self._wake = asyncio.Event()
@@ -196,16 +201,17 @@ class QueueWorker:
         helpers = [asyncio.create_task(self._listen(stop), name="queue-listen"),
                    asyncio.create_task(self._heartbeats(), name="queue-heartbeat"),
                    asyncio.create_task(self._watch_stop(stop), name="queue-stop")]
+        self._slots = [asyncio.create_task(self._slot(n), name=f"queue-slot-{n}") for n in range(self.concurrency)]
         _event(logging.INFO, "worker_start", worker=self.worker_id, concurrency=self.concurrency,
                batch_size=self.batch_size, handlers=self.task_types)
         try:
             await self._loop(stop)
         finally:
-            for t in helpers:
+            for t in helpers + self._slots:
                 t.cancel()
             for t in self._steps:
                 t.cancel()
-            await asyncio.gather(*helpers, *self._steps, return_exceptions=True)
+            await asyncio.gather(*helpers, *self._slots, *self._steps, return_exceptions=True)
             for conn in self._idle:
                 if not conn.closed:
                     try:
@@ -324,7 +330,7 @@ class QueueWorker:
             self.stats["claimed"] += claimed
             metrics.job_claimed(self.worker_id, claimed)
             self.ready.set()
-        self._start_waiting()
+        self._rouse()
 
     def _report(self, ok: list, bad: list, reported: dict[str, tuple]) -> None:
         held, stats, level = self._held, self.stats, self.job_log_level
@@ -341,28 +347,58 @@ class QueueWorker:
                 log_outcome(ctx, outcome, ms, level, error=err, next_run_at=run_at if outcome == "retry" else None)
 
     # -- running jobs --------------------------------------------------------
-    def _start_waiting(self) -> None:
-        while self._waiting and len(self._tasks) < self.concurrency and not self._stopping:
-            ctx, raw = self._waiting.popleft()
-            self._tasks[id(ctx)] = (asyncio.create_task(self._run_job(ctx, raw)), ctx)
+    def _rouse(self) -> None:
+        """Wake one idle slot when jobs wait. One at a time: a handler that does not
+        suspend leaves its slot free for the next job at once, so a batch of quick jobs
+        runs in one slot without a task switch per job; a slot that starts a job wakes
+        the next one before it runs it, in case this one suspends."""
+        while self._waiting and self._sleepers and not self._rousing and not self._stopping:
+            _, fut = self._sleepers.pop()
+            if not fut.done():  # a cancelled slot's future: try the next one
+                self._rousing = True
+                fut.set_result(None)
 
-    async def _run_job(self, ctx: JobContext, raw: str | None) -> None:
-        t0 = time.monotonic()
+    async def _slot(self, n: int) -> None:
+        """Slot ``n``: one handler at a time, for as long as the worker runs. Takes the
+        next claimed job, runs its handler, keeps the outcome for the next round trip."""
+        loop = asyncio.get_running_loop()
+        waiting, handlers, is_async, running = self._waiting, self.handlers, self._is_async, self._tasks
+        me = asyncio.current_task()
         try:
-            ctx.payload = decode_payload(raw)
-            fn = self.handlers.get(ctx.task_type)
-            if fn is None:
-                raise JobFailed(f"no handler registered for task type '{ctx.task_type}'")
-            result = await run_handler(fn, self._is_async[ctx.task_type], ctx, self._executor)
+            while True:
+                if not waiting or self._stopping:
+                    fut = loop.create_future()
+                    self._sleepers.append((n, fut))
+                    await fut
+                    self._rousing = False
+                    continue
+                ctx, raw = waiting.popleft()
+                running[n] = (me, ctx)
+                self._rouse()
+                t0 = time.monotonic()
+                try:
+                    ctx.payload = decode_payload(raw)
+                    fn = handlers.get(ctx.task_type)
+                    if fn is None:
+                        raise JobFailed(f"no handler registered for task type '{ctx.task_type}'")
+                    result = await run_handler(fn, is_async[ctx.task_type], ctx, self._executor)
+                except asyncio.CancelledError:
+                    if me.cancelling():  # the worker cancels this slot: shutting down
+                        raise
+                    # the handler's own (an inner task it awaited was cancelled): its attempt failed
+                    self._bad.append((ctx, "CancelledError: the handler was cancelled",
+                                      round((time.monotonic() - t0) * 1000, 2)))
+                except Exception as exc:  # noqa: BLE001 - a handler's failure is data
+                    self._bad.append((ctx, error_text(exc), round((time.monotonic() - t0) * 1000, 2)))
+                else:
+                    self._ok.append((ctx, result, round((time.monotonic() - t0) * 1000, 2)))
+                finally:
+                    running.pop(n, None)
+                self._wake.set()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a handler's failure is data
-            self._bad.append((ctx, error_text(exc), round((time.monotonic() - t0) * 1000, 2)))
-        else:
-            self._ok.append((ctx, result, round((time.monotonic() - t0) * 1000, 2)))
-        finally:
-            self._tasks.pop(id(ctx), None)
-            self._start_waiting()
+        except BaseException as exc:  # noqa: BLE001 - a bug here must stop the worker, not one slot
+            self._step_error = exc
             self._wake.set()
 
     # -- wake-ups and leases -------------------------------------------------
@@ -424,6 +460,7 @@ class QueueWorker:
     async def _abandon_running(self) -> None:
         """The grace period is over: cancel the handlers still running, release their jobs."""
         tasks = dict(self._tasks.values())
+        self._stopping = True
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
