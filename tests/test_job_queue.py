@@ -325,6 +325,24 @@ def test_the_task_type_constraint_is_the_documented_rule(migrated_url):
             c.execute("INSERT INTO public.job_queue (task_type) VALUES ('_bad')")
 
 
+def test_a_success_whose_lease_ran_out_is_recorded_before_the_same_call_claims(queue_url):
+    """job_queue_complete_and_claim records successes and claims in one statement: a job
+    among the successes whose lease has run out (no one took it back yet) is finished,
+    not taken back and handed out again by the claim of the same call."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        job = c.execute("SELECT public.job_queue_enqueue('late')").fetchone()[0]
+        other = c.execute("SELECT public.job_queue_enqueue('late')").fetchone()[0]
+        (jid, tok), = c.execute("SELECT id, lease_token FROM public.job_queue_claim(1, 'w1', '1 minute', '{late}')").fetchall()
+        assert jid == job
+        c.execute("UPDATE public.job_queue SET locked_until = now() - interval '1 s' WHERE id = %s", (job,))
+        rows = c.execute("""SELECT kind, id FROM public.job_queue_complete_and_claim(
+                                ARRAY[%s]::uuid[], ARRAY[%s]::bigint[], NULL, 10, 'w1', '1 minute', '{late}')""",
+                         (job, tok)).fetchall()
+        assert [r for r in rows if r[0] != "wait"] == [("job", other)]
+        assert c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job,)).fetchone()[0] == "succeeded"
+        assert c.execute("SELECT count(*) FROM public.job_queue_attempt_log WHERE job_id = %s", (job,)).fetchone()[0] == 0
+
+
 def test_process_due_reports_as_documented(queue_url, caplog):
     def echo(payload, ctx):
         return {"got": payload["x"]}
