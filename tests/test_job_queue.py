@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -341,6 +342,40 @@ def test_a_success_whose_lease_ran_out_is_recorded_before_the_same_call_claims(q
         assert [r for r in rows if r[0] != "wait"] == [("job", other)]
         assert c.execute("SELECT status FROM public.job_queue WHERE id = %s", (job,)).fetchone()[0] == "succeeded"
         assert c.execute("SELECT count(*) FROM public.job_queue_attempt_log WHERE job_id = %s", (job,)).fetchone()[0] == 0
+
+
+def test_the_workers_plans_never_read_the_whole_queue(queue_url):
+    """job_queue_complete_and_claim keeps one generic plan per statement per session, made
+    maybe while the queue is small and kept while it grows: none of them may scan the
+    whole table (a sequential scan, or a full index scan under a hash join), which a small
+    table invites. The plans of every statement it runs, with successes, failures and
+    claims, read through auto_explain."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'small'))) "
+                  "FROM generate_series(1, 30)")
+        plans: list[str] = []
+        c.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        c.execute("LOAD 'auto_explain'")
+        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+                        "auto_explain.log_level = notice", "client_min_messages = notice"):
+            c.execute(f"SET {setting}")
+        ok, ok_tok, bad, bad_tok = [], [], [], []
+        for _ in range(8):  # more than the five custom plans PL/pgSQL would try first
+            rows = c.execute("""SELECT kind, id, lease_token FROM public.job_queue_complete_and_claim(
+                                    %s::uuid[], %s::bigint[], NULL, 4, 'w-plans', '1 minute', '{small}',
+                                    %s::uuid[], %s::bigint[], %s::text[])""",
+                             (ok, ok_tok, bad, bad_tok, ["boom"] * len(bad))).fetchall()
+            jobs = [(i, t) for kind, i, t in rows if kind == "job"]
+            ok, ok_tok = [i for i, _ in jobs[:2]], [t for _, t in jobs[:2]]
+            bad, bad_tok = [i for i, _ in jobs[2:]], [t for _, t in jobs[2:]]
+    text = "\n".join(plans)
+    assert "Update on job_queue q" in text and "LockRows" in text  # the plans were seen
+    assert not re.search(r"Seq Scan on job_queue\s", text), text
+    lines = text.splitlines()
+    # the claim's ordered scans of its partial indexes stop at LIMIT; the primary key is only probed
+    full = [line for n, line in enumerate(lines) if re.search(r"Scan using job_queue_pkey on job_queue\s", line)
+            and "Index Cond" not in " ".join(lines[n + 1:n + 3])]
+    assert full == [], "primary key scans of job_queue without a condition:\n" + "\n".join(full)
 
 
 def test_process_due_reports_as_documented(queue_url, caplog):

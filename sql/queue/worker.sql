@@ -68,9 +68,12 @@ CREATE OR REPLACE FUNCTION public.job_queue_complete_and_claim(
 RETURNS TABLE (kind text, id uuid, lease_token bigint, task_type text, payload jsonb, attempt integer,
                max_attempts integer, run_at timestamptz, locked_until timestamptz, wait_s double precision)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
--- one plan per statement per session: planning them again on every call (PL/pgSQL's
--- custom plans for the array and batch-size parameters) cost more than running them
-SET plan_cache_mode = force_generic_plan AS $$
+-- One plan per statement per session: planning them again on every call (PL/pgSQL's
+-- custom plans for the array and batch-size parameters) cost more than running them.
+-- A generic plan is made once, maybe while the table is small, and kept while it grows:
+-- so no statement here joins job_queue (rows are found by id = ANY, by ctid, or through
+-- the claim indexes) and sequential scans are off, so no plan can read the whole table.
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 #variable_conflict use_column
 DECLARE
     n integer;
@@ -91,35 +94,30 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(ids) > 0 THEN
         RETURN QUERY
-        WITH input AS (
-            SELECT t.id, t.tok, t.result
-            FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens), pg_catalog.unnest(results)) AS t(id, tok, result)
-        ), done AS (
-            UPDATE public.job_queue q SET status = 'succeeded', result = i.result, finished_at = pg_catalog.now(),
-                   updated_at = pg_catalog.now(), locked_until = NULL
-            FROM input i
-            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+        WITH done AS (
+            UPDATE public.job_queue q SET status = 'succeeded', result = results[pg_catalog.array_position(ids, q.id)],
+                   finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
+            WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
+              AND q.lease_token = lease_tokens[pg_catalog.array_position(ids, q.id)]
             RETURNING q.id
         )
         SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
                NULL::timestamptz, NULL::double precision
-        FROM input i WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
+        FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS i(id, tok)
+        WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
     END IF;
     IF pg_catalog.cardinality(failed_ids) > 0 THEN
         RETURN QUERY
-        WITH input AS (
-            SELECT t.id, t.tok, t.error
-            FROM ROWS FROM (pg_catalog.unnest(failed_ids), pg_catalog.unnest(failed_tokens), pg_catalog.unnest(errors)) AS t(id, tok, error)
-        ), failed AS (
+        WITH failed AS (
             UPDATE public.job_queue q SET
                 status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'pending' END,
                 run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
                               ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
                 finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
-                last_error = pg_catalog.left(COALESCE(i.error, 'unknown error'), 8192),
+                last_error = pg_catalog.left(COALESCE(errors[pg_catalog.array_position(failed_ids, q.id)], 'unknown error'), 8192),
                 locked_until = NULL, updated_at = pg_catalog.now()
-            FROM input i
-            WHERE q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
+            WHERE q.id = ANY (failed_ids) AND q.locked_until IS NOT NULL
+              AND q.lease_token = failed_tokens[pg_catalog.array_position(failed_ids, q.id)]
             RETURNING q.id, q.lease_token, q.task_type, q.status, q.run_at, q.attempts, q.max_attempts, q.locked_by,
                       q.started_at, q.last_error
         ), hist AS (
@@ -131,7 +129,8 @@ BEGIN
         FROM failed f
         UNION ALL
         SELECT 'lost', i.id, i.tok, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-        FROM input i WHERE NOT EXISTS (SELECT 1 FROM failed f WHERE f.id = i.id);
+        FROM ROWS FROM (pg_catalog.unnest(failed_ids), pg_catalog.unnest(failed_tokens)) AS i(id, tok)
+        WHERE NOT EXISTS (SELECT 1 FROM failed f WHERE f.id = i.id);
     END IF;
     IF batch_size = 0 THEN
         RETURN;
@@ -145,7 +144,7 @@ BEGIN
     RETURN QUERY
     WITH picked AS (
         SELECT x.* FROM (
-            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            SELECT j.ctid, j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
             FROM public.job_queue j
             WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
               AND (p_types IS NULL OR j.task_type = ANY (p_types))
@@ -155,7 +154,7 @@ BEGIN
         ) x
         UNION ALL
         SELECT y.* FROM (
-            SELECT j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+            SELECT j.ctid, j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
             FROM public.job_queue j
             WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
               AND (p_types IS NULL OR j.task_type = ANY (p_types))
@@ -170,23 +169,26 @@ BEGIN
                'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
         FROM picked p WHERE p.status = 'running'
     ), claimed AS (
+        -- the picked rows by ctid: this transaction holds their locks, so none moved; the
+        -- row's own columns are the picked ones (an expired lease: status 'running')
         UPDATE public.job_queue q SET
-            status = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN 'failed' ELSE 'running' END,
-            attempts = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
-            last_error = CASE WHEN p.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
-            finished_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN pg_catalog.now() END,
-            locked_by = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.locked_by ELSE p_worker END,
-            locked_until = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
-            lease_token = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.lease_token ELSE tok END,
-            started_at = CASE WHEN p.status = 'running' AND p.attempts >= p.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
+            status = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN 'failed' ELSE 'running' END,
+            attempts = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
+            last_error = CASE WHEN q.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
+            finished_at = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN pg_catalog.now() END,
+            locked_by = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.locked_by ELSE p_worker END,
+            locked_until = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
+            lease_token = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.lease_token ELSE tok END,
+            started_at = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
             updated_at = pg_catalog.now()
-        FROM picked p
-        WHERE q.id = p.id
-        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until, q.status
+        WHERE q.ctid = ANY (ARRAY(SELECT p.ctid FROM picked p))
+        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until, q.status,
+                  q.priority
     )
     SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at, c.locked_until,
            NULL::double precision
-    FROM claimed c WHERE c.status = 'running';
+    FROM claimed c WHERE c.status = 'running'
+    ORDER BY c.priority DESC, c.run_at;  -- claim order (a ctid scan returns them in table order)
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n < batch_size THEN
         RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
