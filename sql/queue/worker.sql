@@ -73,7 +73,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- A generic plan is made once, maybe while the table is small, and kept while it grows:
 -- so no statement here joins job_queue (rows are found by id = ANY, by ctid, or through
 -- the claim indexes) and sequential scans are off, so no plan can read the whole table.
-SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+-- JIT is off: the cost a disabled scan is given would otherwise have a one-row read of
+-- the settings compiled on every call.
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
     n integer;
