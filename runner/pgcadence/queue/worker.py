@@ -460,7 +460,6 @@ class QueueWorker:
     async def _abandon_running(self) -> None:
         """The grace period is over: cancel the handlers still running, release their jobs."""
         tasks = dict(self._tasks.values())
-        self._stopping = True
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
