@@ -379,6 +379,50 @@ def test_the_workers_plans_never_read_the_whole_queue(queue_url):
     assert full == [], "primary key scans of job_queue without a condition:\n" + "\n".join(full)
 
 
+
+def test_a_large_batch_is_matched_to_its_tokens_by_hash_not_by_search(queue_url):
+    """The worker's call matches each finished job to its lease token, result or error by
+    a hash join over the arrays (linear in the batch), not by searching the arrays once per
+    row (quadratic: 0.3 s of a call at 5,000): with 2,000 successes and 2,000 failures,
+    a tenth of each with a stale token, every job gets its own result or error, the stale
+    ones are reported lost and keep their state."""
+    n = 2000
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'big', "
+                  "'payload', jsonb_build_object('n', g)))) FROM generate_series(1, %s) g", (2 * n,))
+        jobs = c.execute("SELECT id, lease_token, payload FROM public.job_queue_claim(%s, 'w-big', '5 minutes', '{big}')",
+                         (2 * n,)).fetchall()
+        assert len(jobs) == 2 * n
+        ok, bad = jobs[:n], jobs[n:]
+        ok_tok = [t + 1 if k % 10 == 0 else t for k, (_, t, _) in enumerate(ok)]  # every tenth: stale
+        bad_tok = [t + 1 if k % 10 == 0 else t for k, (_, t, _) in enumerate(bad)]
+        plans: list[str] = []
+        c.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        c.execute("LOAD 'auto_explain'")
+        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+                        "auto_explain.log_level = notice", "client_min_messages = notice"):
+            c.execute(f"SET {setting}")
+        rows = c.execute("""SELECT kind, id FROM public.job_queue_complete_and_claim(
+                                %s::uuid[], %s::bigint[], %s::jsonb[], 0, 'w-big', '5 minutes', '{big}',
+                                %s::uuid[], %s::bigint[], %s::text[])""",
+                         ([i for i, _, _ in ok], ok_tok, [Jsonb({"got": p["n"]}) for _, _, p in ok],
+                          [i for i, _, _ in bad], bad_tok, [f"error {p['n']}" for _, _, p in bad])).fetchall()
+        c.execute("RESET client_min_messages")
+        lost = {i for kind, i in rows if kind == "lost"}
+        assert lost == {i for k, (i, _, _) in enumerate(ok + bad) if k % 10 == 0}
+        assert sum(1 for kind, _ in rows if kind == "retry") == n - n // 10
+        state = {i: (s, r, e) for i, s, r, e in c.execute(
+            "SELECT id, status, result, last_error FROM public.job_queue WHERE task_type = 'big'")}
+        for k, (i, _, p) in enumerate(ok):
+            assert state[i] == (("running", None, None) if k % 10 == 0 else ("succeeded", {"got": p["n"]}, None))
+        for k, (i, _, p) in enumerate(bad):
+            assert state[i] == (("running", None, None) if k % 10 == 0 else ("pending", None, f"error {p['n']}"))
+    updates = [p for p in plans if "Update on job_queue q" in p and "Function Scan" in p]
+    assert len(updates) >= 2, plans  # the successes' and the failures' statements
+    for plan in updates:
+        assert "Hash Join" in plan and "Nested Loop" not in plan and "array_position" not in plan, plan
+
+
 def test_process_due_reports_as_documented(queue_url, caplog):
     def echo(payload, ctx):
         return {"got": payload["x"]}

@@ -16,7 +16,7 @@ import pytest
 
 PIN = "search_path=pg_catalog, pg_temp"
 # settings a function may pin besides search_path (the worker's hot path plans once per session)
-OTHER_SETTINGS = {"plan_cache_mode=force_generic_plan", "enable_seqscan=off", "jit=off"}
+OTHER_SETTINGS = {"plan_cache_mode=force_generic_plan", "enable_seqscan=off", "jit=off", "enable_nestloop=off"}
 
 # Functions of pgcadence: every function of the SQL sources (pgcadence.source_objects)
 # and every function in the schemas pgcadence creates or fills, that is not an

@@ -71,11 +71,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- One plan per statement per session: planning them again on every call (PL/pgSQL's
 -- custom plans for the array and batch-size parameters) cost more than running them.
 -- A generic plan is made once, maybe while the table is small, and kept while it grows:
--- so no statement here joins job_queue (rows are found by id = ANY, by ctid, or through
--- the claim indexes) and sequential scans are off, so no plan can read the whole table.
--- JIT is off: the cost a disabled scan is given would otherwise have a one-row read of
--- the settings compiled on every call.
-SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET jit = off AS $$
+-- so job_queue's rows are found only by id = ANY, by ctid or through the claim indexes,
+-- and sequential scans are off, so no plan can read the whole table. Nested loops are
+-- off: a generic plan guesses ten elements per array, and matching the finished jobs to
+-- their tokens in a nested loop, good for ten, is quadratic in a batch of thousands (a
+-- hash join stays linear). JIT is off: the cost a disabled scan is given would otherwise
+-- have a one-row read of the settings compiled on every call.
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET jit = off SET enable_nestloop = off AS $$
 #variable_conflict use_column
 DECLARE
     n integer;
@@ -97,10 +99,10 @@ BEGIN
     IF pg_catalog.cardinality(ids) > 0 THEN
         RETURN QUERY
         WITH done AS (
-            UPDATE public.job_queue q SET status = 'succeeded', result = results[pg_catalog.array_position(ids, q.id)],
+            UPDATE public.job_queue q SET status = 'succeeded', result = i.res,
                    finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
-            WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
-              AND q.lease_token = lease_tokens[pg_catalog.array_position(ids, q.id)]
+            FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens), pg_catalog.unnest(results)) AS i(id, tok, res)
+            WHERE q.id = ANY (ids) AND q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
             RETURNING q.id
         )
         SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
@@ -116,10 +118,10 @@ BEGIN
                 run_at = CASE WHEN q.attempts >= q.max_attempts THEN q.run_at
                               ELSE pg_catalog.now() + public.job_queue_retry_delay(q.attempts) END,
                 finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
-                last_error = pg_catalog.left(COALESCE(errors[pg_catalog.array_position(failed_ids, q.id)], 'unknown error'), 8192),
+                last_error = pg_catalog.left(COALESCE(i.err, 'unknown error'), 8192),
                 locked_until = NULL, updated_at = pg_catalog.now()
-            WHERE q.id = ANY (failed_ids) AND q.locked_until IS NOT NULL
-              AND q.lease_token = failed_tokens[pg_catalog.array_position(failed_ids, q.id)]
+            FROM ROWS FROM (pg_catalog.unnest(failed_ids), pg_catalog.unnest(failed_tokens), pg_catalog.unnest(errors)) AS i(id, tok, err)
+            WHERE q.id = ANY (failed_ids) AND q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
             RETURNING q.id, q.lease_token, q.task_type, q.status, q.run_at, q.attempts, q.max_attempts, q.locked_by,
                       q.started_at, q.last_error
         ), hist AS (
