@@ -149,3 +149,40 @@ END
 $$;
 REVOKE ALL ON FUNCTION pgcadence.job_queue_check(text, text, jsonb, timestamptz, integer, text, integer)
     FROM PUBLIC, anon, authenticated;
+
+-- ============================================================ row rules of job_queue
+-- The task type and payload rules of every row however it is written (the enqueue
+-- functions check them first, with clearer errors). A trigger rather than CHECK
+-- constraints: PostgreSQL checks every CHECK on every new row version, and the worker's
+-- claim and finish write two per job without touching either column (the payload rule
+-- read the whole payload each time). The trigger fires only on INSERT or when one of
+-- the two columns is assigned, and its WHEN condition holds the rules, so a valid row
+-- never calls the function: it only raises, as the constraints did (SQLSTATE 23514,
+-- their names; no row contents, which may hold secrets).
+CREATE OR REPLACE FUNCTION pgcadence.job_queue_reject_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rule text := CASE WHEN NEW.payload IS NULL OR pg_catalog.jsonb_typeof(NEW.payload) = 'object'
+                      THEN 'job_queue_task_type_check' ELSE 'job_queue_payload_check' END;
+BEGIN
+    RAISE EXCEPTION 'new row for relation "job_queue" violates check constraint "%"', rule
+        USING ERRCODE = 'check_violation', CONSTRAINT = rule, SCHEMA = 'public', TABLE = 'job_queue',
+              HINT = CASE WHEN rule = 'job_queue_payload_check' THEN 'payload must be a JSON object.'
+                          ELSE 'task_type: a letter or digit, then up to 99 letters, digits, _ . : -' END;
+END
+$$;
+REVOKE ALL ON FUNCTION pgcadence.job_queue_reject_row() FROM PUBLIC, anon, authenticated;
+
+-- The rules (without a regular expression: cheaper, same rule as
+-- ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$). A NULL column passes here and fails NOT NULL.
+CREATE OR REPLACE TRIGGER job_queue_row_rules
+    BEFORE INSERT OR UPDATE OF task_type, payload ON public.job_queue
+    FOR EACH ROW
+    WHEN (NOT (NEW.task_type <> ''
+               AND pg_catalog.length(NEW.task_type) <= 100
+               AND pg_catalog.ltrim(NEW.task_type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-') = ''
+               AND pg_catalog.strpos('_.:-', pg_catalog.left(NEW.task_type, 1)) = 0
+               AND pg_catalog.jsonb_typeof(NEW.payload) = 'object'))
+    EXECUTE FUNCTION pgcadence.job_queue_reject_row();
+COMMENT ON TRIGGER job_queue_row_rules ON public.job_queue IS
+    'Rejects a row whose task_type or payload breaks the queue''s rules (SQLSTATE 23514, constraint job_queue_task_type_check or job_queue_payload_check); runs only on INSERT or when either column is assigned.';
