@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -137,11 +138,68 @@ def test_the_fast_job_line_is_the_line_the_formatter_writes(monkeypatch):
             del record.__dict__[logging_setup.PRERENDERED]
             assert fast == formatter.format(record), (jid, tt, w, d)
             assert "hunter2" not in fast and "pw host" not in fast
+            # a line handed straight to the handler (no record) is the same line
+            sink = logging_setup._Handler(io.StringIO())
+            sink._held = []
+            job.log_outcome(ctx, outcomes[n % len(outcomes)], d, logging.INFO, sink=sink)
+            if outcomes[n % len(outcomes)] in job.OUTCOME_LEVELS:  # a warning: kept as a record
+                assert sink._held == [] and len(records) == 2
+            else:
+                (held,) = sink._held
+                timeless = re.compile(r'^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"')
+                assert timeless.sub("", held) == timeless.sub("", fast), (jid, tt, w, d)
             n += 1
     # lines with an error or a next run keep the general path
     records.clear()
     job.log_outcome(job.JobContext("j", "t", 1, 3, "w"), "retry", 1.0, logging.INFO, error="boom", next_run_at="later")
     assert logging_setup.PRERENDERED not in records[0].__dict__
+
+
+
+def test_job_lines_skip_the_record_only_where_nothing_else_would_see_it(monkeypatch):
+    """logging_setup.direct(): the worker hands its common job lines to pgcadence's stderr
+    handler as text, without a LogRecord, only inside a batch and only when that handler
+    is the one place a record would go. Anything else on the way — a handler on the job
+    logger or above it (caplog is one), a filter, another formatter, the level off — and
+    every job gets its record as before."""
+    from pgcadence.queue import job
+
+    stream = io.StringIO()
+    handler = logging_setup._Handler(stream)
+    handler.setFormatter(logging_setup.JsonFormatter())
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [handler])
+    monkeypatch.setattr(root, "filters", [])
+    monkeypatch.setattr(job.job_log, "handlers", [])
+    monkeypatch.setattr(job.job_log, "filters", [])
+    monkeypatch.setattr(job.job_log, "level", logging.INFO)
+    assert logging_setup.direct(job.job_log, logging.INFO) is None  # not in a batch
+    with logging_setup.batched():
+        assert logging_setup.direct(job.job_log, logging.INFO) is handler
+        assert logging_setup.direct(job.job_log, logging.DEBUG) is None  # disabled: no line at all
+        other = logging.Handler()
+        job.job_log.addHandler(other)
+        assert logging_setup.direct(job.job_log, logging.INFO) is None
+        job.job_log.removeHandler(other)
+        job.job_log.parent.addFilter(lambda r: True)
+        assert logging_setup.direct(job.job_log, logging.INFO) is None
+        job.job_log.parent.filters.clear()
+        handler.setFormatter(logging.Formatter())
+        assert logging_setup.direct(job.job_log, logging.INFO) is None
+        handler.setFormatter(logging_setup.JsonFormatter())
+        seen: list[logging.LogRecord] = []
+        spy = logging.Handler()
+        spy.emit = seen.append
+        root.addHandler(spy)  # as caplog does
+        assert logging_setup.direct(job.job_log, logging.INFO) is None
+        root.removeHandler(spy)
+        sink = logging_setup.direct(job.job_log, logging.INFO)
+        job.log_outcome(job.JobContext("a", "t", 1, 3, "w"), "succeeded", 1.0, logging.INFO, sink=sink)
+        job.log_outcome(job.JobContext("b", "t", 1, 3, "w"), "lost", 1.0, logging.INFO, sink=sink)
+        assert stream.getvalue() == ""  # held for the batch's one write
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(x["job_id"], x["outcome"], x["level"], x["pid"]) for x in lines] == [
+        ("a", "succeeded", "info", os.getpid()), ("b", "lost", "warning", os.getpid())]
 
 
 def test_lines_of_a_batch_reach_the_stream_in_one_write():

@@ -69,6 +69,14 @@ def _timestamp(record: logging.LogRecord) -> str:
     return f"{_second[1]}.{int(record.msecs):03d}Z"
 
 
+def _stamp(created: float) -> str:
+    """_timestamp of a record made at ``created`` (time.time())."""
+    sec = int(created)
+    if _second[0] != sec:
+        _second[:] = [sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))]
+    return f"{_second[1]}.{int((created - sec) * 1000):03d}Z"
+
+
 # A record may carry its fields already rendered (the queue worker's per-job lines, one
 # per job at thousands a second): ``record._pgcadence_json`` is the text of the keys after
 # "logger", i.e. '"event":…,"message":…,"pid":…,…' with every value encoded and scrubbed as
@@ -130,6 +138,19 @@ class _Handler(logging.StreamHandler):
         except Exception:  # noqa: BLE001 - as StreamHandler.emit
             self.handleError(record)
 
+    def hold(self, logger: str, level: int, pre: str) -> None:
+        """Inside :func:`batched`: the line format() would write for a record of ``logger``
+        at ``level`` made now whose PRERENDERED text is ``pre`` (see :func:`direct`)."""
+        line = (f'{{"time":"{_stamp(time.time())}","level":"{logging.getLevelName(level).lower()}",'
+                f'"logger":{_name(logger)},{pre}}}')
+        held = self._held
+        if held is not None:
+            held.append(line)
+        else:  # the batch ended meanwhile (another thread's): as emit would
+            with self.lock:
+                self.stream.write(line + "\n")
+                self.flush()
+
     def release_held(self) -> None:
         with self.lock:
             held, self._held = self._held, None
@@ -162,6 +183,30 @@ def batched():
     finally:
         _batch.on = False
         handler.release_held()
+
+
+def direct(logger: logging.Logger, level: int) -> _Handler | None:
+    """The stderr handler, when it is the one place a record of ``logger`` at ``level``
+    would go and it is holding a batch's lines (:func:`batched`): the record enabled, no
+    filter, no other handler and no other formatter on the way, the standard LogRecord,
+    pids logged. A caller that logs a line per job may then give it the line
+    (:meth:`_Handler.hold`) and skip building a record nobody else would see; None: log
+    records as usual (a handler attached anywhere on the way, caplog for one, sees them all)."""
+    if not logger.isEnabledFor(level) or logging.getLogRecordFactory() is not logging.LogRecord \
+            or not logging.logProcesses:
+        return None
+    found = None
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.filters:
+            return None
+        for h in node.handlers:
+            if (found is not None or type(h) is not _Handler or h.filters or level < h.level
+                    or type(h.formatter) is not JsonFormatter):
+                return None
+            found = h
+        node = node.parent if node.propagate else None
+    return found if found is not None and found._held is not None else None
 
 
 def configure(level: str | int | None = None, stream=None) -> None:

@@ -112,10 +112,14 @@ def is_async_handler(fn: Handler) -> bool:
 
 
 def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level: int,
-                error: str | None = None, next_run_at: Any = None) -> None:
+                error: str | None = None, next_run_at: Any = None, sink: Any = None) -> None:
     """One structured line per finished attempt, fields for a JSON formatter; counted in
-    the process metrics whatever the log level."""
+    the process metrics whatever the log level. ``sink``: logging_setup.direct(job_log,
+    level), looked up once per batch by the caller: a common line then goes to it as text."""
     metrics.job_finished(ctx.worker_id, ctx.task_type, outcome, duration_ms)
+    if sink is not None and error is None and next_run_at is None and outcome not in OUTCOME_LEVELS:
+        sink.hold(job_log.name, level, _line(ctx, outcome, duration_ms, _PID[0]))
+        return
     level = OUTCOME_LEVELS.get(outcome, level)
     if not job_log.isEnabledFor(level):
         return
@@ -130,17 +134,30 @@ def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level:
     record = _record(level, fields)
     if error is None and next_run_at is None:
         # the common line, rendered here at a fraction of the JSON formatter's cost (same text)
-        line = (f'"event":"job","message":"job","pid":{record.process},"job_id":{_text(ctx.id)},'
-                f'"task_type":{_word(ctx.task_type)},"attempt":{_number(ctx.attempt)},"outcome":{_word(outcome)},'
-                f'"worker":{_word(ctx.worker_id)}')
-        if duration_ms is not None:
-            line += f',"duration_ms":{_number(duration_ms)}'
-        record.__dict__[PRERENDERED] = line
+        record.__dict__[PRERENDERED] = _line(ctx, outcome, duration_ms, record.process)
     job_log.handle(record)
 
 
+def _line(ctx: JobContext, outcome: str, duration_ms: float | None, pid: int) -> str:
+    """The PRERENDERED text of a job line without error or next run."""
+    line = (f'"event":"job","message":"job","pid":{pid},"job_id":{_text(ctx.id)},'
+            f'"task_type":{_word(ctx.task_type)},"attempt":{_number(ctx.attempt)},"outcome":{_word(outcome)},'
+            f'"worker":{_word(ctx.worker_id)}')
+    if duration_ms is not None:
+        line += f',"duration_ms":{_number(duration_ms)}'
+    return line
+
+
 _templates: dict[int, dict] = {}  # level -> the attributes of an earlier job record of this thread
-os.register_at_fork(after_in_child=_templates.clear)  # a child's records carry its own pid
+_PID = [os.getpid()]
+
+
+def _forked() -> None:  # a child's lines and records carry its own pid
+    _templates.clear()
+    _PID[0] = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _record(level: int, fields: dict) -> logging.LogRecord:

@@ -31,7 +31,7 @@ from pgcadence.errors import CadenceError
 from pgcadence import queries as q
 from pgcadence.queue import sql
 from pgcadence.queue.job import (JobContext, JobFailed, decode_payload, default_worker_id, error_text,
-                                 is_async_handler, log_outcome, run_handler)
+                                 is_async_handler, job_log, log_outcome, run_handler)
 from pgcadence.queue.registry import Handler, registered_handlers
 
 from pgcadence.metrics import process as metrics
@@ -335,11 +335,12 @@ class QueueWorker:
     def _report(self, ok: list, bad: list, reported: dict[str, tuple]) -> None:
         held, stats, level = self._held, self.stats, self.job_log_level
         with logging_setup.batched():  # the batch's lines in one write
+            sink = logging_setup.direct(job_log, level) if ok else None
             for ctx, _, ms in ok:
                 held.pop(ctx.id, None)
                 outcome = "lost" if ctx.id in reported else "succeeded"
                 stats[outcome] += 1
-                log_outcome(ctx, outcome, ms, level)
+                log_outcome(ctx, outcome, ms, level, sink=sink)
             for ctx, err, ms in bad:
                 held.pop(ctx.id, None)
                 outcome, run_at = reported.get(ctx.id, ("lost", None))
