@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -376,6 +377,32 @@ def test_the_payload_rule_holds_and_claims_and_finishes_do_not_read_the_payload(
         assert blocks == 0, "an update that leaves the payload alone read it"
         assert c.execute("SELECT status, payload = %s FROM public.job_queue WHERE id = %s",
                          (Jsonb(big), job)).fetchone() == ("succeeded", True)
+
+
+
+def test_new_jobs_get_time_ordered_ids(queue_url):
+    """A job's id starts with its enqueue time in milliseconds (the UUIDv7 layout: 48 bits
+    of time, version 7, the RFC variant, 74 random bits), so jobs enqueued together sit
+    together in the primary key that every claim and finish writes to; ids stay unique."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        before = time.time()
+        first = c.execute("SELECT public.job_queue_enqueue('ids')").fetchone()[0]
+        time.sleep(0.005)
+        batch = [r[0] for r in c.execute(
+            "SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'ids'))) "
+            "FROM generate_series(1, 5000)").fetchall()]
+        time.sleep(0.005)
+        last = c.execute("SELECT public.job_queue_enqueue('ids')").fetchone()[0]
+        inserted = c.execute("INSERT INTO public.job_queue (task_type) VALUES ('ids') RETURNING id").fetchone()[0]
+        after = time.time()
+    ids = [first, *batch, last, inserted]
+    assert len(set(ids)) == len(ids)
+    for job_id in ids:
+        assert job_id.version == 7 and job_id.variant == uuid.RFC_4122, job_id
+        ms = job_id.int >> 80
+        assert before * 1000 - 1 <= ms <= after * 1000 + 1, (job_id, before, after)
+    assert first.int >> 80 < min(j.int >> 80 for j in batch) <= max(j.int >> 80 for j in batch) < last.int >> 80
+    assert len({j.int & ((1 << 62) - 1) for j in ids}) == len(ids)  # the random part differs
 
 
 def test_a_success_whose_lease_ran_out_is_recorded_before_the_same_call_claims(queue_url):

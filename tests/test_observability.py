@@ -202,7 +202,7 @@ def test_job_lines_skip_the_record_only_where_nothing_else_would_see_it(monkeypa
         ("a", "succeeded", "info", os.getpid()), ("b", "lost", "warning", os.getpid())]
 
 
-def test_lines_of_a_batch_reach_the_stream_in_one_write():
+def test_lines_of_a_batch_reach_the_stream_in_one_write(monkeypatch):
     writes: list[str] = []
 
     class Stream:
@@ -215,6 +215,8 @@ def test_lines_of_a_batch_reach_the_stream_in_one_write():
     handler = logging_setup._Handler(Stream())
     handler.setFormatter(logging_setup.JsonFormatter())
     root = logging.getLogger()
+    # the one stderr handler (an earlier test in this process may have configured one)
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if not isinstance(h, logging_setup._Handler)])
     root.addHandler(handler)
     log = logging.getLogger("pgcadence_batch_test")
     old = log.level

@@ -17,7 +17,10 @@ SELECT columns_are('public', 'job_queue', ARRAY[
     'created_at', 'updated_at', 'priority', 'locked_by', 'locked_until', 'started_at', 'dedupe_key',
     'result', 'finished_at', 'lease_token'], 'job_queue has the documented columns plus the queue''s');
 SELECT col_type_is('public', 'job_queue', 'id', 'uuid', 'id is uuid');
-SELECT col_default_is('public', 'job_queue', 'id', 'gen_random_uuid()', 'id defaults to gen_random_uuid()');
+SELECT matches((SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                 WHERE d.adrelid = 'public.job_queue'::regclass AND a.attname = 'id'),
+               'clock_timestamp\(\).*gen_random_uuid\(\)', 'id defaults to a time-ordered uuid (time in ms, then random)');
 SELECT col_type_is('public', 'job_queue', 'payload', 'jsonb', 'payload is jsonb');
 SELECT col_type_is('public', 'job_queue', 'run_at', 'timestamp with time zone', 'run_at is timestamptz');
 SELECT columns_are('public', 'job_queue_attempt_log', ARRAY[
