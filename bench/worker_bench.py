@@ -305,7 +305,7 @@ def run_once(c: Contender, procs: int, batch: int, shape: str, warmup: float, wi
 def sustained(c: Pgcadence, seconds: float, warmup: float) -> None:
     """4 × pgcadence worker (batch 100, no-op) for ``seconds``: jobs finished per second
     (from job_queue.finished_at), first third against last third."""
-    c.fill(int(20_000 * (seconds + warmup + 10)), "noop")
+    c.fill(int(40_000 * (seconds + warmup + 10)), "noop")
     workers = c.start(4, 100, "noop")
     try:
         time.sleep(warmup)
@@ -332,6 +332,8 @@ def sustained(c: Pgcadence, seconds: float, warmup: float) -> None:
     print(f"  overall {sum(per.values()) / n:,.0f} jobs/s; first {third} s {first:,.0f} jobs/s; last {third} s "
           f"{last:,.0f} jobs/s; last/first = {last / first:.3f}")
     print(f"  job_queue after the run: {dead[0]} autovacuum run(s), {dead[1]:,} dead / {dead[2]:,} live tuples")
+    if c.unfinished() == 0:
+        print("  warning: the workers ran out of jobs; the last seconds measure an empty queue")
 
 
 def main() -> None:

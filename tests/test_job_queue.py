@@ -380,6 +380,22 @@ def test_the_payload_rule_holds_and_claims_and_finishes_do_not_read_the_payload(
 
 
 
+
+def test_an_empty_payload_decodes_to_a_fresh_dict_each_time():
+    """The default payload skips the JSON decoder; each job still gets its own dict (a
+    handler may change it) and anything else still goes through the decoder's checks."""
+    from pgcadence.queue.job import JobFailed, decode_payload
+
+    first, second = decode_payload("{}"), decode_payload("{}")
+    assert first == {} and second == {} and first is not second
+    first["seen"] = True
+    assert decode_payload("{}") == {}
+    assert decode_payload('{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
+    assert decode_payload(None) == {}
+    with pytest.raises(JobFailed, match="not a JSON object"):
+        decode_payload("[]")
+
+
 def test_new_jobs_get_time_ordered_ids(queue_url):
     """A job's id starts with its enqueue time in milliseconds (the UUIDv7 layout: 48 bits
     of time, version 7, the RFC variant, 74 random bits), so jobs enqueued together sit

@@ -139,13 +139,14 @@ def test_the_fast_job_line_is_the_line_the_formatter_writes(monkeypatch):
             assert fast == formatter.format(record), (jid, tt, w, d)
             assert "hunter2" not in fast and "pw host" not in fast
             # a line handed straight to the handler (no record) is the same line
-            sink = logging_setup._Handler(io.StringIO())
-            sink._held = []
+            handler = logging_setup._Handler(io.StringIO())
+            handler._held = []  # as in a batch
+            sink = handler.line_sink(job.job_log.name, logging.INFO)
             job.log_outcome(ctx, outcomes[n % len(outcomes)], d, logging.INFO, sink=sink)
             if outcomes[n % len(outcomes)] in job.OUTCOME_LEVELS:  # a warning: kept as a record
-                assert sink._held == [] and len(records) == 2
+                assert handler._held == [] and len(records) == 2
             else:
-                (held,) = sink._held
+                (held,) = handler._held
                 timeless = re.compile(r'^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"')
                 assert timeless.sub("", held) == timeless.sub("", fast), (jid, tt, w, d)
             n += 1
@@ -175,7 +176,7 @@ def test_job_lines_skip_the_record_only_where_nothing_else_would_see_it(monkeypa
     monkeypatch.setattr(job.job_log, "level", logging.INFO)
     assert logging_setup.direct(job.job_log, logging.INFO) is None  # not in a batch
     with logging_setup.batched():
-        assert logging_setup.direct(job.job_log, logging.INFO) is handler
+        assert logging_setup.direct(job.job_log, logging.INFO) is not None
         assert logging_setup.direct(job.job_log, logging.DEBUG) is None  # disabled: no line at all
         other = logging.Handler()
         job.job_log.addHandler(other)

@@ -34,6 +34,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from pgcadence import redact
 
@@ -138,18 +139,17 @@ class _Handler(logging.StreamHandler):
         except Exception:  # noqa: BLE001 - as StreamHandler.emit
             self.handleError(record)
 
-    def hold(self, logger: str, level: int, pre: str) -> None:
-        """Inside :func:`batched`: the line format() would write for a record of ``logger``
-        at ``level`` made now whose PRERENDERED text is ``pre`` (see :func:`direct`)."""
-        line = (f'{{"time":"{_stamp(time.time())}","level":"{logging.getLevelName(level).lower()}",'
-                f'"logger":{_name(logger)},{pre}}}')
+    def line_sink(self, logger: str, level: int) -> Callable[[str], None]:
+        """Inside :func:`batched`: a function that takes the PRERENDERED text of a record of
+        ``logger`` at ``level`` and holds the line format() would write for it, stamped
+        with the time of this call (the lines of one batch are logged within it)."""
+        prefix = (f'{{"time":"{_stamp(time.time())}","level":"{logging.getLevelName(level).lower()}",'
+                  f'"logger":{_name(logger)},')
         held = self._held
-        if held is not None:
-            held.append(line)
-        else:  # the batch ended meanwhile (another thread's): as emit would
-            with self.lock:
-                self.stream.write(line + "\n")
-                self.flush()
+        if held is None:
+            raise RuntimeError("line_sink() outside batched()")
+        append = held.append
+        return lambda pre: append(prefix + pre + "}")
 
     def release_held(self) -> None:
         with self.lock:
@@ -185,13 +185,14 @@ def batched():
         handler.release_held()
 
 
-def direct(logger: logging.Logger, level: int) -> _Handler | None:
-    """The stderr handler, when it is the one place a record of ``logger`` at ``level``
-    would go and it is holding a batch's lines (:func:`batched`): the record enabled, no
-    filter, no other handler and no other formatter on the way, the standard LogRecord,
-    pids logged. A caller that logs a line per job may then give it the line
-    (:meth:`_Handler.hold`) and skip building a record nobody else would see; None: log
-    records as usual (a handler attached anywhere on the way, caplog for one, sees them all)."""
+def direct(logger: logging.Logger, level: int) -> Callable[[str], None] | None:
+    """When the stderr handler is the one place a record of ``logger`` at ``level`` would
+    go and it is holding a batch's lines (:func:`batched`) — the record enabled, no filter,
+    no other handler and no other formatter on the way, the standard LogRecord, pids
+    logged —, its :meth:`_Handler.line_sink`: a caller that logs a line per job may give it
+    the line and skip building a record nobody else would see. None: log records as usual
+    (a handler attached anywhere on the way, caplog for one, sees them all). Valid until
+    the batch ends."""
     if not logger.isEnabledFor(level) or logging.getLogRecordFactory() is not logging.LogRecord \
             or not logging.logProcesses:
         return None
@@ -206,7 +207,7 @@ def direct(logger: logging.Logger, level: int) -> _Handler | None:
                 return None
             found = h
         node = node.parent if node.propagate else None
-    return found if found is not None and found._held is not None else None
+    return found.line_sink(logger.name, level) if found is not None and found._held is not None else None
 
 
 def configure(level: str | int | None = None, stream=None) -> None:

@@ -64,7 +64,7 @@ def default_worker_id() -> str:
 def decode_payload(raw: str | None) -> dict:
     """The payload as the handler gets it. A row that cannot be decoded (too deep for
     Python, a number too long for an int) fails this job only, with the reason."""
-    if raw is None:
+    if raw is None or raw == "{}":  # the default payload: no decoder for it
         return {}
     try:
         value = json.loads(raw)
@@ -118,7 +118,7 @@ def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level:
     level), looked up once per batch by the caller: a common line then goes to it as text."""
     metrics.job_finished(ctx.worker_id, ctx.task_type, outcome, duration_ms)
     if sink is not None and error is None and next_run_at is None and outcome not in OUTCOME_LEVELS:
-        sink.hold(job_log.name, level, _line(ctx, outcome, duration_ms, _PID[0]))
+        sink(_line(ctx, outcome, duration_ms, _PID[0]))
         return
     level = OUTCOME_LEVELS.get(outcome, level)
     if not job_log.isEnabledFor(level):

@@ -30,8 +30,8 @@ from pgcadence import logging_setup
 from pgcadence.errors import CadenceError
 from pgcadence import queries as q
 from pgcadence.queue import sql
-from pgcadence.queue.job import (JobContext, JobFailed, decode_payload, default_worker_id, error_text,
-                                 is_async_handler, job_log, log_outcome, run_handler)
+from pgcadence.queue.job import (JobContext, JobFailed, decode_payload, default_worker_id, encode_result,
+                                 error_text, is_async_handler, job_log, log_outcome, run_handler)
 from pgcadence.queue.registry import Handler, registered_handlers
 
 from pgcadence.metrics import process as metrics
@@ -382,7 +382,10 @@ class QueueWorker:
                     fn = handlers.get(ctx.task_type)
                     if fn is None:
                         raise JobFailed(f"no handler registered for task type '{ctx.task_type}'")
-                    result = await run_handler(fn, is_async[ctx.task_type], ctx, self._executor)
+                    if is_async[ctx.task_type]:  # as run_handler, without a coroutine of its own
+                        result = encode_result(await fn(ctx.payload, ctx))
+                    else:
+                        result = await run_handler(fn, False, ctx, self._executor)
                 except asyncio.CancelledError:
                     if me.cancelling():  # the worker cancels this slot: shutting down
                         raise
