@@ -439,6 +439,18 @@ def test_a_success_whose_lease_ran_out_is_recorded_before_the_same_call_claims(q
         assert c.execute("SELECT count(*) FROM public.job_queue_attempt_log WHERE job_id = %s", (job,)).fetchone()[0] == 0
 
 
+def _explain_plans(c: psycopg.Connection) -> list[str]:
+    """The plans of every statement ``c`` runs from now on, nested ones included (auto_explain
+    sends them as notices), filled in as they come."""
+    plans: list[str] = []
+    c.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+    c.execute("LOAD 'auto_explain'")
+    for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+                    "auto_explain.log_level = notice", "client_min_messages = notice"):
+        c.execute(f"SET {setting}")
+    return plans
+
+
 def test_the_workers_plans_never_read_the_whole_queue(queue_url):
     """job_queue_complete_and_claim keeps one generic plan per statement per session, made
     maybe while the queue is small and kept while it grows: none of them may scan the
@@ -448,12 +460,7 @@ def test_the_workers_plans_never_read_the_whole_queue(queue_url):
     with psycopg.connect(queue_url, autocommit=True) as c:
         c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'small'))) "
                   "FROM generate_series(1, 30)")
-        plans: list[str] = []
-        c.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
-        c.execute("LOAD 'auto_explain'")
-        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
-                        "auto_explain.log_level = notice", "client_min_messages = notice"):
-            c.execute(f"SET {setting}")
+        plans = _explain_plans(c)
         ok, ok_tok, bad, bad_tok = [], [], [], []
         for _ in range(8):  # more than the five custom plans PL/pgSQL would try first
             rows = c.execute("""SELECT kind, id, lease_token FROM public.job_queue_complete_and_claim(
@@ -491,12 +498,7 @@ def test_a_large_batch_is_matched_to_its_tokens_by_hash_not_by_search(queue_url)
         ok, bad = jobs[:n], jobs[n:]
         ok_tok = [t + 1 if k % 10 == 0 else t for k, (_, t, _) in enumerate(ok)]  # every tenth: stale
         bad_tok = [t + 1 if k % 10 == 0 else t for k, (_, t, _) in enumerate(bad)]
-        plans: list[str] = []
-        c.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
-        c.execute("LOAD 'auto_explain'")
-        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
-                        "auto_explain.log_level = notice", "client_min_messages = notice"):
-            c.execute(f"SET {setting}")
+        plans = _explain_plans(c)
         rows = c.execute("""SELECT kind, id FROM public.job_queue_complete_and_claim(
                                 %s::uuid[], %s::bigint[], %s::jsonb[], 0, 'w-big', '5 minutes', '{big}',
                                 %s::uuid[], %s::bigint[], %s::text[])""",

@@ -75,6 +75,16 @@ def _wait(what: str, probe, timeout: float = TICK_WAIT):
         time.sleep(0.5)
 
 
+def _final_run(conn, query: str, params: tuple):
+    """pg_cron's record of a run (status first) once its outcome is written: pg_cron writes it
+    after the command's transaction commits, so what the command did (a job enqueued and
+    already run, a request already answered) can be seen a moment before."""
+    def final():
+        row = conn.execute(query, params).fetchone()
+        return row if row is not None and row[0] in ("succeeded", "failed") else None
+    return _wait("pg_cron's final record of the run", final, 30)
+
+
 @pytest.fixture(scope="module")
 def ticking(db_url):
     conn = psycopg.connect(db_url, autocommit=True)
@@ -153,8 +163,8 @@ def test_the_vault_backed_cron_block_reaches_the_executor(ticking):
     assert (status, error) == (200, None)
     assert body["role"] == "service_role" and body["auth"] == "jwt"
     assert body["database"]["auth_role"] == "service_role"
-    run = conn.execute("select status, command from cron.job_run_details where jobid = %s and start_time >= %s "
-                       "order by start_time limit 1", (ticking["block_job"], ticking["started"])).fetchone()
+    run = _final_run(conn, "select status, command from cron.job_run_details where jobid = %s and start_time >= %s "
+                           "order by start_time limit 1", (ticking["block_job"], ticking["started"]))
     assert run[0] == "succeeded" and "/functions/v1/echo" in run[1]
     rec = served.wait_for(lambda r: r.get("function") == "echo" and r.get("status") == 200)
     assert ticking["service_key"] not in json.dumps(rec), "the executor logs the call, never the key"
@@ -174,10 +184,10 @@ def test_created_cron_job_fires_and_the_worker_runs_its_task(ticking):
     _wait("processed cron_e2e_echo job", lambda: conn.execute(
         "select status = 'succeeded' from public.job_queue where task_type = 'cron_e2e_echo' "
         "and payload ->> 'token' = %s order by created_at limit 1", (TOKEN,)).fetchone() or [False])
-    run = conn.execute("select status, command from cron.job_run_details where jobid = %s "
-                       "and return_message not like 'manual run%%' order by start_time limit 1",
-                       (ticking["cron_job"],)).fetchone()
-    assert run is not None and run[0] == "succeeded", "pg_cron ran the job on its tick"
+    run = _final_run(conn, "select status, command from cron.job_run_details where jobid = %s "
+                           "and coalesce(return_message, '') not like 'manual run%%' order by start_time limit 1",
+                     (ticking["cron_job"],))
+    assert run[0] == "succeeded", "pg_cron ran the job on its tick"
     assert "public.job_queue_enqueue(task_type => 'cron_e2e_echo'" in run[1]
     assert {"token": TOKEN} in ticking["handled"], "the worker's handler got the payload"
     attempts = conn.execute("select a.outcome, a.attempt from public.job_queue_attempts a join public.job_queue q "
@@ -198,9 +208,9 @@ def test_the_system_mandate_is_renewed_before_it_expires(ticking):
     assert m.expires_at > ticking["expiring"].expires_at + dt.timedelta(days=6), "a new seven-day mandate"
     assert conn.execute("select failing, last_success_at > %s from public.mandate_renewal_status()",
                         (ticking["started"],)).fetchone() == (False, True)
-    run = conn.execute("select r.status, r.command from cron.job_run_details r join cron.job j using (jobid) "
-                       "where j.jobname = 'system-mandate-renewal' and r.start_time >= %s order by r.start_time "
-                       "limit 1", (ticking["started"],)).fetchone()
+    run = _final_run(conn, "select r.status, r.command from cron.job_run_details r join cron.job j using (jobid) "
+                           "where j.jobname = 'system-mandate-renewal' and r.start_time >= %s order by r.start_time "
+                           "limit 1", (ticking["started"],))
     assert run[0] == "succeeded" and "call_mandate_renewal()" in run[1]
     rec = ticking["served"].wait_for(lambda r: r.get("function") == "renew-system-mandate" and r.get("status") == 200)
     assert rec["role"] == "service_role", "called with the service key from Vault"
