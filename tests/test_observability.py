@@ -203,6 +203,32 @@ def test_job_lines_skip_the_record_only_where_nothing_else_would_see_it(monkeypa
         ("a", "succeeded", "info", os.getpid()), ("b", "lost", "warning", os.getpid())]
 
 
+
+def test_a_job_line_is_not_lost_when_another_threads_batch_ends_first(monkeypatch):
+    """Batches share the one stderr handler: when another thread's batch ends, it writes the
+    lines held so far, this thread's included; a line this thread's sink takes afterwards
+    is written at once, not appended to a list nobody will write."""
+    stream = io.StringIO()
+    handler = logging_setup._Handler(stream)
+    handler.setFormatter(logging_setup.JsonFormatter())
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    log = logging.getLogger("pgcadence.queue.jobs")
+    with logging_setup.batched():
+        sink = logging_setup.direct(log, logging.WARNING)
+        assert sink is not None
+        sink('"event":"job","message":"job","job_id":"first"')
+        def other_batch():
+            with logging_setup.batched():
+                pass  # ends first: writes what the handler holds
+
+        other = threading.Thread(target=other_batch)
+        other.start()
+        other.join()
+        sink('"event":"job","message":"job","job_id":"second"')
+    ids = [json.loads(line)["job_id"] for line in stream.getvalue().splitlines()]
+    assert ids == ["first", "second"]
+
+
 def test_lines_of_a_batch_reach_the_stream_in_one_write(monkeypatch):
     writes: list[str] = []
 

@@ -145,11 +145,22 @@ class _Handler(logging.StreamHandler):
         with the time of this call (the lines of one batch are logged within it)."""
         prefix = (f'{{"time":"{_stamp(time.time())}","level":"{logging.getLevelName(level).lower()}",'
                   f'"logger":{_name(logger)},')
-        held = self._held
+        held, lock = self._held, self.lock
         if held is None:
             raise RuntimeError("line_sink() outside batched()")
-        append = held.append
-        return lambda pre: append(prefix + pre + "}")
+
+        def add(pre: str) -> None:
+            line = prefix + pre + "}"
+            with lock:
+                if self._held is held:
+                    held.append(line)
+                    return
+                try:  # another thread's batch ended and wrote this one's lines: as emit would
+                    self.stream.write(line + "\n")
+                    self.flush()
+                except Exception:  # noqa: BLE001 - as release_held
+                    pass
+        return add
 
     def release_held(self) -> None:
         with self.lock:
