@@ -63,19 +63,20 @@ def _name(logger: str) -> str:
 _second: list = [None, ""]  # the last second formatted and its text: strftime once a second
 
 
-def _timestamp(record: logging.LogRecord) -> str:
-    sec = int(record.created)
+def _seconds(sec: int) -> str:
     if _second[0] != sec:
         _second[:] = [sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))]
-    return f"{_second[1]}.{int(record.msecs):03d}Z"
+    return _second[1]
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return f"{_seconds(int(record.created))}.{int(record.msecs):03d}Z"
 
 
 def _stamp(created: float) -> str:
     """_timestamp of a record made at ``created`` (time.time())."""
     sec = int(created)
-    if _second[0] != sec:
-        _second[:] = [sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))]
-    return f"{_second[1]}.{int((created - sec) * 1000):03d}Z"
+    return f"{_seconds(sec)}.{int((created - sec) * 1000):03d}Z"
 
 
 # A record may carry its fields already rendered (the queue worker's per-job lines, one
