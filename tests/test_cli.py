@@ -7,6 +7,7 @@ import pty
 import re
 import socket
 import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -31,6 +32,48 @@ def test_top_level_help_lists_the_verbs():
     assert r.returncode == 0
     for verb in VERBS:
         assert verb in r.stdout
+
+
+def test_the_verb_table_names_each_command_where_it_is_defined():
+    """The root loads a verb's module only when the verb runs, from a table; every
+    module's COMMANDS must be in it under its own name, and nothing else."""
+    import importlib
+    import pkgutil
+
+    import pgcadence.cli
+
+    table = importlib.import_module("pgcadence.cli.main").VERBS
+    defined = {}
+    for info in pkgutil.iter_modules(pgcadence.cli.__path__):
+        module = importlib.import_module(f"pgcadence.cli.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            defined[command.name] = info.name
+    assert defined == table
+    assert sorted(defined) == sorted(VERBS)
+
+
+LOADED = """import sys
+from pgcadence.cli.main import cli
+from pgcadence.queue.registry import load_default_handlers
+cli.main([sys.argv[1], "--help"], standalone_mode=False)
+load_default_handlers()  # what a worker imports before it claims
+heavy = ("starlette", "uvicorn", "jinja2", "mcp", "pgcadence.executor.app", "pgcadence.executor.admin")
+print("LOADED", " ".join(sorted(m for m in sys.modules if m.startswith(heavy))))
+"""
+
+
+def test_a_worker_starts_without_the_http_side():
+    """`pgcadence worker` with the package's handlers imports neither the HTTP app, the
+    console nor the MCP SDK (seconds of start-up per process on a small machine); serve
+    does, which shows the check sees them."""
+    loaded = {}
+    for verb in ("worker", "serve"):
+        r = subprocess.run([sys.executable, "-c", LOADED, verb], capture_output=True, text=True, cwd=ROOT,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+        loaded[verb] = r.stdout.rsplit("LOADED", 1)[1].split()
+    assert loaded["worker"] == []
+    assert "starlette" in loaded["serve"] and "pgcadence.executor.app" in loaded["serve"]
 
 
 def test_bad_usage_exits_2():

@@ -6,6 +6,7 @@ one line on stderr (``pgcadence: error: ...``); a traceback only with PGCADENCE_
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -13,13 +14,35 @@ import click
 import psycopg
 
 from pgcadence import __version__, logging_setup
-from pgcadence.cli import (admin, cache, cluster, common, cron, executor, jobs, mandates, migrate, movies, net,
-                           secrets, status)
+from pgcadence.cli import common
 from pgcadence.errors import CadenceError
+
+# Every verb and the module of pgcadence.cli that defines it (in its COMMANDS). A verb's
+# module is imported when that verb runs, not before: `pgcadence worker` loads the queue,
+# not the HTTP executor, the console and the MCP SDK (≈ 1.5 s of start-up and 50 MB per
+# process on a small machine). tests/test_cli.py checks this table against COMMANDS.
+VERBS = {
+    "migrate": "migrate", "rollback": "migrate", "uninstall": "migrate", "modules": "migrate", "doctor": "migrate",
+    "dump-schema": "migrate", "status": "status", "up": "cluster", "down": "cluster", "run": "cluster",
+    "serve": "executor", "keys": "executor", "secrets": "secrets", "net-worker": "net", "net": "net",
+    "worker": "jobs", "jobs": "jobs", "cron": "cron", "movies": "movies", "cache": "cache",
+    "credentials": "mandates", "mandates": "mandates", "admin": "admin", "demo": "admin",
+}
 
 
 class Root(click.Group):
-    """Runs a verb and turns every failure into one clear line and an exit code."""
+    """Runs a verb and turns every failure into one clear line and an exit code; loads a
+    verb's module only when the verb is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(VERBS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = VERBS.get(name)
+        if module is None:
+            return None
+        commands = importlib.import_module(f"pgcadence.cli.{module}").COMMANDS
+        return next(c for c in commands if c.name == name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -72,12 +95,6 @@ def cli(log_level: str) -> None:
                  pgcadence doctor    (is this database ready?)
     """
     logging_setup.configure(log_level)
-
-
-# Every area's verbs: each CLI module lists its own in COMMANDS (--help sorts them by name).
-for _area in (migrate, status, cluster, executor, secrets, net, jobs, cron, movies, cache, mandates, admin):
-    for _command in _area.COMMANDS:
-        cli.add_command(_command)
 
 
 def main() -> None:
