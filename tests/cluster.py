@@ -43,6 +43,13 @@ class TestCluster:
     def url(self, dbname: str = "pgcadence") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
+    def restart(self) -> None:
+        """Start the stopped server and return once it accepts connections (the executor
+        returns when the port opens, which can be before: "the database system is
+        starting up")."""
+        self.executor.start()
+        _connect_when_ready(self.url("postgres")).close()
+
     def stop(self) -> None:
         try:
             if self.executor.running():

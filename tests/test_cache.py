@@ -185,7 +185,7 @@ def test_writes_queued_while_postgresql_is_down_are_written_when_it_comes_back(o
             assert fresh.get() == {"v": 4}           # another reader: the file serves it
             fresh.close(timeout=0.1)
         finally:
-            own_cluster.executor.start()
+            own_cluster.restart()
         assert c.flush(30), "the queued write must reach PostgreSQL once it is back"
         assert _db_row(url, p)[0] == {"v": 4}
     finally:

@@ -914,7 +914,7 @@ def test_a_worker_started_while_the_database_is_down_waits_for_it(restart_cluste
     try:
         wait_for(lambda: '"db_unavailable"' in log.read_text(), 60, "the worker to notice the database is down")
         assert w.poll() is None, "the worker waits instead of exiting"
-        restart_cluster.executor.start()
+        restart_cluster.restart()
         with psycopg.connect(url, autocommit=True) as c:
             c.execute("SELECT count(*) FROM public.job_queue_enqueue_batch(%s)",
                       (Jsonb([{"task_type": "echo", "payload": {"n": i}} for i in range(5)]),))
@@ -925,7 +925,7 @@ def test_a_worker_started_while_the_database_is_down_waits_for_it(restart_cluste
     finally:
         stop_process(w)
         if not restart_cluster.executor.running():
-            restart_cluster.executor.start()
+            restart_cluster.restart()
 
 
 def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url, tmp_path):
