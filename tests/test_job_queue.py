@@ -421,6 +421,27 @@ def test_new_jobs_get_time_ordered_ids(queue_url):
     assert len({j.int & ((1 << 62) - 1) for j in ids}) == len(ids)  # the random part differs
 
 
+def test_a_success_adds_no_entry_to_the_status_index(queue_url):
+    """A finish writes a new row version, and each index whose predicate it matches gets an
+    entry: job_queue_status_run_at_idx holds pending, failed and cancelled jobs, not
+    succeeded ones (nothing looks those up by run_at). After a vacuum its entries are
+    exactly the table's rows in those statuses, with 200 succeeded rows beside them."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object("
+                  "'task_type', 'idx', 'max_attempts', 1))) FROM generate_series(1, 330)")
+        claimed = c.execute("SELECT id, lease_token FROM public.job_queue_claim(300, 'w-idx', '5 minutes')").fetchall()
+        ok, bad = claimed[:200], claimed[200:]
+        c.execute("SELECT count(*) FROM public.job_queue_complete_and_claim(%s, %s, NULL, 0, 'w-idx', '5 minutes', NULL,"
+                  " %s, %s, %s)", ([i for i, _ in ok], [t for _, t in ok], [i for i, _ in bad], [t for _, t in bad],
+                                   ["no"] * len(bad)))
+        c.execute("SELECT public.job_queue_cancel(id) FROM public.job_queue WHERE status = 'pending' LIMIT 10")
+        c.execute("VACUUM (INDEX_CLEANUP ON) public.job_queue")  # index reltuples: the entries it counted
+        by_status = dict(c.execute("SELECT status, count(*) FROM public.job_queue GROUP BY 1").fetchall())
+        entries = c.execute("SELECT reltuples FROM pg_class WHERE oid = 'public.job_queue_status_run_at_idx'::regclass").fetchone()[0]
+    assert by_status == {"succeeded": 200, "failed": 100, "pending": 20, "cancelled": 10}
+    assert entries == 130
+
+
 def test_a_success_whose_lease_ran_out_is_recorded_before_the_same_call_claims(queue_url):
     """job_queue_complete_and_claim records successes and claims in one statement: a job
     among the successes whose lease has run out (no one took it back yet) is finished,

@@ -1,6 +1,6 @@
 -- The job queue contract (migrations 0005, 0020): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease-token fencing, task types, the pause switch, cleanup, health, and the claim's index.
-SELECT plan(168);
+SELECT plan(169);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -31,6 +31,9 @@ SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
           ARRAY['job_id', 'attempt', 'worker_id', 'started_at', 'finished_at', 'outcome', 'error', 'duration'],
           'the attempt history view has the same columns');
 SELECT has_index('public', 'job_queue', 'job_queue_status_run_at_idx', ARRAY['status', 'run_at'], 'index on (status, run_at)');
+SELECT ok(pg_get_indexdef('public.job_queue_status_run_at_idx'::regclass)
+          LIKE '%WHERE (status <> ALL (ARRAY[''running''::text, ''succeeded''::text]))',
+          'the (status, run_at) index leaves out running and succeeded jobs');
 SELECT ok(pg_get_indexdef('public.job_queue_lease_idx'::regclass) LIKE '%(locked_until) WHERE (status = ''running''::text)',
           'partial index on running jobs by lease end');
 SELECT has_index('public', 'job_queue', 'job_queue_task_type_idx', ARRAY['task_type'], 'index on (task_type)');
