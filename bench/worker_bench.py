@@ -17,7 +17,9 @@ fsync and synchronous_commit on):
 
 The peers come from bench/.venv (PyPI, see bench/README.md). Handler shapes: ``noop``
 (async, returns at once) and ``sleep`` (async, awaits asyncio.sleep(0.01)). Each run fills
-the contender's queue, starts the processes, waits ``--warmup`` seconds, then counts the
+the contender's queue, starts the processes, waits until their connections to the database
+stop appearing (start-up differs between contenders and, on a loaded 2-core machine, can
+take seconds), then ``--warmup`` seconds, then counts the
 jobs finished during ``--window`` seconds (unfinished jobs counted in the database before
 and after) and the CPU the workers and PostgreSQL used meanwhile (/proc). Rounds are
 interleaved (every configuration once per round); the table shows each round and the median.
@@ -276,6 +278,25 @@ class RawFloor(Contender):
 
 
 # ---------------------------------------------------------------- one run
+def _wait_connected(url: str, procs: int, settle: float = 1.0, limit: float = 60) -> float:
+    """Wait until at least ``procs`` client connections to ``url``'s database exist and
+    their number has not changed for ``settle`` seconds (each process has connected and
+    opened what it keeps open); returns the seconds waited. The warm-up starts after it."""
+    t0 = last_change = time.monotonic()
+    seen = -1
+    with psycopg.connect(url, autocommit=True) as c:
+        while time.monotonic() - t0 < limit:
+            n = c.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                          "AND datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+            now = time.monotonic()
+            if n != seen:
+                seen, last_change = n, now
+            elif n >= procs and now - last_change >= settle:
+                break
+            time.sleep(0.1)
+    return time.monotonic() - t0
+
+
 def _checkpoint(url: str) -> None:
     """Start the sustained run from a checkpoint: the WAL its fill of millions of rows
     writes would otherwise start one (full-page writes, the checkpointer's I/O) inside the
@@ -291,6 +312,7 @@ def run_once(c: Contender, procs: int, batch: int, shape: str, warmup: float, wi
     c.fill(n, shape)
     workers = c.start(procs, batch, shape)
     try:
+        _wait_connected(c.url(), procs)
         time.sleep(warmup)
         if any(p.poll() is not None for p in workers):
             raise RuntimeError(f"{c.name}: a process exited early (see its log in the work directory)")
@@ -319,6 +341,7 @@ def sustained(c: Pgcadence, seconds: float, warmup: float) -> None:
     _checkpoint(c.url())
     workers = c.start(4, 100, "noop")
     try:
+        _wait_connected(c.url(), 4)
         time.sleep(warmup)
         with psycopg.connect(c.url()) as conn:
             t0 = conn.execute("SELECT now()").fetchone()[0]
