@@ -65,7 +65,7 @@ print("LOADED", " ".join(sorted(m for m in sys.modules if m.startswith(heavy))))
 def test_a_worker_starts_without_the_http_side():
     """`pgcadence worker` with the package's handlers imports neither the HTTP app, the
     console nor the MCP SDK (seconds of start-up per process on a small machine); serve
-    does, which shows the check sees them."""
+    does (the SDK too, at start-up), which also shows the check sees them."""
     loaded = {}
     for verb in ("worker", "serve"):
         r = subprocess.run([sys.executable, "-c", LOADED, verb], capture_output=True, text=True, cwd=ROOT,
@@ -74,6 +74,7 @@ def test_a_worker_starts_without_the_http_side():
         loaded[verb] = r.stdout.rsplit("LOADED", 1)[1].split()
     assert loaded["worker"] == []
     assert "starlette" in loaded["serve"] and "pgcadence.executor.app" in loaded["serve"]
+    assert "mcp" in loaded["serve"], "serve loads the MCP SDK at start-up, not in its first request"
 
 
 def test_bad_usage_exits_2():

@@ -39,10 +39,11 @@ log = logging.getLogger("pgcadence.mcp")
 
 
 @functools.cache
-def _sdk():
-    """The MCP SDK, imported on the first call: it takes most of a second to import, and
-    every `pgcadence worker` loads this module with the package's handlers whether or not
-    it ever runs an MCP job."""
+def load_sdk():
+    """The MCP SDK, imported on first use: it takes most of a second to import, and every
+    `pgcadence worker` loads this module with the package's handlers whether or not it
+    ever runs an MCP job (its first one waits for the import). `pgcadence serve` loads it
+    at start-up (pgcadence.executor.functions.mandates), so no request waits for it."""
     import mcp
     from mcp.shared.exceptions import McpError
     try:  # mcp >= 1.2x: the client takes an httpx client
@@ -122,7 +123,7 @@ def classify(exc: BaseException, timeout: float) -> McpCallError:
             return McpCallError(f"network error reaching the MCP server: {type(e).__name__}", retryable=True,
                                 kind="network")
     for e in leaves:
-        if isinstance(e, _sdk()[1]):
+        if isinstance(e, load_sdk()[1]):
             return McpCallError(f"MCP error: {e.error.message[:200]}", retryable=False, kind="protocol")
     first = leaves[0] if leaves else exc
     return McpCallError(f"MCP call failed: {type(first).__name__}", retryable=False, kind="protocol")
@@ -145,7 +146,7 @@ def _payload(result) -> object:
 @asynccontextmanager
 async def _transport(settings: McpSettings, headers: dict):
     """The SDK's streamable HTTP transport with our headers and timeout."""
-    _, _, streamable_http_client, streamablehttp_client = _sdk()
+    _, _, streamable_http_client, streamablehttp_client = load_sdk()
     if streamable_http_client is None:
         async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
                                          sse_read_timeout=settings.timeout) as streams:
@@ -174,7 +175,7 @@ async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mand
     try:
         with anyio.fail_after(settings.timeout):
             async with _transport(settings, headers) as (read, write, _):
-                async with _sdk()[0](read, write) as session:
+                async with load_sdk()[0](read, write) as session:
                     await session.initialize()
                     sent = True
                     result = await session.call_tool(tool, arguments)

@@ -42,6 +42,8 @@ from pgcadence.executor.registry import function
 TOOL = "scp.get_programs"
 DEFAULT_PROVIDER = "skiclubpro"
 
+mcp_client.load_sdk()  # at start-up: a request must not wait most of a second for the import
+
 
 def _now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
