@@ -389,6 +389,44 @@ class MetricsThread:
         assert not self.thread.is_alive()
 
 
+def test_finished_job_metrics_are_what_a_counter_and_a_histogram_would_expose():
+    """The worker tallies finished attempts in plain numbers and builds the metric
+    families when scraped; the text is line for line what prometheus_client's Counter and
+    Histogram give for the same attempts (empty labels, no duration, bucket bounds,
+    durations beyond the last bound included)."""
+    import random
+
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from pgcadence.metrics import process
+
+    tally, mine = process._FinishedJobs(), CollectorRegistry()
+    mine.register(tally)
+    theirs = CollectorRegistry()
+    done = Counter("pgcadence_worker_completions",
+                   "Job attempts a queue worker of this process finished, by outcome (succeeded, retry, failed, lost, "
+                   "released).", ["worker", "outcome"], registry=theirs)
+    took = Histogram("pgcadence_job_duration_seconds",
+                     "Time a job attempt took in this process, by task type and outcome.", ["task_type", "outcome"],
+                     registry=theirs, buckets=process._FinishedJobs.BOUNDS[:-1])
+    rng = random.Random(7)
+    for _ in range(3000):
+        worker, task_type = rng.choice(["w1", "w2", ""]), rng.choice(["echo", "x", ""])
+        outcome = rng.choice(["succeeded", "failed", "lost", ""])
+        ms = rng.choice([None, 0.0, 5.0, 10.0, 4.99, 600000.0, 700000.0, rng.random() * 3000])
+        tally.add(worker, task_type, outcome, ms)
+        done.labels(worker or "-", outcome or "unknown").inc()
+        if ms is not None:
+            took.labels(task_type or "-", outcome or "unknown").observe(ms / 1000)
+
+    def lines(registry):
+        return sorted(line for line in generate_latest(registry).decode().splitlines()
+                      if "completions" in line or "job_duration" in line)
+
+    assert len(lines(mine)) > 200
+    assert lines(mine) == lines(theirs)
+
+
 def test_metrics_behind_the_service_key(queue_url):
     with psycopg.connect(queue_url, autocommit=True) as c:
         anon, service = keys.get_secret(c, keys.ANON_KEY), keys.get_secret(c, keys.SERVICE_ROLE_KEY)
