@@ -31,6 +31,7 @@ import ssl
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import anyio
 import httpx
@@ -52,7 +53,8 @@ def load_sdk():
     except ImportError:  # older SDKs
         from mcp.client.streamable_http import streamablehttp_client as old
         new = None
-    return mcp.ClientSession, McpError, new, old
+    return SimpleNamespace(ClientSession=mcp.ClientSession, McpError=McpError, streamable_http_client=new,
+                           streamablehttp_client=old)
 
 
 @dataclass
@@ -123,7 +125,7 @@ def classify(exc: BaseException, timeout: float) -> McpCallError:
             return McpCallError(f"network error reaching the MCP server: {type(e).__name__}", retryable=True,
                                 kind="network")
     for e in leaves:
-        if isinstance(e, load_sdk()[1]):
+        if isinstance(e, load_sdk().McpError):
             return McpCallError(f"MCP error: {e.error.message[:200]}", retryable=False, kind="protocol")
     first = leaves[0] if leaves else exc
     return McpCallError(f"MCP call failed: {type(first).__name__}", retryable=False, kind="protocol")
@@ -146,9 +148,9 @@ def _payload(result) -> object:
 @asynccontextmanager
 async def _transport(settings: McpSettings, headers: dict):
     """The SDK's streamable HTTP transport with our headers and timeout."""
-    _, _, streamable_http_client, streamablehttp_client = load_sdk()
-    if streamable_http_client is None:
-        async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
+    sdk = load_sdk()
+    if sdk.streamable_http_client is None:
+        async with sdk.streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout,
                                          sse_read_timeout=settings.timeout) as streams:
             yield streams
         return
@@ -156,7 +158,7 @@ async def _transport(settings: McpSettings, headers: dict):
     # what create_mcp_http_client builds, with the TLS context made once per process:
     # building one costs tens of milliseconds, a third of a call on a local server
     async with httpx.AsyncClient(headers=headers, timeout=timeout, verify=_tls()) as client:
-        async with streamable_http_client(settings.url, http_client=client) as streams:
+        async with sdk.streamable_http_client(settings.url, http_client=client) as streams:
             yield streams
 
 
@@ -175,7 +177,7 @@ async def call_tool_once(settings: McpSettings, tool: str, arguments: dict, mand
     try:
         with anyio.fail_after(settings.timeout):
             async with _transport(settings, headers) as (read, write, _):
-                async with load_sdk()[0](read, write) as session:
+                async with load_sdk().ClientSession(read, write) as session:
                     await session.initialize()
                     sent = True
                     result = await session.call_tool(tool, arguments)

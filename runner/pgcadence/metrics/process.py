@@ -64,9 +64,10 @@ class _FinishedJobs:
             if duration_ms is None:
                 return
             seconds = duration_ms / 1000
-            tally = self._durations.get((task_type or "-", outcome))
+            key = (task_type or "-", outcome)
+            tally = self._durations.get(key)
             if tally is None:
-                tally = self._durations[(task_type or "-", outcome)] = [[0] * len(self.BOUNDS), 0.0]
+                tally = self._durations[key] = [[0] * len(self.BOUNDS), 0.0]
             tally[0][bisect_left(self.BOUNDS, seconds)] += 1  # the first bucket whose bound is >= it
             tally[1] += seconds
 
