@@ -973,6 +973,36 @@ def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url
         stop_process(w)
 
 
+def test_the_worker_runs_on_uvloop_unless_told_otherwise(queue_url, tmp_path):
+    """uvloop is a dependency and the worker's default loop; --event-loop asyncio (or
+    $PGCADENCE_EVENT_LOOP) picks asyncio's. On either a job runs, the start line names the
+    loop and SIGTERM stops the worker cleanly; an unknown loop is refused before anything
+    starts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") and k not in ("DATABASE_URL", "PGCADENCE_EVENT_LOOP")}
+    for n, (extra, more_env, want) in enumerate([((), {}, "uvloop"), (("--event-loop", "asyncio"), {}, "asyncio"),
+                                                 ((), {"PGCADENCE_EVENT_LOOP": "asyncio"}, "asyncio")]):
+        log = tmp_path / f"w{n}.log"
+        with psycopg.connect(queue_url, autocommit=True) as c:
+            job = c.execute("SELECT public.job_queue_enqueue('echo', %s)", (Jsonb({"n": n}),)).fetchone()[0]
+        w = subprocess.Popen([sys.executable, "-m", "pgcadence", "worker", "-d", queue_url, "-m", "tests.queue_handlers",
+                              "--poll-interval", "0.2", *extra], cwd=ROOT, env={**env, **more_env},
+                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        try:
+            with psycopg.connect(queue_url, autocommit=True) as c:
+                wait_for(lambda: c.execute("SELECT status = 'succeeded' FROM public.job_queue WHERE id = %s",
+                                           (job,)).fetchone()[0], 30, f"the job on {want}")
+            w.send_signal(signal.SIGTERM)
+            assert w.wait(timeout=30) == 0
+        finally:
+            stop_process(w)
+        lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+        (start,) = [x for x in lines if x["event"] == "worker_start"]
+        assert start["event_loop"] == want, start
+        assert [x["outcome"] for x in lines if x["event"] == "job"] == ["succeeded"]
+    r = run_cli("worker", "--database", queue_url, "--event-loop", "trio")
+    assert r.returncode == 2 and "Invalid value for '--event-loop'" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_a_worker_pointed_at_a_missing_database_or_queue_says_so(queue_url):
     """Waiting helps a database that is down, not one that does not exist or has no queue."""
     base = queue_url.rsplit("/", 1)[0]

@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable
 
 import psycopg
 
-from pgcadence import logging_setup
+from pgcadence import event_loop, logging_setup
 from pgcadence.errors import CadenceError
 from pgcadence import queries as q
 from pgcadence.queue import sql
@@ -203,7 +203,8 @@ class QueueWorker:
                    asyncio.create_task(self._watch_stop(stop), name="queue-stop")]
         self._slots = [asyncio.create_task(self._slot(n), name=f"queue-slot-{n}") for n in range(self.concurrency)]
         _event(logging.INFO, "worker_start", worker=self.worker_id, concurrency=self.concurrency,
-               batch_size=self.batch_size, handlers=self.task_types)
+               batch_size=self.batch_size, handlers=self.task_types,
+               event_loop=event_loop.name(asyncio.get_running_loop()))
         try:
             await self._loop(stop)
         finally:
