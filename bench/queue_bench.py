@@ -193,6 +193,7 @@ def claim_latency(url: str) -> None:
 
 def enqueue_latency(url: str, n: int = 300) -> None:
     """Enqueue → handler start through QueueWorker (what `pgcadence worker` runs), idle queue."""
+    from pgcadence import event_loop
     from pgcadence.queue import QueueWorker
 
     print(f"\n== enqueue → handler start latency through the worker ({n} jobs, one every 20 ms)")
@@ -228,16 +229,17 @@ def enqueue_latency(url: str, n: int = 300) -> None:
         await task
         th.join()
 
-    asyncio.run(main())
+    event_loop.run(main(), event_loop.loop_factory())  # the loop `pgcadence worker` runs on
     lat = sorted((starts[i] - sent[i]) * 1000 for i in range(n))
     print(f"  p50 {statistics.median(lat):.1f} ms, p90 {lat[int(n * .9)]:.1f} ms, max {lat[-1]:.1f} ms")
 
 
 def worker_throughput(url: str, seconds: float) -> None:
     """QueueWorker with a no-op async handler, one process (Python-bound)."""
+    from pgcadence import event_loop
     from pgcadence.queue import QueueWorker
 
-    print(f"\n== QueueWorker (asyncio, no-op async handler, concurrency 200, batch 100), 1 process, {seconds:.0f} s")
+    print(f"\n== QueueWorker (the worker's event loop, no-op async handler, concurrency 200, batch 100), 1 process, {seconds:.0f} s")
     fill(url, pending=int(20_000 * seconds))
 
     async def noop(payload, ctx):
@@ -255,7 +257,7 @@ def worker_throughput(url: str, seconds: float) -> None:
         await task
         return rate
 
-    print(f"  {asyncio.run(main()):,.0f} jobs/s")
+    print(f"  {event_loop.run(main(), event_loop.loop_factory()):,.0f} jobs/s")
 
 
 def main() -> None:
