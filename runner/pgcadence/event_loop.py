@@ -1,10 +1,11 @@
 """The event loop ``pgcadence worker`` runs on.
 
 uvloop (libuv's loop for asyncio, a dependency on Linux and macOS) where it is
-installed, else asyncio's own loop. A worker spends most of its own CPU in the loop —
-waking slots, timers of handlers that sleep, socket readiness of its round trips — and
-uvloop does that work in C. ``--event-loop asyncio`` (or ``$PGCADENCE_EVENT_LOOP``) picks
-asyncio's loop, e.g. to rule the loop out when chasing a problem.
+installed, else asyncio's own loop. With handlers that sleep, the loop's own work —
+timers, waking the slots, socket readiness of the round trips — was about a quarter of a
+worker's CPU per job, and uvloop does it in C (bench/README.md). ``--event-loop asyncio``
+(or ``$PGCADENCE_EVENT_LOOP``) picks asyncio's loop, e.g. to rule the loop out when
+chasing a problem. ``pgcadence serve`` keeps asyncio's loop.
 """
 
 from __future__ import annotations
