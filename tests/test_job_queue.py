@@ -973,6 +973,47 @@ def test_a_worker_claims_only_its_task_types_and_doctor_names_the_rest(queue_url
         stop_process(w)
 
 
+def test_a_heartbeat_does_not_wait_for_a_row_another_transaction_locked(queue_url):
+    """A worker's heartbeat and its round trip finishing jobs run on two connections and
+    lock several of the same rows, each in its own order: the heartbeat waited, and the two
+    deadlocked (a replica test saw it). Now the heartbeat skips a locked row — its lease
+    stays as it was this time — and still reports the job held, so the worker does not
+    mistake it for lost; the other leases are extended."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'hb'))) "
+                  "FROM generate_series(1, 3)")
+        rows = c.execute("SELECT id, lease_token FROM public.job_queue_claim(3, 'w-hb', '1 minute')").fetchall()
+        ids, tokens = [r[0] for r in rows], [r[1] for r in rows]
+        with psycopg.connect(queue_url) as holder:  # a transaction holding one job's row
+            holder.execute("SELECT 1 FROM public.job_queue WHERE id = %s FOR UPDATE", (ids[1],))
+            c.execute("SET lock_timeout = '3s'")  # before: LockNotAvailable after 3 s
+            held = {r[0] for r in c.execute("SELECT * FROM public.job_queue_heartbeat(%s, %s, '5 minutes')",
+                                            (ids, tokens))}
+            holder.rollback()
+        assert held == set(ids)
+        left = dict(c.execute("SELECT id, round(extract(epoch FROM locked_until - now())) FROM public.job_queue "
+                              "WHERE id = ANY (%s)", (ids,)).fetchall())
+        assert 290 <= left[ids[0]] <= 300 and 290 <= left[ids[2]] <= 300, left
+        assert 50 <= left[ids[1]] <= 60, left
+        # a job that is no longer held is not reported, locked or not
+        c.execute("SELECT public.job_queue_complete_batch(%s, %s::bigint[])", ([ids[0]], [tokens[0]]))
+        assert {r[0] for r in c.execute("SELECT * FROM public.job_queue_heartbeat(%s, %s, '5 minutes')",
+                                        (ids, [tokens[0], 1, tokens[2]]))} == {ids[2]}
+
+
+def test_the_worker_retries_what_the_database_rolled_back_to_resolve_a_conflict():
+    """A deadlock or a serialization failure rolls the worker's statement (one transaction)
+    back and is worth retrying, as are a server going away and running out of connection
+    slots; a wrong password or a missing database is not. A deadlock ended a replica's
+    worker with "cannot connect to the database" before."""
+    from pgcadence.queue.worker import retryable_error
+    retry = [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure, psycopg.errors.TooManyConnections,
+             psycopg.errors.AdminShutdown, psycopg.errors.CannotConnectNow]
+    give_up = [psycopg.errors.InvalidPassword, psycopg.errors.InvalidCatalogName]
+    assert [retryable_error(cls("x")) for cls in retry] == [True] * len(retry)
+    assert [retryable_error(cls("x")) for cls in give_up] == [False] * len(give_up)
+
+
 def test_the_worker_runs_on_uvloop_unless_told_otherwise(queue_url, tmp_path):
     """uvloop is a dependency and the worker's default loop; --event-loop asyncio (or
     $PGCADENCE_EVENT_LOOP) picks asyncio's. On either a job runs, the start line names the

@@ -282,6 +282,10 @@ GRANT EXECUTE ON FUNCTION public.job_queue_fail(uuid, bigint, text) TO service_r
 -- ============================================================ leases
 -- Extend the leases of running jobs (long handlers' workers call it periodically) to
 -- now() + extend (at most max_lease). Returns the ids whose claim still holds them.
+-- It never waits for a row lock: a job whose row another transaction has locked — most
+-- often the same worker's round trip finishing it, on its other connection — is left as
+-- it is and returned as held if its committed row says so. Waiting made a deadlock: the
+-- finish and the heartbeat lock several of the same rows, each in its own order.
 CREATE OR REPLACE FUNCTION public.job_queue_heartbeat(ids uuid[], lease_tokens bigint[], extend interval DEFAULT '5 minutes')
 RETURNS SETOF uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -289,14 +293,29 @@ BEGIN
     PERFORM pgcadence.job_queue_require_worker('job_queue_heartbeat');
     PERFORM pgcadence.job_queue_check_lease('job_queue_heartbeat', 'extend', extend);
     RETURN QUERY
-    UPDATE public.job_queue q SET locked_until = pg_catalog.now() + extend, updated_at = pg_catalog.now()
-    FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
-    WHERE q.id = t.id AND q.lease_token = t.tok AND q.locked_until IS NOT NULL
-    RETURNING q.id;
+    WITH held AS (  -- as committed when the statement began
+        SELECT q.id FROM public.job_queue q
+        JOIN ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
+          ON q.id = t.id AND q.lease_token = t.tok
+        WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
+    ), free AS (  -- the held rows no other transaction has locked, locked now (rechecked)
+        SELECT q.ctid AS tid, q.id FROM public.job_queue q
+        JOIN ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
+          ON q.id = t.id AND q.lease_token = t.tok
+        WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
+        FOR NO KEY UPDATE OF q SKIP LOCKED
+    ), extended AS (
+        UPDATE public.job_queue q SET locked_until = pg_catalog.now() + extend, updated_at = pg_catalog.now()
+        WHERE q.ctid = ANY (ARRAY(SELECT f.tid FROM free f))
+        RETURNING q.id
+    )
+    SELECT e.id FROM extended e
+    UNION ALL
+    SELECT h.id FROM held h WHERE NOT EXISTS (SELECT 1 FROM free f WHERE f.id = h.id);
 END
 $$;
 COMMENT ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) IS
-    'Worker: extend the leases of running jobs (ids[i] claimed with lease_tokens[i]) to now() + extend (at most max_lease); returns the ids still held.';
+    'Worker: extend the leases of running jobs (ids[i] claimed with lease_tokens[i]) to now() + extend (at most max_lease); returns the ids still held. Never waits for a row lock: a job another transaction has locked keeps its lease this time.';
 REVOKE ALL ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) FROM PUBLIC, anon, authenticated;
 GRANT EXECUTE ON FUNCTION public.job_queue_heartbeat(uuid[], bigint[], interval) TO service_role;
 

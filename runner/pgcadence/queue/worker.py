@@ -57,13 +57,16 @@ def _array(items) -> str:
     return "{" + ",".join(map(str, items)) + "}"
 
 
-def retryable_connect_error(exc: psycopg.OperationalError) -> bool:
-    """The server is not there (yet): down, restarting, starting up, shutting down, or
-    the network — as opposed to a wrong password or database name, which waiting does
-    not fix."""
+def retryable_error(exc: psycopg.OperationalError) -> bool:
+    """Worth trying again: the server is not there (yet) — down, restarting, starting up,
+    shutting down, or the network (SQLSTATE classes 08, 57) —, it rolled the statement
+    back to resolve a conflict (40: a deadlock, a serialization failure; every statement
+    of the worker is one transaction, so nothing of it happened), or it ran short of a
+    resource such as connection slots (53). As opposed to a wrong password or database
+    name, which waiting does not fix."""
     state = getattr(exc, "sqlstate", None)
     if state is not None:
-        return state[:2] in ("08", "57")
+        return state[:2] in ("08", "57", "40", "53")
     # libpq's connection failures carry no SQLSTATE: tell the permanent ones by their text
     text = str(exc)
     return not any(m in text for m in _PERMANENT_CONNECT_ERRORS)
@@ -130,8 +133,8 @@ class QueueWorker:
                                                      application_name=f"pgcadence-worker {self.worker_id}"[:63])
 
     async def _retrying(self, what: str, fn: Callable[[], Awaitable[Any]]):
-        """Run ``fn`` until it stops raising connection errors (or, stopping, the time to
-        give up has come)."""
+        """Run ``fn`` until it stops raising connection errors and the other errors worth
+        retrying (retryable_error), or, stopping, the time to give up has come."""
         delay = 0.1
         while True:
             try:
@@ -139,11 +142,13 @@ class QueueWorker:
             except _CONNECTION_ERRORS as exc:
                 if self._give_up_at is not None and time.monotonic() > self._give_up_at:
                     raise
-                if isinstance(exc, psycopg.OperationalError) and not retryable_connect_error(exc):
+                if isinstance(exc, psycopg.OperationalError) and not retryable_error(exc):
                     raise CadenceError(f"cannot connect to the database: {str(exc).strip().splitlines()[-1]}") from None
-                self.stats["reconnects"] += 1
-                _event(logging.WARNING, "db_unavailable", during=what, error=str(exc).strip()[:300],
-                       retry_in_s=round(delay, 2), worker=self.worker_id)
+                self.stats["reconnects"] += 1  # _execute closed the connection
+                state = getattr(exc, "sqlstate", None)
+                _event(logging.WARNING, "db_conflict" if (state or "")[:2] == "40" else "db_unavailable",
+                       during=what, error=str(exc).strip()[:300], sqlstate=state, retry_in_s=round(delay, 2),
+                       worker=self.worker_id)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.reconnect_max_delay)
 
