@@ -1014,6 +1014,27 @@ def test_the_worker_retries_what_the_database_rolled_back_to_resolve_a_conflict(
     assert [retryable_error(cls("x")) for cls in give_up] == [False] * len(give_up)
 
 
+def test_a_statement_error_that_is_not_about_connecting_is_not_called_one():
+    """An error the server raised for a statement and that retrying does not fix ends the
+    worker with the server's message, not with "cannot connect to the database" and the
+    last line of its context (what a deadlock printed before it was retried)."""
+    from pgcadence.errors import CadenceError
+
+    async def refused():
+        raise psycopg.errors.ProgramLimitExceeded("index row size 9000 exceeds maximum 2712\nCONTEXT:  PL/pgSQL function f")
+
+    async def no_password():
+        raise psycopg.errors.InvalidPassword('password authentication failed for user "x"')
+
+    w = QueueWorker("postgresql://127.0.0.1:1/none", handlers={})
+    with pytest.raises(CadenceError) as caught:
+        asyncio.run(w._retrying("step", refused))
+    assert str(caught.value) == ("the database refused the worker's step: index row size 9000 exceeds maximum 2712 "
+                                 "(SQLSTATE 54000)")
+    with pytest.raises(CadenceError, match='^cannot connect to the database: password authentication failed'):
+        asyncio.run(w._retrying("step", no_password))
+
+
 def test_the_worker_runs_on_uvloop_unless_told_otherwise(queue_url, tmp_path):
     """uvloop is a dependency and the worker's default loop; --event-loop asyncio (or
     $PGCADENCE_EVENT_LOOP) picks asyncio's. On either a job runs, the start line names the

@@ -143,6 +143,11 @@ class QueueWorker:
                 if self._give_up_at is not None and time.monotonic() > self._give_up_at:
                     raise
                 if isinstance(exc, psycopg.OperationalError) and not retryable_error(exc):
+                    state = getattr(exc, "sqlstate", None)
+                    if state is not None and state[:2] not in ("08", "28", "3D"):
+                        # not about connecting (e.g. a program limit): say what the server said
+                        raise CadenceError(f"the database refused the worker's {what}: "
+                                           f"{str(exc).strip().splitlines()[0]} (SQLSTATE {state})") from None
                     raise CadenceError(f"cannot connect to the database: {str(exc).strip().splitlines()[-1]}") from None
                 self.stats["reconnects"] += 1  # _execute closed the connection
                 state = getattr(exc, "sqlstate", None)
