@@ -293,15 +293,13 @@ BEGIN
     PERFORM pgcadence.job_queue_require_worker('job_queue_heartbeat');
     PERFORM pgcadence.job_queue_check_lease('job_queue_heartbeat', 'extend', extend);
     RETURN QUERY
-    WITH held AS (  -- as committed when the statement began
-        SELECT q.id FROM public.job_queue q
-        JOIN ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
-          ON q.id = t.id AND q.lease_token = t.tok
+    WITH t AS (
+        SELECT * FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
+    ), held AS (  -- as committed when the statement began
+        SELECT q.id FROM public.job_queue q JOIN t ON q.id = t.id AND q.lease_token = t.tok
         WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
-    ), free AS (  -- the held rows no other transaction has locked, locked now (rechecked)
-        SELECT q.ctid AS tid, q.id FROM public.job_queue q
-        JOIN ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS t(id, tok)
-          ON q.id = t.id AND q.lease_token = t.tok
+    ), free AS (  -- the same rows where no other transaction holds a lock: locked now, rechecked
+        SELECT q.ctid AS tid, q.id FROM public.job_queue q JOIN t ON q.id = t.id AND q.lease_token = t.tok
         WHERE q.id = ANY (ids) AND q.locked_until IS NOT NULL
         FOR NO KEY UPDATE OF q SKIP LOCKED
     ), extended AS (
