@@ -142,15 +142,14 @@ class QueueWorker:
             except _CONNECTION_ERRORS as exc:
                 if self._give_up_at is not None and time.monotonic() > self._give_up_at:
                     raise
+                state = getattr(exc, "sqlstate", None)
                 if isinstance(exc, psycopg.OperationalError) and not retryable_error(exc):
-                    state = getattr(exc, "sqlstate", None)
                     if state is not None and state[:2] not in ("08", "28", "3D"):
                         # not about connecting (e.g. a program limit): say what the server said
                         raise CadenceError(f"the database refused the worker's {what}: "
                                            f"{str(exc).strip().splitlines()[0]} (SQLSTATE {state})") from None
                     raise CadenceError(f"cannot connect to the database: {str(exc).strip().splitlines()[-1]}") from None
                 self.stats["reconnects"] += 1  # _execute closed the connection
-                state = getattr(exc, "sqlstate", None)
                 _event(logging.WARNING, "db_conflict" if (state or "")[:2] == "40" else "db_unavailable",
                        during=what, error=str(exc).strip()[:300], sqlstate=state, retry_in_s=round(delay, 2),
                        worker=self.worker_id)
