@@ -379,6 +379,37 @@ def test_the_payload_rule_holds_and_claims_and_finishes_do_not_read_the_payload(
                          (Jsonb(big), job)).fetchone() == ("succeeded", True)
 
 
+def test_finishing_a_job_writes_its_row_once_without_locking_it_first(queue_url):
+    """A job's finish is one row update: the rules trigger fires only when task_type or
+    payload is assigned, and a BEFORE UPDATE row trigger, whatever its column list, makes
+    PostgreSQL lock every row the UPDATE changes first (a second WAL record per job).
+    Read from the WAL (pg_walinspect) of the finishing transaction alone."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("CREATE EXTENSION pg_walinspect")
+        try:
+            c.execute("INSERT INTO public.job_queue (task_type) SELECT 'walk' FROM generate_series(1, 5)")
+            claimed = c.execute("SELECT id, lease_token FROM public.job_queue_claim(5, 'w-wal', '1 minute', '{walk}')"
+                                ).fetchall()
+            assert len(claimed) == 5
+            with c.transaction():
+                c.execute("SET LOCAL synchronous_commit = on")  # its WAL is flushed, so readable, at commit
+                xid = c.execute("SELECT pg_current_xact_id()::text::xid").fetchone()[0]
+                start = c.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
+                done = c.execute("SELECT public.job_queue_complete_batch(%s, %s, NULL)",
+                                 ([r[0] for r in claimed], [r[1] for r in claimed])).fetchall()
+            end = c.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0]
+            records = dict(c.execute(
+                """SELECT record_type, count(*) FROM pg_get_wal_records_info(%s, %s)
+                   WHERE xid = %s AND resource_manager = 'Heap' GROUP BY 1""", (start, end, xid)).fetchall())
+            assert sorted(r[0] for r in done) == sorted(r[0] for r in claimed)
+            assert records == {"UPDATE": 5}, records
+            # and an UPDATE that assigns the payload is still checked, after the row is written
+            with pytest.raises(psycopg.errors.CheckViolation, match="job_queue_payload_check"):
+                c.execute("UPDATE public.job_queue SET payload = '[]' WHERE id = %s", (claimed[0][0],))
+        finally:
+            c.execute("DROP EXTENSION pg_walinspect")
+
+
 
 
 def test_an_empty_payload_decodes_to_a_fresh_dict_each_time():

@@ -175,8 +175,12 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_reject_row() FROM PUBLIC, anon, authe
 
 -- The rules (without a regular expression: cheaper, same rule as
 -- ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$). A NULL column passes here and fails NOT NULL.
+-- Two triggers with the same condition: BEFORE INSERT, and AFTER an UPDATE that assigns
+-- either column (the statement fails all the same). Any BEFORE UPDATE row trigger makes
+-- PostgreSQL lock and read every row an UPDATE changes before it looks at the trigger's
+-- column list — for the worker's finish, a second row lock and WAL record per job.
 CREATE OR REPLACE TRIGGER job_queue_row_rules
-    BEFORE INSERT OR UPDATE OF task_type, payload ON public.job_queue
+    BEFORE INSERT ON public.job_queue
     FOR EACH ROW
     WHEN (NOT (NEW.task_type <> ''
                AND pg_catalog.length(NEW.task_type) <= 100
@@ -185,4 +189,15 @@ CREATE OR REPLACE TRIGGER job_queue_row_rules
                AND pg_catalog.jsonb_typeof(NEW.payload) = 'object'))
     EXECUTE FUNCTION pgcadence.job_queue_reject_row();
 COMMENT ON TRIGGER job_queue_row_rules ON public.job_queue IS
-    'Rejects a row whose task_type or payload breaks the queue''s rules (SQLSTATE 23514, constraint job_queue_task_type_check or job_queue_payload_check); runs only on INSERT or when either column is assigned.';
+    'Rejects an inserted row whose task_type or payload breaks the queue''s rules (SQLSTATE 23514, constraint job_queue_task_type_check or job_queue_payload_check).';
+CREATE OR REPLACE TRIGGER job_queue_row_rules_update
+    AFTER UPDATE OF task_type, payload ON public.job_queue
+    FOR EACH ROW
+    WHEN (NOT (NEW.task_type <> ''
+               AND pg_catalog.length(NEW.task_type) <= 100
+               AND pg_catalog.ltrim(NEW.task_type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-') = ''
+               AND pg_catalog.strpos('_.:-', pg_catalog.left(NEW.task_type, 1)) = 0
+               AND pg_catalog.jsonb_typeof(NEW.payload) = 'object'))
+    EXECUTE FUNCTION pgcadence.job_queue_reject_row();
+COMMENT ON TRIGGER job_queue_row_rules_update ON public.job_queue IS
+    'Rejects an UPDATE that assigns task_type or payload a value breaking the queue''s rules (SQLSTATE 23514, as job_queue_row_rules); fires only when either column is assigned.';
