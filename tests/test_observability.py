@@ -114,11 +114,12 @@ def test_the_fast_job_line_is_the_line_the_formatter_writes(monkeypatch):
     records: list[logging.LogRecord] = []
     monkeypatch.setattr(job.job_log, "handle", records.append)
     monkeypatch.setattr(job.job_log, "isEnabledFor", lambda level: True)
-    ids = ["3f1c2a4e-0000-4000-8000-000000000001", "postgresql://u:hunter2@db/x", 'quote " and \\ backslash']
+    ids = ["3f1c2a4e-0000-4000-8000-000000000001", "postgresql://u:hunter2@db/x", 'quote " and \\ backslash',
+           "", "beef-", "3F1C2A4E-0000-4000-8000-000000000001"]
     types = ["send_email", "eyJhbGciOi.eyJyb2xlIjoi.c2ln", "ünïcode"]
     workers = ["host:1:abc", "Bearer abc.def", "password=pw host=h"]
-    attempts = [1, 3, None, 2.5]
-    durations = [None, 0.01, 12.0, 3, 1e-07, float("inf"), float("nan")]
+    attempts = [1, 3, None, 2.5, 2.0, 2]  # 2.0 and 2: equal keys, different text
+    durations = [None, 0.01, 12.0, 3, 3.0, 1e-07, float("inf"), float("nan")]
     outcomes = ["succeeded", "lost", "released"]
     n = 0
     for i, (jid, tt, w) in enumerate((a, b, c) for a in ids for b in types for c in workers):
@@ -150,6 +151,10 @@ def test_the_fast_job_line_is_the_line_the_formatter_writes(monkeypatch):
                 timeless = re.compile(r'^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"')
                 assert timeless.sub("", held) == timeless.sub("", fast), (jid, tt, w, d)
             n += 1
+    # repeated fields are rendered once and reused: equal numbers of another type are not
+    for attempt, ms, text in ((2, 3, '"attempt":2,'), (2.0, 3.0, '"attempt":2.0,'), (2, 3, '"attempt":2,')):
+        line = job._line(job.JobContext("j", "t", attempt, 3, "w"), "succeeded", ms, 1)
+        assert text in line and line.endswith(f'"duration_ms":{ms!r}'), line
     # lines with an error or a next run keep the general path
     records.clear()
     job.log_outcome(job.JobContext("j", "t", 1, 3, "w"), "retry", 1.0, logging.INFO, error="boom", next_run_at="later")
@@ -410,11 +415,25 @@ def test_finished_job_metrics_are_what_a_counter_and_a_histogram_would_expose():
                      "Time a job attempt took in this process, by task type and outcome.", ["task_type", "outcome"],
                      registry=theirs, buckets=process._FinishedJobs.BOUNDS[:-1])
     rng = random.Random(7)
+    attempts = []
     for _ in range(3000):
         worker, task_type = rng.choice(["w1", "w2", ""]), rng.choice(["echo", "x", ""])
         outcome = rng.choice(["succeeded", "failed", "lost", ""])
         ms = rng.choice([None, 0.0, 5.0, 10.0, 4.99, 600000.0, 700000.0, rng.random() * 3000])
-        tally.add(worker, task_type, outcome, ms)
+        attempts.append((worker, task_type, outcome, ms))
+    # one at a time (add) and a worker's run of attempts at once (add_many, as the worker reports a round trip)
+    i = 0
+    while i < len(attempts):
+        run = [attempts[i]]
+        while len(run) < rng.randrange(1, 40) and i + len(run) < len(attempts) and \
+                attempts[i + len(run)][0] == run[0][0]:
+            run.append(attempts[i + len(run)])
+        if len(run) == 1 and rng.random() < 0.5:
+            tally.add(*run[0])
+        else:
+            tally.add_many(run[0][0], [a[1:] for a in run])
+        i += len(run)
+    for worker, task_type, outcome, ms in attempts:
         done.labels(worker or "-", outcome or "unknown").inc()
         if ms is not None:
             took.labels(task_type or "-", outcome or "unknown").observe(ms / 1000)

@@ -1,6 +1,6 @@
 """Metrics only this process knows: counters and histograms kept in memory.
 
-The queue worker calls :func:`job_claimed` and :func:`job_finished`, the executor's
+The queue worker calls :func:`job_claimed` and :func:`jobs_finished` (or :func:`job_finished`), the executor's
 middleware :func:`executor_request`; the cache tier latency of this process's open
 caches is read when scraped. Everything is registered in :data:`REGISTRY` (not
 prometheus_client's global one), with the usual process and Python collectors.
@@ -57,19 +57,28 @@ class _FinishedJobs:
         self._durations: dict[tuple[str, str], list] = {}  # -> [count per bucket (not cumulative), sum]
 
     def add(self, worker: str, task_type: str, outcome: str, duration_ms: float | None) -> None:
-        outcome = outcome or "unknown"
+        self.add_many(worker, ((task_type, outcome, duration_ms),))
+
+    def add_many(self, worker: str, finished) -> None:
+        """Tally ``finished``, (task type, outcome, duration in ms or None) per attempt,
+        under one lock: the worker hands over a round trip's jobs at once."""
+        worker = worker or "-"
+        bounds = self.BOUNDS
         with self._lock:
-            key = (worker or "-", outcome)
-            self._completions[key] = self._completions.get(key, 0) + 1
-            if duration_ms is None:
-                return
-            seconds = duration_ms / 1000
-            key = (task_type or "-", outcome)
-            tally = self._durations.get(key)
-            if tally is None:
-                tally = self._durations[key] = [[0] * len(self.BOUNDS), 0.0]
-            tally[0][bisect_left(self.BOUNDS, seconds)] += 1  # the first bucket whose bound is >= it
-            tally[1] += seconds
+            completions, durations = self._completions, self._durations
+            for task_type, outcome, duration_ms in finished:
+                outcome = outcome or "unknown"
+                key = (worker, outcome)
+                completions[key] = completions.get(key, 0) + 1
+                if duration_ms is None:
+                    continue
+                seconds = duration_ms / 1000
+                key = (task_type or "-", outcome)
+                tally = durations.get(key)
+                if tally is None:
+                    tally = durations[key] = [[0] * len(bounds), 0.0]
+                tally[0][bisect_left(bounds, seconds)] += 1  # the first bucket whose bound is >= it
+                tally[1] += seconds
 
     def collect(self):
         with self._lock:
@@ -101,6 +110,11 @@ REGISTRY.register(FINISHED_JOBS)
 def job_finished(worker: str, task_type: str, outcome: str, duration_ms: float | None) -> None:
     """One finished attempt, as the worker logs it."""
     FINISHED_JOBS.add(worker, task_type, outcome, duration_ms)
+
+
+def jobs_finished(worker: str, finished) -> None:
+    """Finished attempts of one worker: (task type, outcome, duration in ms or None) each."""
+    FINISHED_JOBS.add_many(worker, finished)
 
 
 def executor_request(function: str, status: int, seconds: float) -> None:

@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import os
-import re
 import socket
 import threading
 import time
@@ -112,11 +111,13 @@ def is_async_handler(fn: Handler) -> bool:
 
 
 def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level: int,
-                error: str | None = None, next_run_at: Any = None, sink: Any = None) -> None:
+                error: str | None = None, next_run_at: Any = None, sink: Any = None, counted: bool = False) -> None:
     """One structured line per finished attempt, fields for a JSON formatter; counted in
-    the process metrics whatever the log level. ``sink``: logging_setup.direct(job_log,
-    level), looked up once per batch by the caller: a common line then goes to it as text."""
-    metrics.job_finished(ctx.worker_id, ctx.task_type, outcome, duration_ms)
+    the process metrics whatever the log level (``counted``: the caller did, for a batch at
+    once with metrics.jobs_finished). ``sink``: logging_setup.direct(job_log, level),
+    looked up once per batch by the caller: a common line then goes to it as text."""
+    if not counted:
+        metrics.job_finished(ctx.worker_id, ctx.task_type, outcome, duration_ms)
     if sink is not None and error is None and next_run_at is None and outcome not in OUTCOME_LEVELS:
         sink(_line(ctx, outcome, duration_ms, _PID[0]))
         return
@@ -141,11 +142,18 @@ def log_outcome(ctx: JobContext, outcome: str, duration_ms: float | None, level:
 def _line(ctx: JobContext, outcome: str, duration_ms: float | None, pid: int) -> str:
     """The PRERENDERED text of a job line without error or next run."""
     line = (f'"event":"job","message":"job","pid":{pid},"job_id":{_text(ctx.id)},'
-            f'"task_type":{_word(ctx.task_type)},"attempt":{_number(ctx.attempt)},"outcome":{_word(outcome)},'
-            f'"worker":{_word(ctx.worker_id)}')
+            f'{_fields(ctx.task_type, ctx.attempt, outcome, ctx.worker_id)}')
     if duration_ms is not None:
-        line += f',"duration_ms":{_number(duration_ms)}'
+        line += f',"duration_ms":{_duration(duration_ms)}'
     return line
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # typed: 2 and 2.0 are written differently
+def _fields(task_type: Any, attempt: Any, outcome: Any, worker: Any) -> str:
+    """The fields of a job line that repeat from job to job (few task types, attempts and
+    outcomes; one worker), rendered once."""
+    return (f'"task_type":{_text(task_type)},"attempt":{_number(attempt)},"outcome":{_text(outcome)},'
+            f'"worker":{_text(worker)}')
 
 
 _templates: dict[int, dict] = {}  # level -> the attributes of an earlier job record of this thread
@@ -181,13 +189,13 @@ def _record(level: int, fields: dict) -> logging.LogRecord:
     return record
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ID_CHARS = "0123456789abcdef-"
 
 
 def _text(value: Any) -> str:
     """A string field as the JSON formatter writes it: scrubbed, then encoded."""
-    if type(value) is str and _UUID.fullmatch(value):
-        return f'"{value}"'  # a job id: nothing to mask or escape
+    if type(value) is str and not value.strip(_ID_CHARS):
+        return f'"{value}"'  # a job id (hex digits and dashes): nothing to mask or escape
     return json.dumps(redact.scrub_text(value) if isinstance(value, str) else value, default=str)
 
 
@@ -198,7 +206,7 @@ def _number(value: Any) -> str:
     return _text(value)
 
 
-@functools.lru_cache(maxsize=1024)
-def _word(value: Any) -> str:
-    """_text of a value from a small set (task types, outcomes, this worker's id)."""
-    return _text(value)
+@functools.lru_cache(maxsize=4096, typed=True)
+def _duration(value: Any) -> str:
+    """_number of a duration: rounded to 0.01 ms, quick jobs repeat a few values."""
+    return _number(value)

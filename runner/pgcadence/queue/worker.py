@@ -346,11 +346,14 @@ class QueueWorker:
         held, stats, level = self._held, self.stats, self.job_log_level
         with logging_setup.batched():  # the batch's lines in one write
             sink = logging_setup.direct(job_log, level) if ok else None
-            for ctx, _, ms in ok:
+            outcomes = ["lost" if ctx.id in reported else "succeeded" for ctx, _, _ in ok] if reported else \
+                ["succeeded"] * len(ok)
+            metrics.jobs_finished(self.worker_id, [(ctx.task_type, outcome, ms)
+                                                   for (ctx, _, ms), outcome in zip(ok, outcomes)])
+            for (ctx, _, ms), outcome in zip(ok, outcomes):
                 held.pop(ctx.id, None)
-                outcome = "lost" if ctx.id in reported else "succeeded"
                 stats[outcome] += 1
-                log_outcome(ctx, outcome, ms, level, sink=sink)
+                log_outcome(ctx, outcome, ms, level, sink=sink, counted=True)
             for ctx, err, ms in bad:
                 held.pop(ctx.id, None)
                 outcome, run_at = reported.get(ctx.id, ("lost", None))
