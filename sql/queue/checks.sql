@@ -178,7 +178,9 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_reject_row() FROM PUBLIC, anon, authe
 -- Two triggers with the same condition: BEFORE INSERT, and AFTER an UPDATE that assigns
 -- either column (the statement fails all the same). Any BEFORE UPDATE row trigger makes
 -- PostgreSQL lock and read every row an UPDATE changes before it looks at the trigger's
--- column list — for the worker's finish, a second row lock and WAL record per job.
+-- column list — for the worker's finish, a second row lock and WAL record per job. The
+-- condition is written twice: in a function it would need its own search_path, and
+-- PostgreSQL never inlines a function that sets one (a call per inserted row).
 CREATE OR REPLACE TRIGGER job_queue_row_rules
     BEFORE INSERT ON public.job_queue
     FOR EACH ROW

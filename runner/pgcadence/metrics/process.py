@@ -1,9 +1,10 @@
 """Metrics only this process knows: counters and histograms kept in memory.
 
-The queue worker calls :func:`job_claimed` and :func:`jobs_finished` (or :func:`job_finished`), the executor's
-middleware :func:`executor_request`; the cache tier latency of this process's open
-caches is read when scraped. Everything is registered in :data:`REGISTRY` (not
-prometheus_client's global one), with the usual process and Python collectors.
+The queue worker calls :func:`job_claimed` and :func:`jobs_finished` (``process_due``
+:func:`job_finished`), the executor's middleware :func:`executor_request`; the cache tier
+latency of this process's open caches is read when scraped. Everything is registered in
+:data:`REGISTRY` (not prometheus_client's global one), with the usual process and Python
+collectors.
 """
 
 from __future__ import annotations

@@ -346,8 +346,7 @@ class QueueWorker:
         held, stats, level = self._held, self.stats, self.job_log_level
         with logging_setup.batched():  # the batch's lines in one write
             sink = logging_setup.direct(job_log, level) if ok else None
-            outcomes = ["lost" if ctx.id in reported else "succeeded" for ctx, _, _ in ok] if reported else \
-                ["succeeded"] * len(ok)
+            outcomes = ["lost" if ctx.id in reported else "succeeded" for ctx, _, _ in ok]
             metrics.jobs_finished(self.worker_id, [(ctx.task_type, outcome, ms)
                                                    for (ctx, _, ms), outcome in zip(ok, outcomes)])
             for (ctx, _, ms), outcome in zip(ok, outcomes):
