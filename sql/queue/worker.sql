@@ -52,9 +52,9 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_check_claim(text, integer, text, inte
 -- Finish the previous jobs and claim the next ones in one statement and one commit:
 -- ids/lease_tokens/results succeeded, failed_ids/failed_tokens/errors failed (retry after
 -- job_queue_retry_delay, or 'failed' at max_attempts); then claim up to batch_size (0:
--- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, one SKIP
--- LOCKED statement: expired leases are taken back first (the lost attempt is recorded),
--- one whose last allowed attempt expired is marked failed instead; every job of the claim
+-- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, with SKIP
+-- LOCKED: expired leases are taken back first (the lost attempt is recorded), one whose
+-- last allowed attempt expired is marked failed instead; every job of the claim
 -- gets the same fresh random lease token. Rows: one per claimed job (kind 'job'), per
 -- failure ('retry' or 'failed', with the next run_at), per attempt its claim no longer
 -- holds ('lost': lease expired and taken back, cancelled, finished; successes that applied
@@ -80,8 +80,10 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET jit = off SET enable_nestloop = off AS $$
 #variable_conflict use_column
 DECLARE
-    n integer;
+    n integer := 0;  -- jobs claimed so far
+    m integer;
     tok bigint;
+    applied uuid[];
     settings record;
     p_worker text := worker_id;
     p_lease interval := lease;
@@ -97,7 +99,8 @@ BEGIN
         PERFORM pgcadence.job_queue_check_claim('job_queue_complete_and_claim', batch_size, p_worker, p_lease);
     END IF;
     IF pg_catalog.cardinality(ids) > 0 THEN
-        RETURN QUERY
+        -- the ids that applied, in an array: matching every id against them (an anti-join)
+        -- is needed only when some did not, which is rare
         WITH done AS (
             UPDATE public.job_queue q SET status = 'succeeded', result = i.res,
                    finished_at = pg_catalog.now(), updated_at = pg_catalog.now(), locked_until = NULL
@@ -105,10 +108,14 @@ BEGIN
             WHERE q.id = ANY (ids) AND q.id = i.id AND q.lease_token = i.tok AND q.locked_until IS NOT NULL
             RETURNING q.id
         )
-        SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
-               NULL::timestamptz, NULL::double precision
-        FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS i(id, tok)
-        WHERE NOT EXISTS (SELECT 1 FROM done d WHERE d.id = i.id);
+        SELECT pg_catalog.array_agg(d.id) INTO applied FROM done d;
+        IF pg_catalog.cardinality(applied) IS DISTINCT FROM pg_catalog.cardinality(ids) THEN
+            RETURN QUERY
+            SELECT 'lost'::text, i.id, i.tok, NULL::text, NULL::jsonb, NULL::integer, NULL::integer, NULL::timestamptz,
+                   NULL::timestamptz, NULL::double precision
+            FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(lease_tokens)) AS i(id, tok)
+            WHERE i.id IS NULL OR NOT (i.id = ANY (COALESCE(applied, '{}')));
+        END IF;
     END IF;
     IF pg_catalog.cardinality(failed_ids) > 0 THEN
         RETURN QUERY
@@ -145,55 +152,72 @@ BEGIN
         RETURN;
     END IF;
     tok := (pg_catalog.random() * 4503599627370495)::bigint;  -- 52 random bits
-    RETURN QUERY
-    WITH picked AS (
-        SELECT x.* FROM (
-            SELECT j.ctid, j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
+    -- Expired leases first, in their own statement and only when the lease index holds
+    -- one: their lost attempt is recorded, and one whose last allowed attempt expired is
+    -- marked failed instead of claimed. The usual claim below then writes plain values.
+    IF EXISTS (SELECT 1 FROM public.job_queue j
+               WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
+                 AND (p_types IS NULL OR j.task_type = ANY (p_types))) THEN
+        RETURN QUERY
+        WITH picked AS (
+            SELECT j.ctid, j.id, j.attempts, j.locked_by, j.started_at, j.locked_until
             FROM public.job_queue j
             WHERE j.status = 'running' AND j.locked_until < pg_catalog.now()
               AND (p_types IS NULL OR j.task_type = ANY (p_types))
             ORDER BY j.locked_until
             LIMIT batch_size
             FOR UPDATE SKIP LOCKED
-        ) x
-        UNION ALL
-        SELECT y.* FROM (
-            SELECT j.ctid, j.id, j.status, j.attempts, j.max_attempts, j.locked_by, j.started_at, j.locked_until
-            FROM public.job_queue j
-            WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
-              AND (p_types IS NULL OR j.task_type = ANY (p_types))
-            ORDER BY j.priority DESC, j.run_at
-            LIMIT batch_size
-            FOR UPDATE SKIP LOCKED
-        ) y
-        LIMIT batch_size
-    ), lost AS (
-        INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
-        SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
-               'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
-        FROM picked p WHERE p.status = 'running'
-    ), claimed AS (
-        -- the picked rows by ctid: this transaction holds their locks, so none moved; the
-        -- row's own columns are the picked ones (an expired lease: status 'running')
-        UPDATE public.job_queue q SET
-            status = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN 'failed' ELSE 'running' END,
-            attempts = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
-            last_error = CASE WHEN q.status = 'running' THEN 'lease expired on attempt ' || q.attempts ELSE q.last_error END,
-            finished_at = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN pg_catalog.now() END,
-            locked_by = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.locked_by ELSE p_worker END,
-            locked_until = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
-            lease_token = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.lease_token ELSE tok END,
-            started_at = CASE WHEN q.status = 'running' AND q.attempts >= q.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
-            updated_at = pg_catalog.now()
-        WHERE q.ctid = ANY (ARRAY(SELECT p.ctid FROM picked p))
-        RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until, q.status,
-                  q.priority
-    )
-    SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at, c.locked_until,
-           NULL::double precision
-    FROM claimed c WHERE c.status = 'running'
-    ORDER BY c.priority DESC, c.run_at;  -- claim order (a ctid scan returns them in table order)
-    GET DIAGNOSTICS n = ROW_COUNT;
+        ), lost AS (
+            INSERT INTO public.job_queue_attempt_log (job_id, attempt, worker_id, started_at, outcome, error)
+            SELECT p.id, p.attempts, p.locked_by, p.started_at, 'lease_expired',
+                   'lease expired at ' || p.locked_until || ' (worker stopped without finishing)'
+            FROM picked p
+        ), claimed AS (
+            -- the picked rows by ctid: this transaction holds their locks, so none moved
+            UPDATE public.job_queue q SET
+                status = CASE WHEN q.attempts >= q.max_attempts THEN 'failed' ELSE 'running' END,
+                attempts = CASE WHEN q.attempts >= q.max_attempts THEN q.attempts ELSE q.attempts + 1 END,
+                last_error = 'lease expired on attempt ' || q.attempts,
+                finished_at = CASE WHEN q.attempts >= q.max_attempts THEN pg_catalog.now() END,
+                locked_by = CASE WHEN q.attempts >= q.max_attempts THEN q.locked_by ELSE p_worker END,
+                locked_until = CASE WHEN q.attempts >= q.max_attempts THEN NULL ELSE pg_catalog.now() + p_lease END,
+                lease_token = CASE WHEN q.attempts >= q.max_attempts THEN q.lease_token ELSE tok END,
+                started_at = CASE WHEN q.attempts >= q.max_attempts THEN q.started_at ELSE pg_catalog.now() END,
+                updated_at = pg_catalog.now()
+            WHERE q.ctid = ANY (ARRAY(SELECT p.ctid FROM picked p))
+            RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until,
+                      q.status, q.priority
+        )
+        SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at,
+               c.locked_until, NULL::double precision
+        FROM claimed c WHERE c.status = 'running'
+        ORDER BY c.priority DESC, c.run_at;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    IF n < batch_size THEN
+        RETURN QUERY
+        WITH claimed AS (
+            -- the rows the subquery locked, by ctid: this transaction holds their locks, so none moved
+            UPDATE public.job_queue q SET status = 'running', attempts = q.attempts + 1, locked_by = p_worker,
+                   locked_until = pg_catalog.now() + p_lease, lease_token = tok, started_at = pg_catalog.now(),
+                   updated_at = pg_catalog.now()
+            WHERE q.ctid = ANY (ARRAY(
+                SELECT j.ctid FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+                  AND (p_types IS NULL OR j.task_type = ANY (p_types))
+                ORDER BY j.priority DESC, j.run_at
+                LIMIT batch_size - n
+                FOR UPDATE SKIP LOCKED))
+            RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until,
+                      q.priority
+        )
+        SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at,
+               c.locked_until, NULL::double precision
+        FROM claimed c
+        ORDER BY c.priority DESC, c.run_at;  -- claim order (a ctid scan returns them in table order)
+        GET DIAGNOSTICS m = ROW_COUNT;
+        n := n + m;
+    END IF;
     IF n < batch_size THEN
         RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
                             NULL::integer, NULL::timestamptz, NULL::timestamptz, pgcadence.job_queue_next_due(p_types);

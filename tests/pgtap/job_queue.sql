@@ -1,6 +1,6 @@
 -- The job queue contract (migrations 0005, 0020): objects, definer hygiene, privileges and RLS,
 -- validation, backoff, lease-token fencing, task types, the pause switch, cleanup, health, and the claim's index.
-SELECT plan(169);
+SELECT plan(172);
 -- let the API roles run pgTAP's assertions while a test SETs ROLE to them
 GRANT USAGE ON SCHEMA tap TO anon, authenticated, service_role;
 GRANT ALL ON __tcache__ TO anon, authenticated, service_role;
@@ -294,6 +294,14 @@ SELECT is((SELECT count(*)::int FROM job_queue_claim(1, 'w-old', '30 seconds')),
 UPDATE public.job_queue SET locked_until = now() - interval '1 second' WHERE id = :'last_id';
 SELECT is((SELECT count(*)::int FROM job_queue_claim(1, 'w-new', '30 seconds')), 0, 'not run a second time');
 SELECT is((SELECT status FROM public.job_queue WHERE id = :'last_id'), 'failed', 'failed: lease expired on the last attempt');
+-- such a job does not take a claimed job's place: a claim of one fails it and still takes a due job
+SELECT job_queue_enqueue('tap_lease_last2', '{}', max_attempts => 1) AS last2_id \gset
+SELECT is((SELECT count(*)::int FROM job_queue_claim(1, 'w-old', '30 seconds', ARRAY['tap_lease_last2'])), 1, 'claimed the other job''s only attempt');
+UPDATE public.job_queue SET locked_until = now() - interval '1 second' WHERE id = :'last2_id';
+SELECT job_queue_enqueue('tap_lease_last2') AS due_id \gset
+SELECT is((SELECT array_agg(id) FROM job_queue_claim(1, 'w-new', '30 seconds', ARRAY['tap_lease_last2'])), ARRAY[:'due_id'::uuid],
+          'a claim of one fails the expired job and takes the due one');
+SELECT is((SELECT status FROM public.job_queue WHERE id = :'last2_id'), 'failed', 'the expired one failed');
 -- batch completion, fenced per job
 SELECT count(*) AS b FROM job_queue_enqueue_batch('[{"task_type": "tap_b"}, {"task_type": "tap_b"}, {"task_type": "tap_b"}]') \gset
 CREATE TEMP TABLE tap_claimed AS SELECT * FROM job_queue_claim(10, 'w-batch', '1 minute');
