@@ -534,6 +534,81 @@ def test_the_workers_plans_never_read_the_whole_queue(queue_url):
 
 
 
+def _claim(c: psycopg.Connection, n: int, types: str = "{pos}") -> list[str]:
+    rows = c.execute("""SELECT kind, id::text FROM public.job_queue_complete_and_claim(
+                            '{}', '{}', NULL, %s, 'w-pos', '1 minute', %s::text[])""", (n, types)).fetchall()
+    return [i for kind, i in rows if kind == "job"]
+
+
+def _enqueue(c: psycopg.Connection, n: int, **kw) -> list[str]:
+    args = ", ".join(f"{k} => %({k})s" for k in kw)
+    return [c.execute(f"SELECT public.job_queue_enqueue('pos'{', ' if kw else ''}{args})::text", kw).fetchone()[0]
+            for _ in range(n)]
+
+
+def test_a_claim_starts_where_the_sessions_last_claim_started(queue_url):
+    """The claim index's head holds an entry for every job claimed since the last vacuum
+    (dead, but only VACUUM removes them): a claim that walked it from the head read
+    thousands of pages on a busy queue. A session's next claim starts where its last one
+    started: with 20,000 dead entries at the head, the second claim reads a few pages."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        c.execute("SELECT public.job_queue_enqueue_batch(jsonb_agg(jsonb_build_object('task_type', 'pos'))) "
+                  "FROM generate_series(1, 20000)")
+        for _ in range(2):  # claims take at most 10,000
+            done = c.execute("""SELECT array_agg(id), array_agg(lease_token)
+                                FROM public.job_queue_claim(10000, 'w-pos', '1 minute', '{pos}')""").fetchone()
+            c.execute("SELECT count(*) FROM public.job_queue_complete_and_claim(%s, %s, NULL, 0)", done)
+        c.execute("RESET pgcadence.claim_position")  # the next claim starts from the head
+        _enqueue(c, 30)
+        plans = _explain_plans(c)
+        c.execute("SET auto_explain.log_analyze = on")
+        c.execute("SET auto_explain.log_buffers = on")
+        first, second = _claim(c, 10), _claim(c, 10)
+        c.execute("RESET client_min_messages")
+    assert len(first) == len(second) == 10 and not set(first) & set(second)
+    # the statement that locks the jobs to claim (its first line: the buffers of the whole statement)
+    reads = [int(re.search(r"Buffers: shared hit=(\d+)", p).group(1)) for p in plans if "LockRows" in p]
+    assert len(reads) == 2, plans
+    assert reads[0] > 60, reads  # the head: the dead entries' leaf pages (about 70)
+    assert reads[1] < 30, reads  # from the position: a few index pages, the claimed jobs' heap pages
+
+
+def test_the_claim_position_keeps_priorities_and_lasts_a_second(queue_url):
+    """What starting from the position means for claim order: a job of a higher priority
+    is claimed first at once; a job of the same priority that becomes due before the
+    position (an earlier run_at) comes after the jobs from the position on, at once when
+    those run out, and first again once a second has passed (the claim starts from the
+    head); a claim for other task types starts from the head. A position set by hand,
+    however wrong, claims only due jobs."""
+    with psycopg.connect(queue_url, autocommit=True) as c:
+        later = _enqueue(c, 3)
+        assert _claim(c, 1) == later[:1]
+        assert c.execute("SELECT current_setting('pgcadence.claim_position')").fetchone()[0].startswith("{pos}|0|")
+        early = _enqueue(c, 1, run_at="2000-01-01T00:00:00Z")
+        urgent = _enqueue(c, 1, priority=5)
+        assert _claim(c, 1) == urgent  # a higher priority: the head of the index, read first
+        assert _claim(c, 1) == early  # then the lower ones from their head
+        assert _claim(c, 1) == later[1:2]
+        early = _enqueue(c, 1, run_at="2000-01-01T00:00:01Z")
+        assert _claim(c, 1) == later[2:]  # the same priority: from the position on
+        assert _claim(c, 3) == early  # those ran out: then the earlier ones, in the same call
+        now = _enqueue(c, 1)
+        assert _claim(c, 1) == now
+        early, now = _enqueue(c, 1, run_at="2000-01-01T00:00:02Z"), _enqueue(c, 2)
+        assert _claim(c, 1) == now[:1]
+        time.sleep(1.1)
+        assert _claim(c, 1) == early  # a second later: from the head again
+        assert _claim(c, 1) == now[1:]
+        early, now = _enqueue(c, 1, run_at="2000-01-01T00:00:03Z"), _enqueue(c, 1)
+        assert _claim(c, 1, "{pos,other}") == early  # other task types: from the head
+        for bad in ("garbage", "{pos}|0|99999999999|99999999999", "{pos}|0|99999999999|" + str(time.time()),
+                    "{pos}|7|1|" + str(time.time()), "{pos}|0|-1|" + str(time.time())):
+            c.execute("SELECT set_config('pgcadence.claim_position', %s, false)", (bad,))
+            future = _enqueue(c, 1, run_at="2999-01-01T00:00:00Z")
+            assert _claim(c, 2) == now, bad  # the only due job, whatever the position says
+            c.execute("UPDATE public.job_queue SET status = 'pending', locked_until = NULL WHERE id = %s", now)
+            c.execute("DELETE FROM public.job_queue WHERE id = %s", future)
+
 def test_a_large_batch_is_matched_to_its_tokens_by_hash_not_by_search(queue_url):
     """The worker's call matches each finished job to its lease token, result or error by
     a hash join over the arrays (linear in the batch), not by searching the arrays once per

@@ -53,7 +53,8 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_check_claim(text, integer, text, inte
 -- ids/lease_tokens/results succeeded, failed_ids/failed_tokens/errors failed (retry after
 -- job_queue_retry_delay, or 'failed' at max_attempts); then claim up to batch_size (0:
 -- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, with SKIP
--- LOCKED: expired leases are taken back first (the lost attempt is recorded), one whose
+-- LOCKED, in claim order from where this session's last claim started (see "claim
+-- position" below): expired leases are taken back first (the lost attempt is recorded), one whose
 -- last allowed attempt expired is marked failed instead; every job of the claim
 -- gets the same fresh random lease token. Rows: one per claimed job (kind 'job'), per
 -- failure ('retry' or 'failed', with the next run_at), per attempt its claim no longer
@@ -88,6 +89,16 @@ DECLARE
     p_worker text := worker_id;
     p_lease interval := lease;
     p_types text[] := task_types;
+    -- where the usual claim starts (see "claim position" below): the whole index unless
+    -- this session's last claim left a position for the same task types
+    types_key text := COALESCE(task_types::text, '*') || '|';
+    pos text;
+    pos_priority integer;  -- NULL: from the head of the index
+    pos_run_at timestamptz;
+    pos_since double precision;
+    locked tid[];
+    first_priority integer;
+    first_run_at timestamptz;
 BEGIN
     PERFORM pgcadence.job_queue_require_worker('job_queue_complete_and_claim');
     SELECT s.paused, s.max_lease INTO settings FROM pgcadence.job_queue_settings s;
@@ -195,28 +206,91 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
     END IF;
     IF n < batch_size THEN
-        RETURN QUERY
-        WITH claimed AS (
-            -- the rows the subquery locked, by ctid: this transaction holds their locks, so none moved
-            UPDATE public.job_queue q SET status = 'running', attempts = q.attempts + 1, locked_by = p_worker,
-                   locked_until = pg_catalog.now() + p_lease, lease_token = tok, started_at = pg_catalog.now(),
-                   updated_at = pg_catalog.now()
-            WHERE q.ctid = ANY (ARRAY(
-                SELECT j.ctid FROM public.job_queue j
-                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+        -- Claim position. A claim walks the index from its head, and the head holds the
+        -- entries of every job claimed since the last vacuum (dead, but only VACUUM
+        -- removes them): up to thousands of pages on a busy queue, the claim's biggest cost.
+        -- So a session keeps where its last claim started (the task types, the first
+        -- claimed job's priority and run_at, in the setting pgcadence.claim_position) and
+        -- the next one starts there: first jobs of a higher priority (the head of the index, before
+        -- that position), then from the position on, then the same priority before it,
+        -- then lower priorities, each branch read only if the ones before it came up short.
+        -- A job that becomes due at the same priority before the position (enqueued with
+        -- an earlier run_at) comes after the jobs from the position on; every
+        -- second the session claims from the head again, so that lasts at most a second.
+        pos := pg_catalog.current_setting('pgcadence.claim_position', true);
+        IF pg_catalog.starts_with(pos, types_key) THEN
+            pos := pg_catalog.substr(pos, pg_catalog.length(types_key) + 1);
+            IF pos ~ '^-?[0-9]{1,10}\|[0-9]{1,12}(\.[0-9]+)?\|[0-9]{1,12}(\.[0-9]+)?$' THEN
+                pos_since := pg_catalog.split_part(pos, '|', 3)::double precision;
+                IF pg_catalog.abs(extract(epoch FROM pg_catalog.clock_timestamp())::double precision - pos_since) < 1 THEN
+                    pos_priority := pg_catalog.split_part(pos, '|', 1)::integer;
+                    -- a millisecond early: the epoch's text may round the time up
+                    pos_run_at := pg_catalog.to_timestamp(pg_catalog.split_part(pos, '|', 2)::double precision) - interval '1 ms';
+                END IF;
+            END IF;
+        END IF;
+        IF pos_priority IS NULL THEN
+            pos_since := extract(epoch FROM pg_catalog.clock_timestamp())::double precision;
+        END IF;
+        m := batch_size - n;
+        -- lock the jobs to claim, in claim order (each branch reads the claim index in it;
+        -- "priority >= p AND priority <= p", not "= p": with an equality the planner may
+        -- read job_queue_status_run_at_idx and filter on priority, every pending job of
+        -- other priorities after the position included)
+        SELECT pg_catalog.array_agg(c.ctid), (pg_catalog.array_agg(c.priority))[1], (pg_catalog.array_agg(c.run_at))[1]
+        INTO locked, first_priority, first_run_at
+        FROM (
+            SELECT a.ctid, a.priority, a.run_at FROM (
+                SELECT j.ctid, j.priority, j.run_at FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now() AND j.priority > pos_priority
                   AND (p_types IS NULL OR j.task_type = ANY (p_types))
-                ORDER BY j.priority DESC, j.run_at
-                LIMIT batch_size - n
-                FOR UPDATE SKIP LOCKED))
-            RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at, q.locked_until,
-                      q.priority
-        )
-        SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at,
-               c.locked_until, NULL::double precision
-        FROM claimed c
-        ORDER BY c.priority DESC, c.run_at;  -- claim order (a ctid scan returns them in table order)
-        GET DIAGNOSTICS m = ROW_COUNT;
-        n := n + m;
+                ORDER BY j.priority DESC, j.run_at LIMIT m FOR UPDATE SKIP LOCKED) a
+            UNION ALL
+            SELECT b.ctid, b.priority, b.run_at FROM (
+                SELECT j.ctid, j.priority, j.run_at FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+                  AND j.priority >= pos_priority AND j.priority <= pos_priority AND j.run_at >= pos_run_at
+                  AND (p_types IS NULL OR j.task_type = ANY (p_types))
+                ORDER BY j.priority DESC, j.run_at LIMIT m FOR UPDATE SKIP LOCKED) b
+            UNION ALL
+            SELECT e.ctid, e.priority, e.run_at FROM (
+                SELECT j.ctid, j.priority, j.run_at FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+                  AND j.priority >= pos_priority AND j.priority <= pos_priority AND j.run_at < pos_run_at
+                  AND (p_types IS NULL OR j.task_type = ANY (p_types))
+                ORDER BY j.priority DESC, j.run_at LIMIT m FOR UPDATE SKIP LOCKED) e
+            UNION ALL
+            SELECT d.ctid, d.priority, d.run_at FROM (
+                SELECT j.ctid, j.priority, j.run_at FROM public.job_queue j
+                WHERE j.status = 'pending' AND j.run_at <= pg_catalog.now()
+                  AND (pos_priority IS NULL OR j.priority < pos_priority) AND (p_types IS NULL OR j.task_type = ANY (p_types))
+                ORDER BY j.priority DESC, j.run_at LIMIT m FOR UPDATE SKIP LOCKED) d
+            LIMIT m
+        ) c;
+        IF locked IS NOT NULL THEN
+            RETURN QUERY
+            WITH claimed AS (
+                -- the rows locked above, by ctid: this transaction holds their locks, so none moved
+                UPDATE public.job_queue q SET status = 'running', attempts = q.attempts + 1, locked_by = p_worker,
+                       locked_until = pg_catalog.now() + p_lease, lease_token = tok, started_at = pg_catalog.now(),
+                       updated_at = pg_catalog.now()
+                WHERE q.ctid = ANY (locked)
+                RETURNING q.id, q.lease_token, q.task_type, q.payload, q.attempts, q.max_attempts, q.run_at,
+                          q.locked_until, q.priority
+            )
+            SELECT 'job'::text, c.id, c.lease_token, c.task_type, c.payload, c.attempts, c.max_attempts, c.run_at,
+                   c.locked_until, NULL::double precision
+            FROM claimed c
+            ORDER BY c.priority DESC, c.run_at;  -- claim order (a ctid scan returns them in table order)
+            GET DIAGNOSTICS m = ROW_COUNT;
+            n := n + m;
+        END IF;
+        IF first_priority IS NOT NULL AND pg_catalog.isfinite(first_run_at) THEN
+            PERFORM pg_catalog.set_config('pgcadence.claim_position', types_key || first_priority || '|'
+                                          || extract(epoch FROM first_run_at) || '|' || pos_since, false);
+        ELSIF pos IS NOT NULL AND pos <> '' THEN
+            PERFORM pg_catalog.set_config('pgcadence.claim_position', '', false);
+        END IF;
     END IF;
     IF n < batch_size THEN
         RETURN QUERY SELECT 'wait'::text, NULL::uuid, NULL::bigint, NULL::text, NULL::jsonb, NULL::integer,
