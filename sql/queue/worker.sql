@@ -54,8 +54,8 @@ REVOKE ALL ON FUNCTION pgcadence.job_queue_check_claim(text, integer, text, inte
 -- job_queue_retry_delay, or 'failed' at max_attempts); then claim up to batch_size (0:
 -- claim nothing) due jobs of task_types (NULL: any) for worker_id for lease, with SKIP
 -- LOCKED, in claim order from where this session's last claim started (see "claim
--- position" below): expired leases are taken back first (the lost attempt is recorded), one whose
--- last allowed attempt expired is marked failed instead; every job of the claim
+-- position" below): expired leases are taken back first (the lost attempt is recorded),
+-- one whose last allowed attempt expired is marked failed instead; every job of the claim
 -- gets the same fresh random lease token. Rows: one per claimed job (kind 'job'), per
 -- failure ('retry' or 'failed', with the next run_at), per attempt its claim no longer
 -- holds ('lost': lease expired and taken back, cancelled, finished; successes that applied
@@ -208,15 +208,17 @@ BEGIN
     IF n < batch_size THEN
         -- Claim position. A claim walks the index from its head, and the head holds the
         -- entries of every job claimed since the last vacuum (dead, but only VACUUM
-        -- removes them): up to thousands of pages on a busy queue, the claim's biggest cost.
-        -- So a session keeps where its last claim started (the task types, the first
-        -- claimed job's priority and run_at, in the setting pgcadence.claim_position) and
-        -- the next one starts there: first jobs of a higher priority (the head of the index, before
-        -- that position), then from the position on, then the same priority before it,
-        -- then lower priorities, each branch read only if the ones before it came up short.
-        -- A job that becomes due at the same priority before the position (enqueued with
-        -- an earlier run_at) comes after the jobs from the position on; every
-        -- second the session claims from the head again, so that lasts at most a second.
+        -- removes them): up to thousands of pages on a busy queue, the claim's biggest
+        -- cost. So a session keeps where its last claim started (the task types, the
+        -- first claimed job's priority and run_at, in the setting pgcadence.claim_position)
+        -- and the next one starts there: first jobs of a higher priority (the head of the
+        -- index, before that position), then from the position on, then the same priority
+        -- before it, then lower priorities, each branch read only if the ones before it
+        -- came up short. A job that becomes due at the same priority before the position
+        -- (enqueued with an earlier run_at) comes after the jobs from the position on;
+        -- every second the session claims from the head again, so that lasts at most a
+        -- second. The position is only where to start: a wrong one claims no job that is
+        -- not due, and the first job is read from array_agg's input order, the claim order.
         pos := pg_catalog.current_setting('pgcadence.claim_position', true);
         IF pg_catalog.starts_with(pos, types_key) THEN
             pos := pg_catalog.substr(pos, pg_catalog.length(types_key) + 1);
